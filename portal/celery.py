@@ -1,0 +1,58 @@
+"""The Celery application.
+
+- Tasks are discovered in each installed app's ``tasks.py``.
+- Periodic jobs are declared in one place, ``portal/schedule.py``.
+- Every task is enqueued only once the surrounding database transaction commits (``OnCommitTask``), so a worker
+  never picks up a row that is not there yet or was rolled back, and nobody has to remember ``on_commit``.
+- ``acks_late``: a task is acknowledged after it ran, so a worker killed mid-task leaves it to another worker.
+  Tasks must therefore be idempotent (running one twice gives the same result as running it once).
+"""
+
+import os
+
+from celery import Celery
+from celery.contrib.django.task import DjangoTask
+from django.db import transaction
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+
+class OnCommitTask(DjangoTask):
+    """Defers sending to the broker until the current transaction commits (at once outside a transaction).
+
+    Returns ``None`` instead of an ``AsyncResult``: our tasks are fire-and-forget and report through database rows.
+    """
+
+    def apply_async(self, args=None, kwargs=None, **options):
+        if self.app.conf.task_always_eager:
+            return super().apply_async(args, kwargs, **options)
+        transaction.on_commit(lambda: super(OnCommitTask, self).apply_async(args, kwargs, **options))
+        return None
+
+
+app = Celery("guichet", task_cls=OnCommitTask)
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    task_ignore_result=True,
+    task_soft_time_limit=120,
+    task_time_limit=180,
+    broker_connection_retry_on_startup=True,
+    worker_hijack_root_logger=False,
+    timezone="UTC",
+)
+app.autodiscover_tasks()
+
+
+def _load_schedule(sender, **kwargs):
+    from portal.schedule import BEAT_SCHEDULE
+
+    sender.conf.beat_schedule = BEAT_SCHEDULE
+
+
+app.on_after_configure.connect(_load_schedule)

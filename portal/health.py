@@ -1,0 +1,81 @@
+"""Liveness of what the portal depends on: database, cache, broker, and a worker that consumes the queue.
+
+Each check answers quickly and never raises; a failure is logged here and reported as ``ok: false`` without the
+exception text (which could carry a host name or a connection string) in the public answer.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_KEY = "guichet:worker-heartbeat"
+CACHE_PROBE_KEY = "guichet:health-probe"
+
+
+def record_worker_heartbeat() -> None:
+    # Kept far longer than the max age so /health/ can still say how stale it is.
+    cache.set(HEARTBEAT_KEY, timezone.now().isoformat(), timeout=24 * 3600)
+
+
+def _check_database() -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return {"vendor": connection.vendor}
+
+
+def _check_cache() -> dict:
+    token = str(time.monotonic_ns())
+    cache.set(CACHE_PROBE_KEY, token, timeout=30)
+    if cache.get(CACHE_PROBE_KEY) != token:
+        raise RuntimeError("cache did not return the value just written")
+    return {}
+
+
+def _check_broker() -> dict:
+    from portal.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=3)
+        return {"transport": conn.transport_cls}
+
+
+def _check_worker() -> dict:
+    raw = cache.get(HEARTBEAT_KEY)
+    if raw is None:
+        raise RuntimeError("no worker heartbeat recorded")
+    age = (timezone.now() - datetime.fromisoformat(raw)).total_seconds()
+    result = {"last_heartbeat_seconds_ago": round(age, 1)}
+    if age > settings.GUICHET_WORKER_HEARTBEAT_MAX_AGE:
+        return {**result, "ok": False}
+    return result
+
+
+CHECKS: dict[str, Callable[[], dict]] = {
+    "database": _check_database,
+    "cache": _check_cache,
+    "broker": _check_broker,
+    "worker": _check_worker,
+}
+
+
+def run_checks() -> dict[str, dict]:
+    report = {}
+    for name, check in CHECKS.items():
+        started = time.perf_counter()
+        try:
+            result = {"ok": True, **check()}
+        except Exception:
+            log.warning("health check %s failed", name, exc_info=True)
+            result = {"ok": False}
+        result["ms"] = round((time.perf_counter() - started) * 1000, 1)
+        report[name] = result
+    return report

@@ -1,0 +1,76 @@
+"""Demo accounts, queues and problem types, so a newcomer can try every side of the portal at once.
+
+Idempotent: running it again restores the demo accounts' passwords and roles and leaves other data alone.
+"""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from portal.models import Role, User
+from tickets.models import Category, Queue
+
+DEMO_PASSWORD = "Guichet-demo-2026"
+
+DEMO_USERS = [
+    ("marie.dupont", "Marie Dupont", Role.STAFF),
+    ("jean.martin", "Jean Martin", Role.STAFF),
+    ("sophie.bernard", "Sophie Bernard", Role.AGENT),
+    ("karim.benali", "Karim Benali", Role.AGENT),
+    ("admin.guichet", "Administration Guichet", Role.ADMIN),
+]
+
+QUEUES = [
+    ("niveau-1", "Assistance de premier niveau", "First-line support"),
+    ("messagerie", "Équipe messagerie", "Mail service team"),
+    ("securite", "Sécurité des systèmes d'information", "Information security"),
+]
+
+# slug, French name, English name, queue slug
+CATEGORIES = [
+    ("echec-connexion", "Échec de connexion", "Sign-in failure", "niveau-1"),
+    ("otp-mfa", "Code OTP / double authentification", "OTP code / two-factor authentication", "niveau-1"),
+    ("sso", "Connexion par l'intranet (SSO)", "Sign-in through the intranet (SSO)", "messagerie"),
+    ("compte-bloque", "Compte bloqué", "Locked account", "niveau-1"),
+    ("mot-de-passe", "Mot de passe oublié ou expiré", "Forgotten or expired password", "niveau-1"),
+    ("hameconnage", "Signalement d'hameçonnage", "Phishing report", "securite"),
+    ("quota", "Boîte pleine et quota", "Full mailbox and quota", "messagerie"),
+    ("client-messagerie", "Configuration d'un logiciel de messagerie", "Mail client setup", "messagerie"),
+    ("autre", "Autre problème", "Other problem", "niveau-1"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo accounts, queues and problem types (development only)."
+
+    def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            raise CommandError("Demo data has known passwords; it is never loaded when DJANGO_ENV=production.")
+        with transaction.atomic():
+            for slug, name_fr, name_en in QUEUES:
+                Queue.objects.update_or_create(slug=slug, defaults={"name_fr": name_fr, "name_en": name_en})
+            queues = {queue.slug: queue for queue in Queue.objects.all()}
+            for position, (slug, name_fr, name_en, queue) in enumerate(CATEGORIES):
+                Category.objects.update_or_create(
+                    slug=slug,
+                    defaults={"name_fr": name_fr, "name_en": name_en, "queue": queues[queue], "position": position},
+                )
+            for username, display_name, role in DEMO_USERS:
+                user, _ = User.objects.update_or_create(
+                    username=username,
+                    defaults={
+                        "display_name": display_name,
+                        "email": f"{username}@demo.guichet.invalid",
+                        "role": role,
+                        "is_active": True,
+                    },
+                )
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+
+        self.stdout.write(
+            self.style.SUCCESS("Demo data ready.") + " Accounts (password for all: " + DEMO_PASSWORD + "):"
+        )
+        for username, display_name, role in DEMO_USERS:
+            self.stdout.write(f"  {username:<16} {str(Role(role).label):<20} {display_name}")
+        self.stdout.write(f"  {len(QUEUES)} queues, {len(CATEGORIES)} problem types.")

@@ -1,0 +1,112 @@
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+identifier_validator = RegexValidator(
+    r"^[a-z0-9](?:[a-z0-9._-]{0,148}[a-z0-9])?$",
+    _(
+        "An identifier contains lowercase letters without accents, digits, dots, hyphens or underscores, "
+        "and starts and ends with a letter or digit (for example marie.dupont)."
+    ),
+)
+
+
+class Role(models.TextChoices):
+    STAFF = "staff", _("Staff member")
+    AGENT = "agent", _("Helpdesk agent")
+    ADMIN = "admin", _("Administrator")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    @staticmethod
+    def normalize_identifier(identifier: str) -> str:
+        # Identifiers are case-insensitive: "Marie.Dupont" and "marie.dupont" are one account.
+        return identifier.strip().lower()
+
+    def get_by_natural_key(self, username):
+        return self.get(username=self.normalize_identifier(username))
+
+    def create_user(self, username, email="", password=None, **extra):
+        user = self.model(username=self.normalize_identifier(username), email=self.normalize_email(email), **extra)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, username, email="", password=None, **extra):
+        extra["role"] = Role.ADMIN
+        return self.create_user(username, email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """An account of the organisation: a staff member who files incidents, an agent who handles them, or an admin.
+
+    ``role`` is the source of truth for what a person may do; Django's ``is_staff``/``is_superuser`` flags, which
+    the admin site reads, follow from it.
+    """
+
+    username = models.CharField(
+        _("identifier"),
+        max_length=150,
+        unique=True,
+        validators=[identifier_validator],
+        help_text=_("The organisation identifier, usually firstname.lastname."),
+        error_messages={"unique": _("An account with this identifier already exists.")},
+    )
+    display_name = models.CharField(_("display name"), max_length=150, blank=True)
+    email = models.EmailField(_("work e-mail address"), blank=True)
+    recovery_email = models.EmailField(
+        _("recovery e-mail address"),
+        blank=True,
+        help_text=_("A personal address used only to recover access when the work mailbox is unreachable."),
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.STAFF)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "username"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [models.UniqueConstraint(Lower("username"), name="portal_user_username_ci_unique")]
+
+    def __str__(self):
+        return self.display_name or self.username
+
+    def clean(self):
+        super().clean()
+        self.username = UserManager.normalize_identifier(self.username)
+
+    def save(self, *args, **kwargs):
+        self.username = UserManager.normalize_identifier(self.username)
+        self.is_superuser = self.role == Role.ADMIN
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "role" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "is_superuser"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_staff(self) -> bool:
+        """May enter the Django admin (agents edit knowledge-base articles and categories there)."""
+        return self.role in (Role.AGENT, Role.ADMIN)
+
+    @property
+    def is_agent(self) -> bool:
+        return self.role in (Role.AGENT, Role.ADMIN)
+
+    def get_full_name(self):
+        return self.display_name or self.username
+
+    def get_short_name(self):
+        return self.display_name.split(" ")[0] if self.display_name else self.username

@@ -1,0 +1,21 @@
+"""Every periodic job of the portal, in one place.
+
+Each entry names a task and how often it runs; the task itself must be idempotent (it may run twice, or late).
+``tests/test_periodic_jobs.py`` runs every entry of this table, so a job added here is tested by being added.
+"""
+
+from celery.schedules import crontab
+
+BEAT_SCHEDULE = {
+    # Proves to /health/ that beat schedules and a worker consumes.
+    "worker-heartbeat": {
+        "task": "portal.tasks.record_worker_heartbeat",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
+    # Expired sessions otherwise pile up in the session table. Daily at 03:17 (https://crontab.guru/#17_3_*_*_*).
+    "purge-expired-sessions": {
+        "task": "portal.tasks.purge_expired_sessions",
+        "schedule": crontab(minute=17, hour=3),
+    },
+}

@@ -1,0 +1,20 @@
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from portal import health
+
+
+@require_GET
+def home(request):
+    return render(request, "portal/home.html")
+
+
+@never_cache
+@require_GET
+def health_view(request):
+    """JSON status of every dependency; 200 only when all are up, 503 otherwise (for load balancers and probes)."""
+    checks = health.run_checks()
+    healthy = all(check["ok"] for check in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)

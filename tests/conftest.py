@@ -1,0 +1,90 @@
+import os
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.cache import cache
+from django.db import connection
+
+from portal.celery import app as celery_app
+from portal.models import Role
+
+DEMO_PASSWORD = "correct-horse-battery-staple"
+
+# Set by `make test`, which starts PostgreSQL and Redis and installs Chromium: what would be skipped without
+# them must fail instead, so a green run always means a run on the real services.
+REQUIRE_SERVICES = os.environ.get("GUICHET_REQUIRE_SERVICES") == "1"
+
+
+def pytest_report_header(config):
+    database = django_settings.DATABASES["default"]
+    cache_backend = django_settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+    broker = django_settings.CELERY_BROKER_URL.split("://", 1)[0]
+    return [
+        f"guichet: database={database['ENGINE'].rsplit('.', 1)[-1]} "
+        f"host={database.get('HOST') or '-'}:{database.get('PORT') or '-'}, "
+        f"cache={cache_backend}, broker={broker}, services required={REQUIRE_SERVICES}"
+    ]
+
+
+def requires_services():
+    """Skip when PostgreSQL and Redis are not configured, unless `make test` said they must be there."""
+    if connection.vendor == "postgresql" and django_settings.CELERY_BROKER_URL.startswith("redis"):
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail("GUICHET_REQUIRE_SERVICES=1 but the suite is not configured for PostgreSQL and Redis")
+    pytest.skip("needs DATABASE_URL (PostgreSQL) and REDIS_URL; run `make test`")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery():
+    """Unit tests run tasks inline; tests marked `worker` send them to a real worker instead."""
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _make_user(django_user_model, username, display_name, role):
+    return django_user_model.objects.create_user(
+        username,
+        f"{username}@ac-exemple.fr",
+        DEMO_PASSWORD,
+        display_name=display_name,
+        role=role,
+    )
+
+
+@pytest.fixture
+def staff(django_user_model):
+    """Marie, a teacher who files incidents about her own mailbox."""
+    return _make_user(django_user_model, "marie.dupont", "Marie Dupont", Role.STAFF)
+
+
+@pytest.fixture
+def staff2(django_user_model):
+    """Jean, another staff member: must never see Marie's tickets."""
+    return _make_user(django_user_model, "jean.martin", "Jean Martin", Role.STAFF)
+
+
+@pytest.fixture
+def agent(django_user_model):
+    """Sophie, a helpdesk agent."""
+    return _make_user(django_user_model, "sophie.bernard", "Sophie Bernard", Role.AGENT)
+
+
+@pytest.fixture
+def admin_user(django_user_model):
+    """Alain, an administrator of the portal."""
+    return _make_user(django_user_model, "alain.admin", "Alain Admin", Role.ADMIN)
