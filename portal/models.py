@@ -1,3 +1,5 @@
+import re
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import RegexValidator
@@ -6,12 +8,14 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# Checked before normalisation (forms validate what was typed), so upper case passes and is lowered on save.
 identifier_validator = RegexValidator(
     r"^[a-z0-9](?:[a-z0-9._-]{0,148}[a-z0-9])?$",
     _(
-        "An identifier contains lowercase letters without accents, digits, dots, hyphens or underscores, "
+        "An identifier contains letters without accents, digits, dots, hyphens or underscores, "
         "and starts and ends with a letter or digit (for example marie.dupont)."
     ),
+    flags=re.IGNORECASE,
 )
 
 

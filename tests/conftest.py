@@ -37,8 +37,7 @@ def requires_services():
 
 @pytest.fixture(autouse=True)
 def _isolated_cache():
-    cache.clear()
-    yield
+    """Every test starts with an empty cache (Redis under `make test` is shared by the whole run)."""
     cache.clear()
 
 

@@ -1,0 +1,69 @@
+"""/health/ tells a load balancer whether this instance can serve: 200 only when every dependency is up."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from portal import health
+from portal.celery import app as celery_app
+
+pytestmark = pytest.mark.django_db
+
+
+def test_all_up_gives_200_with_every_check(client):
+    health.record_worker_heartbeat()
+    response = client.get("/health/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert set(body["checks"]) == {"database", "cache", "broker", "worker"}
+    assert all(check["ok"] for check in body["checks"].values())
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_no_worker_heartbeat_gives_503(client):
+    response = client.get("/health/")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "error"
+    assert body["checks"]["worker"]["ok"] is False
+    assert body["checks"]["database"]["ok"] is True
+
+
+def test_stale_worker_heartbeat_gives_503(client, settings):
+    stale = timezone.now() - timedelta(seconds=settings.GUICHET_WORKER_HEARTBEAT_MAX_AGE + 5)
+    cache.set(health.HEARTBEAT_KEY, stale.isoformat())
+    response = client.get("/health/")
+    assert response.status_code == 503
+    assert response.json()["checks"]["worker"]["last_heartbeat_seconds_ago"] > settings.GUICHET_WORKER_HEARTBEAT_MAX_AGE
+
+
+def test_unreachable_broker_gives_503_without_leaking_the_address(client):
+    health.record_worker_heartbeat()
+    original = celery_app.conf.broker_url
+    celery_app.conf.broker_url = "redis://:s3cret-password@127.0.0.1:1/0"
+    try:
+        response = client.get("/health/")
+    finally:
+        celery_app.conf.broker_url = original
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"]["ok"] is False
+    assert b"s3cret" not in response.content
+    assert b"127.0.0.1" not in response.content
+
+
+def test_unreachable_cache_gives_503(client, settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    response = client.get("/health/")
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["cache"]["ok"] is False
+    assert checks["database"]["ok"] is True
+
+
+def test_health_is_read_only(client):
+    assert client.post("/health/").status_code == 405
