@@ -13,7 +13,8 @@ test:
 
 bench:
 	scripts/bootstrap requirements-dev.txt
-	.venv/bin/python -m bench $(BENCH_ARGS)
+	scripts/ensure-packages wrk:wrk
+	scripts/with-services .venv/bin/python -m bench $(BENCH_ARGS)
 
 # Refresh the translation catalogs from the code and templates, then compile them (needs gettext).
 messages:

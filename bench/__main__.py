@@ -1,0 +1,101 @@
+"""`make bench`: throughput and latency of portal pages against a bare Django view, on one gunicorn server.
+
+Absolute numbers depend on the machine; the ratio to the bare view on the same run is what to compare between
+commits. Results are printed as a table and written to bench/results/<timestamp>.json.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = {
+    "bare Django view": "/bench/bare/",
+    "home (fr)": "/",
+    "home (en)": "/en/",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"server did not answer at {url}")
+
+
+def run_wrk(url: str, seconds: int, connections: int) -> dict:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(ROOT / "bench" / "report.lua"), url]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=10, help="duration of each measurement")
+    parser.add_argument("--connections", type=int, default=8, help="concurrent connections")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: sudo apt-get install wrk")
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "DJANGO_DEBUG": "0"}
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(args.workers), "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    try:
+        wait_until_up(base + TARGETS["bare Django view"])
+        results = {}
+        for name, path in TARGETS.items():
+            run_wrk(base + path, 2, args.connections)  # warm-up: imports, template loading, connections
+            results[name] = run_wrk(base + path, args.seconds, args.connections)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+    database = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
+    print(f"\ngunicorn {args.workers} workers, wrk 1 thread {args.connections} connections {args.seconds}s, {database}")
+    bare = results["bare Django view"]
+    bare_rps = bare["requests"] / bare["seconds"]
+    header = (
+        f"{'target':<20} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7} {'req/s ratio':>12} {'p95 ratio':>10}"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, result in results.items():
+        rps = result["requests"] / result["seconds"]
+        print(
+            f"{name:<20} {rps:>9.0f} {result['p50_us'] / 1000:>8.2f} {result['p95_us'] / 1000:>8.2f} "
+            f"{result['errors']:>7} {rps / bare_rps:>12.2f} {result['p95_us'] / bare['p95_us']:>10.2f}"
+        )
+    out_dir = ROOT / "bench" / "results"
+    out_dir.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    (out_dir / f"http-{stamp}.json").write_text(json.dumps({"args": vars(args), "results": results}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
