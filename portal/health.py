@@ -20,6 +20,10 @@ HEARTBEAT_KEY = "guichet:worker-heartbeat"
 CACHE_PROBE_KEY = "guichet:health-probe"
 
 
+class CheckFailed(Exception):
+    """An expected failure whose message is ours and safe to show in the public answer."""
+
+
 def record_worker_heartbeat() -> None:
     # Kept far longer than the max age so /health/ can still say how stale it is.
     cache.set(HEARTBEAT_KEY, timezone.now().isoformat(), timeout=24 * 3600)
@@ -36,7 +40,7 @@ def _check_cache() -> dict:
     token = str(time.monotonic_ns())
     cache.set(CACHE_PROBE_KEY, token, timeout=30)
     if cache.get(CACHE_PROBE_KEY) != token:
-        raise RuntimeError("cache did not return the value just written")
+        raise CheckFailed("the cache did not return the value just written")
     return {}
 
 
@@ -44,18 +48,18 @@ def _check_broker() -> dict:
     from portal.celery import app
 
     with app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, timeout=3)
+        conn.ensure_connection(max_retries=0, timeout=3)
         return {"transport": conn.transport_cls}
 
 
 def _check_worker() -> dict:
     raw = cache.get(HEARTBEAT_KEY)
     if raw is None:
-        raise RuntimeError("no worker heartbeat recorded")
+        raise CheckFailed("no worker heartbeat recorded")
     age = (timezone.now() - datetime.fromisoformat(raw)).total_seconds()
     result = {"last_heartbeat_seconds_ago": round(age, 1)}
     if age > settings.GUICHET_WORKER_HEARTBEAT_MAX_AGE:
-        return {**result, "ok": False}
+        return {**result, "ok": False, "error": "the last worker heartbeat is too old"}
     return result
 
 
@@ -73,9 +77,12 @@ def run_checks() -> dict[str, dict]:
         started = time.perf_counter()
         try:
             result = {"ok": True, **check()}
+        except CheckFailed as failure:
+            log.warning("health check %s failed: %s", name, failure)
+            result = {"ok": False, "error": str(failure)}
         except Exception:
             log.warning("health check %s failed", name, exc_info=True)
-            result = {"ok": False}
+            result = {"ok": False, "error": "unreachable"}
         result["ms"] = round((time.perf_counter() - started) * 1000, 1)
         report[name] = result
     return report

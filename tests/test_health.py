@@ -28,7 +28,11 @@ def test_no_worker_heartbeat_gives_503(client):
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "error"
-    assert body["checks"]["worker"]["ok"] is False
+    assert body["checks"]["worker"] == {
+        "ok": False,
+        "error": "no worker heartbeat recorded",
+        "ms": pytest.approx(0, abs=50),
+    }
     assert body["checks"]["database"]["ok"] is True
 
 
@@ -50,6 +54,7 @@ def test_unreachable_broker_gives_503_without_leaking_the_address(client):
         celery_app.conf.broker_url = original
     assert response.status_code == 503
     assert response.json()["checks"]["broker"]["ok"] is False
+    assert response.json()["checks"]["broker"]["error"] == "unreachable"
     assert b"s3cret" not in response.content
     assert b"127.0.0.1" not in response.content
 

@@ -41,7 +41,7 @@ def test_nothing_set_gives_the_embedded_setup(tmp_path):
     assert result.stdout.split() == [
         "True",
         "django.db.backends.sqlite3",
-        "filesystem://",
+        "filesystem://localhost/",
         "django.core.mail.backends.console.EmailBackend",
         "fr",
     ]
