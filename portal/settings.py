@@ -60,12 +60,14 @@ INSTALLED_APPS = [
     "portal",
     "tickets",
     "kb",
-    "django.contrib.admin",
+    "portal.apps.GuichetAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "rest_framework",
     "drf_spectacular",
 ]
@@ -79,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "portal.middleware.SessionPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -173,9 +177,48 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "portal.passwords.ContextWordsValidator"},
+    {"NAME": "portal.passwords.MaximumLengthValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 30 * 60
+LOGIN_URL = "portal:login"
+LOGIN_REDIRECT_URL = "home"
+GUICHET_ORGANISATION_WORDS = env_list("GUICHET_ORGANISATION_WORDS", ["guichet", "academie", "messagerie", "webmail"])
 
+# Sign-in lockout, per submitted identifier: (consecutive failures, lock duration). The last tier also requires a
+# password reset (or a helpdesk unlock) before the next sign-in.
+GUICHET_LOCKOUT_TIERS = [(5, timedelta(minutes=15)), (10, timedelta(hours=1)), (20, timedelta(hours=24))]
+# Two attempts on one identifier less than this apart: the second is not evaluated; after a failure, wait longer.
+GUICHET_RAPID_FIRE_INTERVAL = timedelta(seconds=1)
+GUICHET_RAPID_FIRE_PENALTY = timedelta(seconds=60)
+# Per client address: failures across all identifiers within the window before the address is refused (HTTP 429).
+GUICHET_SOURCE_FAILURE_LIMIT = env_int("GUICHET_SOURCE_FAILURE_LIMIT", 50)
+GUICHET_SOURCE_WINDOW = timedelta(minutes=15)
+# Known egress (NAT) networks that many people share get a higher limit, never an exemption.
+GUICHET_SHARED_EGRESS_NETWORKS = env_list("GUICHET_SHARED_EGRESS_NETWORKS")
+GUICHET_SHARED_EGRESS_FAILURE_LIMIT = env_int("GUICHET_SHARED_EGRESS_FAILURE_LIMIT", 500)
+# Between the password and the code, the half-signed-in state lasts this long.
+GUICHET_LOGIN_STEP_TIMEOUT = timedelta(minutes=10)
+# Second factor: consecutive wrong codes across all devices before the second factor is blocked and a reset required.
+GUICHET_OTP_FAILURE_LIMIT = 10
+GUICHET_OTP_BLOCK = timedelta(hours=1)
+# Staff may sign in without a second factor for this many days after their account is created.
+GUICHET_MFA_GRACE_DAYS = env_int("GUICHET_MFA_GRACE_DAYS", 14)
+# Adding or removing a factor, changing the password: the second factor must have been checked this recently.
+GUICHET_REAUTH_MAX_AGE = timedelta(minutes=5)
+# Idle and absolute session limits, by role.
+GUICHET_SESSION_LIMITS = {
+    "staff": {"idle": timedelta(minutes=30), "absolute": timedelta(hours=12)},
+    "agent": {"idle": timedelta(minutes=15), "absolute": timedelta(hours=8)},
+    "admin": {"idle": timedelta(minutes=15), "absolute": timedelta(hours=8)},
+}
+GUICHET_KNOWN_DEVICE_MAX_AGE = timedelta(days=90)
+
+OTP_TOTP_ISSUER = env_str("GUICHET_OTP_ISSUER", "Guichet")
+OTP_TOTP_TOLERANCE = 1
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+GUICHET_KNOWN_DEVICE_COOKIE = "guichet-device"
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_AGE = int(timedelta(hours=12).total_seconds())
@@ -251,6 +294,7 @@ if PRODUCTION:
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
     LANGUAGE_COOKIE_NAME = "__Host-language"
+    GUICHET_KNOWN_DEVICE_COOKIE = "__Host-guichet-device"
     CSRF_TRUSTED_ORIGINS = [SITE_URL]
 
 # --- REST API ----------------------------------------------------------------------------------------------------

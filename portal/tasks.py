@@ -28,3 +28,11 @@ def purge_expired_sessions() -> int:
 def _heartbeat_on_start(**kwargs) -> None:
     # A worker that just started is alive before beat's first 30-second tick.
     health.record_worker_heartbeat()
+
+
+@shared_task
+def send_security_notification(event_id: int) -> None:
+    """E-mail the person about a security event (see portal/notifications.py); idempotent through the outbox."""
+    from portal.notifications import deliver_event_notification
+
+    deliver_event_notification(event_id)

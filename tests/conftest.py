@@ -87,3 +87,41 @@ def agent(django_user_model):
 def admin_user(django_user_model):
     """Alain, an administrator of the portal."""
     return _make_user(django_user_model, "alain.admin", "Alain Admin", Role.ADMIN)
+
+
+def totp_now(device, offset_steps: int = 0) -> str:
+    """The code an authenticator app would show now (or `offset_steps` steps away) for a TOTP device."""
+    from django_otp.oath import totp
+
+    # Shifting t0 back by k steps makes "now" look k steps later to the code generator.
+    code = totp(device.bin_key, device.step, device.t0 - offset_steps * device.step, device.digits, device.drift)
+    return f"{code:0{device.digits}d}"
+
+
+def enrol_totp(user, name="Téléphone"):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=user, name=name, confirmed=True)
+
+
+@pytest.fixture
+def sign_in():
+    """Sign a client in as a user, fully: password and a verified second factor (creating a TOTP device)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from portal.session_state import REAUTH_AT, SEEN_AT, SIGNED_IN_AT, now_stamp
+
+    def sign(client, user, *, verified=True):
+        client.force_login(user)
+        session = client.session
+        stamp = now_stamp()
+        session[SIGNED_IN_AT] = session[SEEN_AT] = stamp
+        if verified:
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or enrol_totp(user)
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session[REAUTH_AT] = stamp
+        session.save()
+        return client
+
+    return sign

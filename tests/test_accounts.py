@@ -52,17 +52,17 @@ def test_changing_the_role_updates_superuser_rights_even_with_update_fields(agen
     assert not agent.is_superuser and not agent.is_staff
 
 
-def test_staff_cannot_enter_the_admin(client, staff, admin_user):
-    client.force_login(staff)
+def test_staff_cannot_enter_the_admin(client, staff, admin_user, sign_in):
+    sign_in(client, staff)
     assert client.get("/admin/").status_code == 302
-    client.force_login(admin_user)
+    sign_in(client, admin_user)
     response = client.get("/admin/portal/user/")
     assert response.status_code == 200
     assert "marie.dupont" in response.content.decode()
 
 
-def test_admin_can_create_an_account_with_a_role(client, admin_user):
-    client.force_login(admin_user)
+def test_admin_can_create_an_account_with_a_role(client, admin_user, sign_in):
+    sign_in(client, admin_user)
     response = client.post(
         "/admin/portal/user/add/",
         {

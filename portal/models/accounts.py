@@ -1,11 +1,15 @@
 import re
+import uuid
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 # Checked before normalisation (forms validate what was typed), so upper case passes and is lowered on save.
@@ -73,6 +77,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.STAFF)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="fr")
+    # Bumped by every password reset, factor change or "log out everywhere": it is mixed into the session hash,
+    # the reset tokens and the known-device cookies, so bumping it invalidates all of them at once.
+    security_stamp = models.UUIDField(default=uuid.uuid4, editable=False)
+    password_reset_required = models.BooleanField(
+        _("password reset required"),
+        default=False,
+        help_text=_("Set after 20 failed sign-ins or 10 failed second-factor codes: only a reset lets the person in."),
+    )
+    # Consecutive wrong second-factor codes across all the person's devices (each device also throttles itself).
+    otp_failures = models.PositiveSmallIntegerField(default=0, editable=False)
+    otp_blocked_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -108,6 +124,26 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_agent(self) -> bool:
         return self.role in (Role.AGENT, Role.ADMIN)
+
+    def get_session_auth_hash(self):
+        # The password hash alone would survive a factor change or a "log out everywhere": mix in the stamp.
+        return salted_hmac(
+            "portal.User.get_session_auth_hash",
+            f"{self.password}{self.security_stamp}",
+            algorithm="sha256",
+        ).hexdigest()
+
+    def bump_security_stamp(self) -> None:
+        """Invalidate every session, reset link and known-device cookie of this person (saves the row)."""
+        self.security_stamp = uuid.uuid4()
+        type(self).objects.filter(pk=self.pk).update(security_stamp=self.security_stamp)
+
+    @property
+    def mfa_deadline(self):
+        """When staff must have enrolled a second factor; agents and admins have no grace period."""
+        if self.is_agent:
+            return self.date_joined
+        return self.date_joined + timedelta(days=settings.GUICHET_MFA_GRACE_DAYS)
 
     def get_full_name(self):
         return self.display_name or self.username

@@ -1,0 +1,22 @@
+"""Account pages, mounted under /compte/ (French) and /en/compte/ (English)."""
+
+from django.urls import path
+
+from portal.views import account, login, mfa
+
+app_name = "portal"
+
+urlpatterns = [
+    path("connexion/", login.login_view, name="login"),
+    path("connexion/code/", login.login_code_view, name="login_code"),
+    path("confirmer/", login.reauth_view, name="reauth"),
+    path("deconnexion/", account.logout_view, name="logout"),
+    path("securite/", account.security_view, name="security"),
+    path("securite/deconnecter-autres-sessions/", account.logout_other_sessions_view, name="logout_others"),
+    path("mot-de-passe/", account.password_change_view, name="password_change"),
+    path("double-authentification/", mfa.mfa_overview_view, name="mfa"),
+    path("double-authentification/application/ajouter/", mfa.totp_add_view, name="mfa_totp_add"),
+    path("double-authentification/<int:device_id>/supprimer/", mfa.device_remove_view, name="mfa_device_remove"),
+    path("double-authentification/codes-de-secours/", mfa.recovery_codes_view, name="mfa_recovery_codes"),
+    path("assistance/comptes/<str:username>/securite/", account.account_events_view, name="account_events"),
+]

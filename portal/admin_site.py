@@ -1,0 +1,19 @@
+from django_otp.admin import OTPAdminSite
+
+
+class GuichetAdminSite(OTPAdminSite):
+    """The Django admin, open only to agents and admins whose session passed the second factor (R8)."""
+
+    site_header = "Guichet"
+    site_title = "Guichet"
+    login_template = None
+
+    def has_permission(self, request):
+        return super().has_permission(request) and request.user.is_agent
+
+    def login(self, request, extra_context=None):
+        # One sign-in page for everybody: the portal's, with its lockout and second step.
+        from django.shortcuts import redirect
+        from django.urls import reverse
+
+        return redirect(f"{reverse('portal:login')}?next={request.get_full_path()}")

@@ -1,0 +1,17 @@
+from portal.models.accounts import Role, User, UserManager, identifier_validator
+from portal.models.lockout import AccountLockout, SourceThrottle
+from portal.models.mfa import RecoveryCode, RecoveryCodeDevice
+from portal.models.security import EventKind, SecurityEvent
+
+__all__ = [
+    "AccountLockout",
+    "EventKind",
+    "RecoveryCode",
+    "RecoveryCodeDevice",
+    "Role",
+    "SecurityEvent",
+    "SourceThrottle",
+    "User",
+    "UserManager",
+    "identifier_validator",
+]

@@ -1,0 +1,87 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EventKind(models.TextChoices):
+    # Names follow the OWASP logging vocabulary where it has one.
+    LOGIN_SUCCESS = "authn_login_success", _("Signed in")
+    LOGIN_FAIL = "authn_login_fail", _("Failed sign-in")
+    LOGIN_LOCK = "authn_login_lock", _("Sign-in suspended after repeated failures")
+    LOGIN_UNLOCK = "authn_login_unlock", _("Sign-in suspension lifted")
+    SOURCE_THROTTLED = "excess_rate_limit_exceeded", _("Too many failures from one network address")
+    MFA_FAIL = "authn_mfa_fail", _("Wrong second-factor code")
+    MFA_FAIL_MAX = "authn_mfa_fail_max", _("Second factor blocked after repeated wrong codes")
+    MFA_DEVICE_ADD = "mfa_device_add", _("Authenticator added")
+    MFA_DEVICE_REMOVE = "mfa_device_remove", _("Authenticator removed")
+    RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used")
+    RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated", _("New recovery codes generated")
+    PASSWORD_CHANGE = "authn_password_change", _("Password changed")
+    SESSIONS_REVOKED = "session_revoked", _("Other sessions signed out")
+    LOGOUT = "authn_logout", _("Signed out")
+
+
+class Source(models.TextChoices):
+    PORTAL = "portal", _("Portal")
+    API = "api", _("API")
+    MAIL = "mail", _("Mail server")
+
+
+class SecurityEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        # Only the notification bookkeeping may change after the fact; the record itself never does.
+        if set(kwargs) - {"notified_at"}:
+            raise TypeError("security events are append-only")
+        return super().update(**kwargs)
+
+    def delete(self):
+        raise TypeError("security events are append-only")
+
+
+class SecurityEvent(models.Model):
+    """One security-relevant fact, written in the same transaction as the change it records. Append-only.
+
+    Never holds a password, code, token or session key: ``data`` carries only non-secret details (the device name,
+    how many recovery codes remain, the lock duration…).
+    """
+
+    kind = models.CharField(_("event"), max_length=40, choices=EventKind.choices, db_index=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="security_events",
+        verbose_name=_("account"),
+    )
+    submitted_identifier = models.CharField(_("identifier typed"), max_length=150, blank=True)
+    ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.PORTAL)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    # Outbox for the e-mail that tells the person: sent by a Celery task, re-tried by a periodic job.
+    notify = models.BooleanField(default=False)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SecurityEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
+        indexes = [
+            models.Index(fields=["user", "-created_at"]),
+            models.Index(fields=["notify", "notified_at"], condition=models.Q(notify=True), name="event_outbox_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.submitted_identifier or self.user_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("security events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("security events are append-only")

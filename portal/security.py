@@ -1,0 +1,65 @@
+"""Where a request comes from, and the security event log's single entry point."""
+
+import ipaddress
+import logging
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from portal.models import SecurityEvent
+from portal.models.security import Source
+
+log = logging.getLogger(__name__)
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The address of the client as seen by the outermost trusted proxy.
+
+    With N trusted proxies, each appends the address it received the request from to X-Forwarded-For, so the real
+    client is the N-th entry from the right; everything left of it was written by the client and is ignored.
+    With no proxy (N = 0), the socket address is the client.
+    """
+    remote = request.META.get("REMOTE_ADDR", "") or "0.0.0.0"  # noqa: S104 (a placeholder, never bound)
+    count = settings.GUICHET_TRUSTED_PROXY_COUNT
+    if count <= 0:
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    if len(hops) < count:
+        return remote
+    candidate = hops[-count]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
+
+
+def record_event(
+    kind: str,
+    *,
+    request: HttpRequest | None = None,
+    user=None,
+    identifier: str = "",
+    source: str = Source.PORTAL,
+    data: dict | None = None,
+    notify: bool = False,
+) -> SecurityEvent:
+    """Append one event. With ``notify``, the person gets an e-mail once the transaction commits.
+
+    ``data`` must hold no secret (no password, code, token, session key): it is shown to the person and to agents.
+    """
+    event = SecurityEvent.objects.create(
+        kind=kind,
+        user=user if user is not None and user.pk else None,
+        submitted_identifier=identifier[:150],
+        ip=client_ip(request) if request is not None else None,
+        user_agent=(request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else ""),
+        source=source,
+        data=data or {},
+        notify=notify and user is not None,
+    )
+    log.info("security event %s user=%s ip=%s", kind, event.user_id, event.ip)
+    if event.notify:
+        from portal.tasks import send_security_notification
+
+        send_security_notification.delay(event.pk)  # sent on commit; the outbox job retries if the broker is down
+    return event
