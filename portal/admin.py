@@ -3,7 +3,9 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import User
+from portal import lockout
+from portal.models import AccountLockout, EventKind, SecurityEvent, User
+from portal.security import record_event
 
 
 class UserCreationForm(BaseUserCreationForm):
@@ -40,3 +42,49 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
     filter_horizontal = ("groups", "user_permissions")
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(admin.ModelAdmin):
+    """Read-only: the log is append-only, nobody edits or deletes it from here."""
+
+    list_display = ("created_at", "kind", "user", "submitted_identifier", "ip", "source")
+    list_filter = ("kind", "source")
+    search_fields = ("submitted_identifier", "user__username", "ip")
+    date_hierarchy = "created_at"
+    list_select_related = ("user",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AccountLockout)
+class AccountLockoutAdmin(admin.ModelAdmin):
+    list_display = ("key", "failures", "locked_until", "reset_required", "last_failure_at")
+    list_filter = ("reset_required",)
+    search_fields = ("key",)
+    readonly_fields = ("key", "failures", "locked_until", "reset_required", "last_attempt_at", "last_failure_at")
+    actions = ["unlock_selected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Lift the sign-in suspension"))
+    def unlock_selected(self, request, queryset):
+        for row in queryset:
+            identifier = row.key.split("|", 1)[0]
+            lockout.unlock(identifier)
+            record_event(
+                EventKind.LOGIN_UNLOCK,
+                request=request,
+                user=User.objects.filter(username=identifier).first(),
+                identifier=identifier,
+                data={"by": request.user.username},
+            )
+        self.message_user(request, _("Suspension lifted for %(count)d identifier(s).") % {"count": queryset.count()})

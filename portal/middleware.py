@@ -1,4 +1,19 @@
+from datetime import timedelta
+from urllib.parse import urlencode, urlsplit
+
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import SESSION_KEY, logout
+from django.contrib.messages.storage import default_storage
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
+from django_otp import user_has_device
+
+from portal.session_state import SEEN_AT, SIGNED_IN_AT, read_time
 
 # Pages load only the portal's own scripts, styles and images; nothing may frame them, no plugin runs, forms post
 # only back to the portal. Django 5.2 has no CSP setting of its own, so the header is set here.
@@ -34,10 +49,112 @@ class SecurityHeadersMiddleware:
 
 
 class SessionPolicyMiddleware:
-    """Idle and absolute session limits by role, and the staff second-factor grace period (see portal/views)."""
+    """Idle and absolute session limits by role (R32), and the second-factor deadline (R8).
+
+    Runs after OTPMiddleware, so ``request.user.is_verified()`` tells whether this session checked a second factor.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.user.is_authenticated:
+            refusal = _enforce_session_limits(request) or _enforce_second_factor(request)
+            if refusal is not None:
+                return refusal
+        elif SESSION_KEY in request.session:
+            # Signed in to an account that has since been deactivated or deleted (Django then sees nobody but
+            # keeps the session): end it for good, so that reactivating the account does not revive it (R33).
+            request.session.flush()
         return self.get_response(request)
+
+
+# SEEN_AT is rewritten at most this often, so that a busy person does not cost a session write per request. The
+# idle limit may therefore end a session up to this much early, never late.
+SEEN_AT_RESOLUTION = timedelta(minutes=1)
+# What a person without a second factor may still open once their deadline has passed: enough to enrol one, or to
+# leave. Everything else sends them to enrolment.
+OPEN_WITHOUT_SECOND_FACTOR = {
+    "portal:mfa_totp_add",
+    "portal:reauth",
+    "portal:logout",
+    "portal:login",
+    "portal:login_code",
+    "health",
+}
+
+
+def _enforce_session_limits(request: HttpRequest) -> HttpResponse | None:
+    limits = settings.GUICHET_SESSION_LIMITS[request.user.role]
+    now = timezone.now()
+    try:
+        signed_in_at = read_time(request, SIGNED_IN_AT)
+        seen_at = read_time(request, SEEN_AT)
+    except (TypeError, ValueError):
+        return _end_session(request)  # only the server writes these; if they are unreadable, fail closed
+    if signed_in_at is None:
+        # A session signed in by a path that did not stamp it: its clock starts now rather than never.
+        request.session[SIGNED_IN_AT] = now.isoformat()
+        signed_in_at = now
+    idle = now - seen_at if seen_at is not None else timedelta(0)
+    if idle > limits["idle"] or now - signed_in_at > limits["absolute"]:
+        return _end_session(request)
+    if seen_at is None or now - seen_at >= SEEN_AT_RESOLUTION:
+        request.session[SEEN_AT] = now.isoformat()
+    return None
+
+
+def _enforce_second_factor(request: HttpRequest) -> HttpResponse | None:
+    """Past their deadline (at once for agents and admins), people without a second factor must enrol one."""
+    user = request.user
+    if user.is_verified() or timezone.now() <= user.mfa_deadline or _open_without_second_factor(request):
+        return None
+    if user_has_device(user, confirmed=True):
+        return None  # they have one: the sign-in and the verified_required views ask for it
+    if _is_api(request):
+        return JsonResponse({"detail": gettext("Set up a second factor before using the API.")}, status=403)
+    return _redirect_with_next(request, "portal:mfa_totp_add")
+
+
+def _end_session(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    message = gettext("Your session expired. Please sign in again.")
+    if _is_api(request):
+        return JsonResponse({"detail": message}, status=401)
+    response = _redirect_with_next(request, "portal:login")
+    # MessageMiddleware comes after this one and never sees this response: store the message here.
+    storage = default_storage(request)
+    storage.add(messages.INFO, message)
+    storage.update(response)
+    return response
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def _open_without_second_factor(request: HttpRequest) -> bool:
+    if request.path_info.startswith(settings.STATIC_URL):
+        return True
+    try:
+        return resolve(request.path_info).view_name in OPEN_WITHOUT_SECOND_FACTOR
+    except Resolver404:
+        return False
+
+
+def _redirect_with_next(request: HttpRequest, url_name: str) -> HttpResponse:
+    return redirect(f"{reverse(url_name)}?{urlencode({'next': _next_url(request)}, safe='/')}")
+
+
+def _next_url(request: HttpRequest) -> str:
+    """Where to come back to: the page itself, or for a form submission the page the form was on.
+
+    A POST cannot be replayed after signing in, and its target often answers GET with 405.
+    """
+    if request.method in ("GET", "HEAD"):
+        return request.get_full_path()
+    referer = request.META.get("HTTP_REFERER", "")
+    if url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        parts = urlsplit(referer)
+        return f"{parts.path}?{parts.query}" if parts.query else parts.path
+    return reverse("home")

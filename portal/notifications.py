@@ -1,6 +1,126 @@
-"""E-mails that tell a person about a security-relevant change on their account (R26)."""
+"""E-mails that tell a person about a security-relevant change on their account (R26), and the wording of security
+events that the e-mails and the security pages share.
+
+An event recorded with ``notify=True`` is an outbox row: ``deliver_event_notification`` claims it by setting
+``notified_at`` and sends the e-mail, either from the task queued when the event's transaction committed or from
+the periodic sweep (``portal.tasks.deliver_pending_notifications``) when that task never reached a worker.
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import EventKind, SecurityEvent
+
+log = logging.getLogger(__name__)
+
+# One sentence per kind, telling the person what the event means for them; the e-mail adds what to do.
+EXPLANATIONS = {
+    EventKind.LOGIN_LOCK: _("Signing in to your account was suspended for a while after several wrong passwords."),
+    EventKind.MFA_FAIL_MAX: _(
+        "Someone typed your password correctly but then entered several wrong second-factor codes. Your second "
+        "factor is blocked for now and your password must be reset."
+    ),
+    EventKind.MFA_DEVICE_ADD: _("An authenticator was added to your account."),
+    EventKind.MFA_DEVICE_REMOVE: _("An authenticator was removed from your account."),
+    EventKind.RECOVERY_CODE_USED: _("One of your recovery codes was used to sign in."),
+    EventKind.RECOVERY_CODES_REGENERATED: _("New recovery codes were generated; the old ones no longer work."),
+    EventKind.PASSWORD_CHANGE: _("The password of your account was changed."),
+    EventKind.SESSIONS_REVOKED: _("All the sessions of your account except one were signed out."),
+}
+GENERIC_EXPLANATION = _("A security-relevant change was made to your account.")
+
+# Checked in order: the first marker found names the browser (Edge and Opera also say "Chrome", every browser on
+# iOS says "Safari", Android says "Linux", iPhones say "Mac OS X").
+BROWSERS = (
+    ("Edg/", "Edge"),
+    ("Edge/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("FxiOS/", "Firefox"),
+    ("CriOS/", "Chrome"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+)
+SYSTEMS = (
+    ("Windows", "Windows"),
+    ("Android", "Android"),
+    ("iPhone", "iOS"),
+    ("iPad", "iPadOS"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
+RAW_USER_AGENT_SHOWN = 60
 
 
-def deliver_event_notification(event_id: int) -> None:
-    """Claim the event's outbox row and send its e-mail; does nothing if already sent (idempotent)."""
-    raise NotImplementedError
+def _first_match(user_agent: str, markers) -> str | None:
+    return next((name for marker, name in markers if marker in user_agent), None)
+
+
+def browser_summary(user_agent: str) -> str:
+    """A short "Firefox on Windows" for a long user-agent string; the start of the raw string when unrecognised."""
+    browser, system = _first_match(user_agent, BROWSERS), _first_match(user_agent, SYSTEMS)
+    if browser and system:
+        return gettext("%(browser)s on %(system)s") % {"browser": browser, "system": system}
+    return browser or system or user_agent[:RAW_USER_AGENT_SHOWN]
+
+
+def explanation(kind: str) -> str:
+    return EXPLANATIONS.get(kind, GENERIC_EXPLANATION)
+
+
+def deliver_event_notification(event_id: int) -> bool:
+    """Claim the event's outbox row and send its e-mail; does nothing if already sent (idempotent).
+
+    Returns True when this call sent the e-mail. If sending fails the claim is released, so the periodic sweep
+    tries again, and the error propagates to the caller.
+    """
+    claimed = SecurityEvent.objects.filter(pk=event_id, notify=True, notified_at__isnull=True).update(
+        notified_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    event = SecurityEvent.objects.select_related("user").get(pk=event_id)
+    if event.user is None or not event.user.email:
+        log.warning("security event %s has nobody to notify", event_id)
+        return False
+    try:
+        _message(event).send()
+    except Exception:
+        SecurityEvent.objects.filter(pk=event_id).update(notified_at=None)
+        raise
+    log.info("security notification sent for event %s", event_id)
+    return True
+
+
+def _message(event: SecurityEvent) -> EmailMultiAlternatives:
+    user = event.user
+    with translation.override(user.language):
+        context = _context(event)
+        subject = " ".join(render_to_string("emails/security-event-subject.txt", context).split())
+        text = render_to_string("emails/security-event-body.txt", context)
+        html = render_to_string("emails/security-event-body.html", context)
+    message = EmailMultiAlternatives(subject, text, to=[user.email])
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def _context(event: SecurityEvent) -> dict:
+    """What the e-mail may say. Built from the event row only: it never holds a password, code or token."""
+    return {
+        "name": event.user.get_short_name(),
+        "label": event.get_kind_display(),
+        "explanation": explanation(event.kind),
+        "when": timezone.localtime(event.created_at),
+        "ip": event.ip or "",
+        "browser": browser_summary(event.user_agent),
+        # From the configured address only: a request's Host header could point the link at another site.
+        "security_url": settings.SITE_URL + reverse("portal:security"),
+    }

@@ -18,4 +18,10 @@ BEAT_SCHEDULE = {
         "task": "portal.tasks.purge_expired_sessions",
         "schedule": crontab(minute=17, hour=3),
     },
+    # Security e-mails whose task was lost (broker down when the event was recorded, worker killed): R26, R36.
+    "deliver-pending-notifications": {
+        "task": "portal.tasks.deliver_pending_notifications",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }

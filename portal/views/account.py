@@ -1,18 +1,158 @@
+"""The person's own account: signing out, the security page, signing out other sessions, changing the password; and
+the helpdesk's view of any account's security events."""
+
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import logout, password_validation, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portal.decorators import agent_required, recent_verification_required
+from portal.models import EventKind, SecurityEvent, User, UserManager
+from portal.notifications import browser_summary
+from portal.security import record_event
+
+RECENT_EVENTS = 50
+
+
+@dataclass(frozen=True)
+class EventRow:
+    event: SecurityEvent
+    browser: str
+
+
+def _recent_events(account: User) -> list[EventRow]:
+    """The account's latest events, newest first, in one query whatever their number."""
+    events = account.security_events.all()[:RECENT_EVENTS]
+    return [EventRow(event, browser_summary(event.user_agent)) for event in events]
+
+
+def _end_other_sessions(request, kind: str) -> None:
+    """Bump the security stamp (every session, reset link and known-device cookie dies), then re-sign this session.
+
+    Call inside the transaction that made the change, so the event is written with it.
+    """
+    user = request.user
+    user.bump_security_stamp()
+    record_event(kind, request=request, user=user, notify=True)
+    update_session_auth_hash(request, user)
+
+
+@require_POST
 def logout_view(request):
-    raise NotImplementedError
+    if request.user.is_authenticated:
+        record_event(EventKind.LOGOUT, request=request, user=request.user)
+    logout(request)  # flushes the server-side session: a copy of the cookie opens nothing
+    messages.success(request, gettext("You are signed out. On a shared computer, also close the browser."))
+    return redirect("home")
 
 
+@never_cache
+@require_GET
+@login_required
 def security_view(request):
-    raise NotImplementedError
+    return render(request, "portal/account/security.html", {"rows": _recent_events(request.user)})
 
 
+@require_POST
+@login_required
 def logout_other_sessions_view(request):
-    raise NotImplementedError
+    with transaction.atomic():
+        _end_other_sessions(request, EventKind.SESSIONS_REVOKED)
+    messages.success(request, gettext("Your other sessions are signed out. This one stays open."))
+    return redirect("portal:security")
 
 
-def password_change_view(request):
-    raise NotImplementedError
-
-
+@never_cache
+@require_GET
+@agent_required
 def account_events_view(request, username):
-    raise NotImplementedError
+    account = get_object_or_404(User, username=UserManager.normalize_identifier(username))
+    return render(request, "portal/account/account_events.html", {"account": account, "rows": _recent_events(account)})
+
+
+class PasswordChangeForm(forms.Form):
+    # strip=False: spaces are part of a passphrase. max_length only bounds the work done on a hostile input; the
+    # policy's own maximum (128) is a validator with a readable message.
+    current_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    confirmation = forms.CharField(
+        label=_("New password again"),
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        # Built per form, not at import, so the rules are listed in the language of the page.
+        self.fields["new_password"].help_text = password_validation.password_validators_help_text_html()
+
+    def clean_current_password(self):
+        password = self.cleaned_data["current_password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("This is not your current password."), code="wrong_password")
+        return password
+
+    def clean_new_password(self):
+        password = self.cleaned_data["new_password"]
+        password_validation.validate_password(password, self.user)
+        return password
+
+    def clean(self):
+        cleaned = super().clean()
+        new, again = cleaned.get("new_password"), cleaned.get("confirmation")
+        if new and again and new != again:
+            self.add_error("confirmation", forms.ValidationError(_("The two new passwords differ."), code="mismatch"))
+        return cleaned
+
+
+@sensitive_post_parameters("current_password", "new_password", "confirmation")
+@never_cache
+@require_http_methods(["GET", "POST"])
+@recent_verification_required
+def password_change_view(request):
+    user = request.user
+    if request.method != "POST":
+        return _password_change_page(request, PasswordChangeForm(user))
+    form = PasswordChangeForm(user, request.POST)
+    if not form.is_valid():
+        if form.has_error("current_password", "wrong_password"):
+            record_event(
+                EventKind.LOGIN_FAIL,
+                request=request,
+                user=user,
+                identifier=user.username,
+                data={"reason": "password_change"},
+            )
+        return _password_change_page(request, form)
+    with transaction.atomic():
+        user.set_password(form.cleaned_data["new_password"])
+        user.password_reset_required = False
+        user.save(update_fields=["password", "password_reset_required"])
+        _end_other_sessions(request, EventKind.PASSWORD_CHANGE)
+    messages.success(request, gettext("Your password is changed. Your other sessions are signed out."))
+    return redirect("portal:security")
+
+
+def _password_change_page(request, form):
+    return render(request, "portal/account/password_change.html", {"form": form})

@@ -1,10 +1,145 @@
+"""Sign-in in two steps, and re-authentication before sensitive changes.
+
+Every refusal of the password step renders the same page with the same words, whatever the reason (wrong
+password, unknown identifier, inactive account, lock): only the per-address limit answers differently (429),
+because it concerns the network, not the account.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+
+from portal import known_device, lockout, session_state, signin
+from portal.forms import CodeForm, LoginForm, ReauthForm
+from portal.signin import CodeResult, PasswordResult
+
+
+def _next_url(request, default: str = "home") -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse(default)
+
+
+def _refused(form: LoginForm) -> None:
+    form.add_error(
+        None,
+        _(
+            "Incorrect identifier or password. After several failures, signing in is suspended for a while: "
+            "wait and try again, or reset your password."
+        ),
+    )
+
+
+@sensitive_post_parameters("password")
+@never_cache
+@csrf_protect
+@require_http_methods(["GET", "POST"])
 def login_view(request):
-    raise NotImplementedError
+    form = LoginForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        outcome = signin.check_password_step(request, form.cleaned_data["identifier"], form.cleaned_data["password"])
+        if outcome.result is PasswordResult.OK:
+            user = outcome.user
+            if signin.has_second_factor(user):
+                signin.start_second_step(request, user)
+                return redirect(f"{reverse('portal:login_code')}?next={_next_url(request)}")
+            # No second factor yet: staff within their grace period may go on; everyone else is sent to enrol by
+            # the session middleware before they can reach anything else.
+            signin.complete_sign_in(request, user)
+            return redirect(_next_url(request))
+        if outcome.result is PasswordResult.SOURCE_BLOCKED:
+            status = 429
+            form.add_error(None, _("Too many failed sign-ins from your network. Wait a quarter of an hour."))
+        else:
+            _refused(form)
+    response = render(request, "portal/login.html", {"form": form, "next": _next_url(request)}, status=status)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
+@never_cache
+@csrf_protect
+@require_http_methods(["GET", "POST"])
 def login_code_view(request):
-    raise NotImplementedError
+    user = signin.pending_user(request)
+    if user is None:
+        signin.clear_pending(request)
+        messages.info(request, _("Please sign in again: the previous step expired or was not completed."))
+        return redirect("portal:login")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        outcome = signin.check_code(request, user, form.cleaned_data["code"])
+        if outcome.result is CodeResult.OK:
+            signin.complete_sign_in(request, user, outcome.device)
+            if signin.used_recovery_code(outcome.device):
+                # R17: a recovery code is the last resort; lead straight to setting up a new authenticator.
+                messages.warning(
+                    request, _("You signed in with a recovery code. Set up your authenticator app again now.")
+                )
+                response = redirect("portal:mfa")
+            else:
+                response = redirect(_next_url(request))
+            known_device.remember(response, user)
+            return response
+        if outcome.result is CodeResult.BLOCKED:
+            signin.clear_pending(request)
+            messages.error(
+                request,
+                _(
+                    "Too many wrong codes. For your safety the second factor is blocked for an hour and your "
+                    "password must be reset. Contact the helpdesk if you need help."
+                ),
+            )
+            return redirect("portal:login")
+        if outcome.result is CodeResult.THROTTLED:
+            form.add_error(
+                "code",
+                _("Too many attempts: wait %(seconds)d seconds before trying again.")
+                % {"seconds": outcome.wait_seconds},
+            )
+        else:
+            form.add_error("code", _("This code is not valid. Check the time on your phone and try the next code."))
+    return render(request, "portal/login_code.html", {"form": form, "next": _next_url(request)})
 
 
+@sensitive_post_parameters("password", "code")
+@never_cache
+@csrf_protect
+@login_required
+@require_http_methods(["GET", "POST"])
 def reauth_view(request):
-    raise NotImplementedError
+    """Prove every factor again before changing credentials (R13, R29). Wrong passwords count toward the lock."""
+    user = request.user
+    needs_code = signin.has_second_factor(user)
+    form = ReauthForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        key = lockout.identifier_key(user.username, known_device.device_id_for(request, user))
+        if not lockout.claim_attempt(key):
+            lockout.spend_equivalent_time(form.cleaned_data["password"])
+            form.add_error("password", _("Too many attempts: wait a moment and try again."))
+        elif not user.check_password(form.cleaned_data["password"]):
+            lockout.record_failure(key)
+            form.add_error("password", _("This password is not correct."))
+        elif needs_code:
+            outcome = signin.check_code(request, user, form.cleaned_data["code"])
+            if outcome.result is CodeResult.OK:
+                otp_login(request, outcome.device)
+                session_state.mark_reauthenticated(request)
+                return redirect(_next_url(request))
+            form.add_error("code", _("This code is not valid."))
+        else:
+            session_state.mark_reauthenticated(request)
+            return redirect(_next_url(request))
+    return render(request, "portal/reauth.html", {"form": form, "needs_code": needs_code, "next": _next_url(request)})

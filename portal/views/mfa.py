@@ -1,14 +1,148 @@
+"""Second-factor pages of the account area: overview, authenticator enrolment and removal, recovery codes."""
+
+import math
+import re
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+
+from portal import mfa
+from portal.decorators import recent_verification_required
+
+
+class TOTPEnrolForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name of this authenticator"),
+        max_length=64,
+        help_text=_("So you can tell your devices apart later, for example “Work phone”."),
+        error_messages={"required": _("Give this authenticator a name, for example “Work phone”.")},
+    )
+    code = forms.CharField(
+        label=_("Code shown by the app"),
+        max_length=16,
+        help_text=_("6 digits. The app shows a new code every 30 seconds: type the one shown now."),
+        error_messages={"required": _("Type the 6-digit code shown by the app.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+    def clean_code(self):
+        # Apps display "123 456": accept the spaces people copy along with the digits.
+        code = "".join(self.cleaned_data["code"].split())
+        if not re.fullmatch(r"[0-9]{6}", code):
+            raise ValidationError(_("The code is made of 6 digits, with no letters."), code="format")
+        return code
+
+
+@require_safe
+@login_required
 def mfa_overview_view(request):
-    raise NotImplementedError
+    devices = list(mfa.confirmed_totp_devices(request.user))
+    return render(
+        request,
+        "portal/mfa/overview.html",
+        {
+            "devices": devices,
+            "keep_last_device": mfa.must_keep_last_factor(request.user, devices),
+            "recovery_remaining": mfa.recovery_codes_remaining(request.user),
+        },
+    )
 
 
+# never_cache: the page holds the secret, which must not stay in the browser's cache or history snapshots.
+@never_cache
+@require_http_methods(["GET", "POST"])
+@recent_verification_required
 def totp_add_view(request):
-    raise NotImplementedError
+    device = mfa.totp_enrolment_device(user=request.user)
+    form = TOTPEnrolForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        name = form.cleaned_data["name"]
+        try:
+            mfa.totp_enrol(request=request, device=device, name=name, code=form.cleaned_data["code"])
+        except mfa.CodeRefused as refused:
+            form.add_error("code", _code_refused_message(refused))
+        else:
+            messages.success(request, gettext("Authenticator “%(name)s” added.") % {"name": name})
+            if not mfa.recovery_codes_remaining(request.user):
+                return redirect("portal:mfa_recovery_codes")
+            return redirect("portal:mfa")
+    return render(
+        request,
+        "portal/mfa/totp_add.html",
+        {
+            "form": form,
+            "qr_svg": mfa.totp_qr_svg(device, label=gettext("QR code to scan with your authenticator app")),
+            "secret": mfa.totp_secret(device),
+            "config_url": device.config_url,
+            "account": request.user.get_username(),
+        },
+    )
 
 
+def _code_refused_message(refused: mfa.CodeRefused) -> str:
+    if refused.retry_at is None:
+        return gettext(
+            "This code is not right. Check that you scanned the QR code above (or typed the key), "
+            "then type the code the app shows now."
+        )
+    seconds = max(1, math.ceil((refused.retry_at - timezone.now()).total_seconds()))
+    return ngettext(
+        "Too many wrong codes in a row. Wait %(seconds)d second, then type the code the app shows now.",
+        "Too many wrong codes in a row. Wait %(seconds)d seconds, then type the code the app shows now.",
+        seconds,
+    ) % {"seconds": seconds}
+
+
+# GET shows a confirmation page: it is where a person lands after re-authenticating, since the sign-in page sends
+# them back to this URL with a GET. Only POST removes.
+@require_http_methods(["GET", "POST"])
+@recent_verification_required
 def device_remove_view(request, device_id):
-    raise NotImplementedError
+    device = get_object_or_404(mfa.confirmed_totp_devices(request.user), pk=device_id)
+    if request.method == "GET":
+        devices = list(mfa.confirmed_totp_devices(request.user))
+        return render(
+            request,
+            "portal/mfa/device_remove.html",
+            {"device": device, "keep_last_device": mfa.must_keep_last_factor(request.user, devices)},
+        )
+    if mfa.totp_remove(request=request, device=device):
+        messages.success(
+            request,
+            gettext("Authenticator “%(name)s” removed. Your other sessions have been signed out.")
+            % {"name": device.name},
+        )
+    else:
+        messages.error(
+            request,
+            gettext(
+                "“%(name)s” is your only authenticator and your role requires one. "
+                "Add another authenticator first, then remove this one."
+            )
+            % {"name": device.name},
+        )
+    return redirect("portal:mfa")
 
 
+# never_cache: the POST response shows the codes; no copy may stay in a cache or come back through "Back".
+@never_cache
+@require_http_methods(["GET", "POST"])
+@recent_verification_required
 def recovery_codes_view(request):
-    raise NotImplementedError
+    if request.method == "POST":
+        # Rendered, not redirected: the codes exist only in this response.
+        codes = mfa.recovery_codes_regenerate(request=request)
+        return render(request, "portal/mfa/recovery_codes_new.html", {"codes": codes})
+    return render(
+        request,
+        "portal/mfa/recovery_codes.html",
+        {"remaining": mfa.recovery_codes_remaining(request.user)},
+    )

@@ -1,16 +1,21 @@
 """Demo accounts, queues and problem types, so a newcomer can try every side of the portal at once.
 
 Idempotent: running it again restores the demo accounts' passwords and roles and leaves other data alone.
+Agents and the admin must use a second factor, so each comes with a confirmed authenticator app whose key and
+current code (`manage.py demo_otp`) are printed.
 """
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from portal import mfa
 from portal.models import Role, User
 from tickets.models import Category, Queue
 
 DEMO_PASSWORD = "Guichet-demo-2026"
+DEMO_DEVICE_NAME = "Application de démonstration"
 
 DEMO_USERS = [
     ("marie.dupont", "Marie Dupont", Role.STAFF),
@@ -46,6 +51,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if settings.PRODUCTION:
             raise CommandError("Demo data has known passwords; it is never loaded when DJANGO_ENV=production.")
+        enrolled = []
         with transaction.atomic():
             for slug, name_fr, name_en in QUEUES:
                 Queue.objects.update_or_create(slug=slug, defaults={"name_fr": name_fr, "name_en": name_en})
@@ -67,6 +73,8 @@ class Command(BaseCommand):
                 )
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
+                if user.is_agent:
+                    enrolled.append(self._demo_device(user))
 
         self.stdout.write(
             self.style.SUCCESS("Demo data ready.") + " Accounts (password for all: " + DEMO_PASSWORD + "):"
@@ -74,3 +82,17 @@ class Command(BaseCommand):
         for username, display_name, role in DEMO_USERS:
             self.stdout.write(f"  {username:<16} {str(Role(role).label):<20} {display_name}")
         self.stdout.write(f"  {len(QUEUES)} queues, {len(CATEGORIES)} problem types.")
+        self.stdout.write(
+            "Agents and the administrator also need a code: add their key to an authenticator app, "
+            "or print the current code with the command shown."
+        )
+        for device in enrolled:
+            username = device.user.username
+            self.stdout.write(f"  {username:<16} key  {mfa.totp_secret(device)}")
+            self.stdout.write(f"  {'':<16} code .venv/bin/python manage.py demo_otp {username}")
+
+    @staticmethod
+    def _demo_device(user) -> TOTPDevice:
+        """The account's demo authenticator, created once and kept (with its key) on later runs."""
+        device, _ = TOTPDevice.objects.update_or_create(user=user, name=DEMO_DEVICE_NAME, defaults={"confirmed": True})
+        return device

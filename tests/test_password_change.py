@@ -1,0 +1,162 @@
+"""A signed-in person changes their password: current password and a recent second factor first, a length-based
+policy, other sessions signed out, an e-mail that says so (R25, R27, R28, R29)."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from portal.models import EventKind, SecurityEvent
+from portal.session_state import REAUTH_AT
+from tests.conftest import DEMO_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+with translation.override("en"):
+    CHANGE = reverse("portal:password_change")
+    SECURITY = reverse("portal:security")
+    REAUTH = reverse("portal:reauth")
+GOOD_PASSWORD = "vfq8 Lzo2 wpx7"
+PASSPHRASE_64 = "le chat 🐈 dort sur le toit 🏠 quand il pleut à verse ☔ sans fin !"
+
+
+def change_password(client, new, *, current=DEMO_PASSWORD, confirmation=None):
+    data = {
+        "current_password": current,
+        "new_password": new,
+        "confirmation": new if confirmation is None else confirmation,
+    }
+    return client.post(CHANGE, data)
+
+
+def field_errors(response, field: str) -> list[str]:
+    return list(response.context["form"].errors.get(field, []))
+
+
+def test_the_form_has_labelled_password_fields_with_a_show_button_that_needs_no_javascript(client, staff, sign_in):
+    sign_in(client, staff)
+
+    body = client.get(CHANGE).content.decode()
+
+    assert body.count("<h1") == 1
+    for field, autocomplete in (
+        ("current_password", "current-password"),
+        ("new_password", "new-password"),
+        ("confirmation", "new-password"),
+    ):
+        assert f'<label for="id_{field}">' in body
+        assert f'autocomplete="{autocomplete}"' in body
+        assert f'aria-controls="id_{field}" aria-pressed="false" hidden>' in body
+    assert "at least 12 characters" in body
+    assert 'src="/static/js/password-toggle.js" defer' in body
+    assert "onpaste" not in body and "<script>" not in body
+
+
+def test_a_stale_verification_sends_the_person_to_confirm_it_is_them(client, staff, sign_in):
+    sign_in(client, staff)
+    session = client.session
+    session[REAUTH_AT] = (timezone.now() - timedelta(minutes=6)).isoformat()
+    session.save()
+
+    response = change_password(client, GOOD_PASSWORD)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"{REAUTH}?next=")
+    staff.refresh_from_db()
+    assert staff.check_password(DEMO_PASSWORD)
+
+
+def test_a_wrong_current_password_is_refused_and_recorded(client, staff, sign_in):
+    sign_in(client, staff)
+
+    response = change_password(client, GOOD_PASSWORD, current="not-my-password")
+
+    assert response.status_code == 200
+    assert field_errors(response, "current_password") == ["This is not your current password."]
+    assert 'aria-invalid="true"' in response.content.decode()
+    assert 'aria-describedby="id_current_password_error"' in response.content.decode()
+    staff.refresh_from_db()
+    assert staff.check_password(DEMO_PASSWORD)
+    event = SecurityEvent.objects.get(kind=EventKind.LOGIN_FAIL, user=staff)
+    assert event.data == {"reason": "password_change"}
+    assert "not-my-password" not in str(event.data) + event.submitted_identifier
+
+
+@pytest.mark.parametrize(
+    ("password", "accepted"),
+    [
+        ("vfq8-Lzo2wp", False),  # 11 characters
+        ("vfq8-Lzo2wpx", True),  # 12 characters
+        ("abcdefghijkl", True),  # no composition rule: 12 letters are fine when not on the common list
+        (PASSPHRASE_64, True),
+        ("password1234", False),  # on the common-password list
+        ("marie.dupont-jardin", False),  # contains the identifier
+        ("mon webmail préféré", False),  # contains an organisation word
+        ("x" * 129, False),
+    ],
+)
+def test_the_policy_is_about_length_and_guessability(client, staff, sign_in, password, accepted):
+    sign_in(client, staff)
+
+    response = change_password(client, password)
+
+    staff.refresh_from_db()
+    assert staff.check_password(password) is accepted
+    if not accepted:
+        assert field_errors(response, "new_password")
+        assert 'aria-describedby="id_new_password_helptext id_new_password_error"' in response.content.decode()
+
+
+def test_a_passphrase_is_kept_exactly_as_typed(client, staff, sign_in):
+    assert len(PASSPHRASE_64) == 64
+    sign_in(client, staff)
+
+    change_password(client, PASSPHRASE_64)
+
+    staff.refresh_from_db()
+    assert staff.check_password(PASSPHRASE_64)
+    assert not staff.check_password(PASSPHRASE_64[:63])
+    assert not staff.check_password(" " + PASSPHRASE_64.strip())
+
+
+def test_the_two_new_passwords_must_match(client, staff, sign_in):
+    sign_in(client, staff)
+
+    response = change_password(client, GOOD_PASSWORD, confirmation=GOOD_PASSWORD + "!")
+
+    assert field_errors(response, "confirmation") == ["The two new passwords differ."]
+    staff.refresh_from_db()
+    assert staff.check_password(DEMO_PASSWORD)
+
+
+def test_a_change_signs_out_the_other_sessions_and_keeps_this_one(client, staff, sign_in, mailoutbox):
+    staff.password_reset_required = True
+    staff.save()
+    this_browser = sign_in(client, staff)
+    other_browser = sign_in(Client(), staff)
+
+    response = change_password(this_browser, GOOD_PASSWORD)
+
+    assert response["Location"] == SECURITY
+    assert this_browser.get(SECURITY).status_code == 200
+    assert other_browser.get(SECURITY).status_code == 302
+    staff.refresh_from_db()
+    assert staff.check_password(GOOD_PASSWORD)
+    assert staff.password_reset_required is False
+    assert SecurityEvent.objects.filter(kind=EventKind.PASSWORD_CHANGE, user=staff).count() == 1
+
+
+def test_a_change_is_confirmed_on_the_page_and_by_one_e_mail_without_the_password(client, staff, sign_in, mailoutbox):
+    sign_in(client, staff)
+
+    response = change_password(client, GOOD_PASSWORD)
+
+    assert "Your password is changed." in client.get(response["Location"]).content.decode()
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == [staff.email]
+    for text in (mail.subject, mail.body, mail.alternatives[0][0]):
+        assert GOOD_PASSWORD not in text
+        assert DEMO_PASSWORD not in text

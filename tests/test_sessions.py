@@ -1,0 +1,292 @@
+"""Sessions end on the server: idle and absolute limits by role, sign-out, sign-out of other sessions, deactivation,
+and the second-factor deadline that sends people without one to enrolment (R8, R32, R33)."""
+
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from portal.models import EventKind, SecurityEvent
+from portal.session_state import SIGNED_IN_AT
+
+pytestmark = pytest.mark.django_db
+
+SECURITY = reverse("portal:security")
+LOGIN = reverse("portal:login")
+LOGOUT = reverse("portal:logout")
+LOGOUT_OTHERS = reverse("portal:logout_others")
+ENROL = reverse("portal:mfa_totp_add")
+with translation.override("en"):
+    SECURITY_EN = reverse("portal:security")
+    LOGOUT_EN = reverse("portal:logout")
+
+
+def login_redirect(next_url: str) -> str:
+    return f"{LOGIN}?{urlencode({'next': next_url}, safe='/')}"
+
+
+def is_signed_in(client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The server's clock, moved forward without waiting (session rows and timestamps all read timezone.now)."""
+    real_now = timezone.now
+
+    class Clock:
+        offset = timedelta(0)
+
+        def advance(self, **elapsed):
+            self.offset += timedelta(**elapsed)
+
+    clock = Clock()
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + clock.offset)
+    return clock
+
+
+# --- Idle and absolute limits -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("person", "idle_minutes", "still_in"),
+    [
+        ("agent", 16, False),
+        ("admin_user", 16, False),
+        ("staff", 16, True),
+        ("staff", 31, False),
+    ],
+)
+def test_idle_sessions_end_after_the_limit_of_the_role(request, client, sign_in, clock, person, idle_minutes, still_in):
+    sign_in(client, request.getfixturevalue(person))
+    clock.advance(minutes=idle_minutes)
+
+    response = client.get(SECURITY)
+
+    if still_in:
+        assert response.status_code == 200
+        assert is_signed_in(client)
+    else:
+        assert response.status_code == 302
+        assert response["Location"] == login_redirect(SECURITY)
+        assert not is_signed_in(client)
+
+
+def test_an_expired_session_says_so_on_the_next_page(client, agent, sign_in, clock):
+    sign_in(client, agent)
+    clock.advance(minutes=16)
+    client.get(SECURITY_EN)
+
+    assert "Your session expired. Please sign in again." in client.get("/en/").content.decode()
+
+
+@pytest.mark.parametrize(("person", "hours"), [("staff", 12), ("agent", 8)])
+def test_an_active_session_still_ends_at_the_absolute_limit(request, client, sign_in, clock, person, hours):
+    sign_in(client, request.getfixturevalue(person))
+    steps = hours * 60 // 10 - 1
+    for _ in range(steps):  # a request every 10 minutes, up to 10 minutes before the limit
+        clock.advance(minutes=10)
+        assert client.get(SECURITY).status_code == 200
+
+    clock.advance(minutes=11)
+    response = client.get(SECURITY)
+
+    assert response["Location"] == login_redirect(SECURITY)
+    assert not is_signed_in(client)
+
+
+def test_a_form_sent_after_expiry_leads_to_sign_in_and_back_to_the_page_it_was_on(client, agent, sign_in, clock):
+    sign_in(client, agent)
+    clock.advance(minutes=16)
+
+    response = client.post(LOGOUT_OTHERS, HTTP_REFERER=f"http://testserver{SECURITY}")
+
+    assert response["Location"] == login_redirect(SECURITY)
+    assert not SecurityEvent.objects.filter(kind=EventKind.SESSIONS_REVOKED).exists()
+
+
+def test_an_expired_session_gets_401_on_the_api(client, agent, sign_in, clock):
+    sign_in(client, agent)
+    clock.advance(minutes=16)
+
+    response = client.get("/api/schema/")
+
+    assert response.status_code == 401
+    assert response.json()["detail"]
+    assert not is_signed_in(client)
+
+
+def test_a_session_without_a_start_time_starts_counting_now(client, staff, sign_in):
+    sign_in(client, staff)
+    session = client.session
+    del session[SIGNED_IN_AT]
+    session.save()
+    before = timezone.now()
+
+    assert client.get(SECURITY).status_code == 200
+    assert datetime.fromisoformat(client.session[SIGNED_IN_AT]) >= before
+
+
+def test_the_session_cookie_ends_with_the_browser(client, staff, sign_in, clock):
+    sign_in(client, staff)
+    clock.advance(minutes=2)
+
+    response = client.get(SECURITY)
+
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert cookie.value
+    assert cookie["expires"] == ""
+    assert cookie["max-age"] == ""
+
+
+def test_requests_less_than_a_minute_apart_do_not_rewrite_the_session(client, staff, sign_in, clock):
+    sign_in(client, staff)
+    clock.advance(seconds=30)
+
+    response = client.get(SECURITY)
+
+    assert response.status_code == 200
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+
+
+# --- Signing out --------------------------------------------------------------------------------------------------
+
+
+def test_opening_the_sign_out_address_does_not_sign_out(client, staff, sign_in):
+    sign_in(client, staff)
+
+    response = client.get(LOGOUT)
+
+    assert response.status_code == 405
+    assert is_signed_in(client)
+
+
+def test_signing_out_needs_the_form_token(staff, sign_in):
+    browser = sign_in(Client(enforce_csrf_checks=True), staff)
+
+    response = browser.post(LOGOUT)
+
+    assert response.status_code == 403
+    assert is_signed_in(browser)
+
+
+def test_signing_out_ends_the_session_on_the_server(client, staff, sign_in):
+    sign_in(client, staff)
+    stolen_cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    response = client.post(LOGOUT_EN, follow=True)
+
+    assert response.redirect_chain == [("/en/", 302)]
+    assert "You are signed out." in response.content.decode()
+    assert not is_signed_in(client)
+    replay = Client()
+    replay.cookies[settings.SESSION_COOKIE_NAME] = stolen_cookie
+    assert replay.get(SECURITY)["Location"] == login_redirect(SECURITY)
+    assert SecurityEvent.objects.filter(kind=EventKind.LOGOUT, user=staff).count() == 1
+
+
+def test_the_header_offers_sign_out_to_a_signed_in_person_and_sign_in_to_others(client, staff, sign_in):
+    anonymous = client.get("/en/").content.decode()
+    assert 'href="/en/compte/connexion/">Sign in</a>' in anonymous
+    assert "Sign out" not in anonymous
+
+    sign_in(client, staff)
+    page = client.get("/en/").content.decode()
+    assert "Marie Dupont" in page
+    assert f'<form method="post" action="{LOGOUT_EN}">' in page
+    assert 'name="csrfmiddlewaretoken"' in page
+    assert f'href="{SECURITY_EN}"' in page
+    assert "Sign in</a>" not in page
+
+
+def test_signing_out_other_sessions_ends_them_and_keeps_this_one(client, staff, sign_in):
+    this_browser = sign_in(client, staff)
+    other_browser = sign_in(Client(), staff)
+
+    response = this_browser.post(LOGOUT_OTHERS)
+
+    assert response["Location"] == SECURITY
+    assert this_browser.get(SECURITY).status_code == 200
+    assert other_browser.get(SECURITY)["Location"] == login_redirect(SECURITY)
+    assert SecurityEvent.objects.filter(kind=EventKind.SESSIONS_REVOKED, user=staff, notify=True).count() == 1
+
+
+def test_signing_out_other_sessions_is_a_form_not_a_link(client, staff, sign_in):
+    sign_in(client, staff)
+
+    assert client.get(LOGOUT_OTHERS).status_code == 405
+
+
+def test_a_deactivated_account_is_signed_out_on_its_next_request(client, staff, sign_in):
+    sign_in(client, staff)
+    staff.is_active = False
+    staff.save()
+
+    assert client.get(SECURITY)["Location"] == login_redirect(SECURITY)
+    assert not is_signed_in(client)
+    staff.is_active = True
+    staff.save()
+    assert client.get(SECURITY)["Location"] == login_redirect(SECURITY)
+
+
+# --- Second-factor deadline ---------------------------------------------------------------------------------------
+
+
+def joined_days_ago(user, days: int):
+    user.date_joined = timezone.now() - timedelta(days=days)
+    user.save()
+    return user
+
+
+def test_staff_past_the_grace_period_without_an_authenticator_are_sent_to_enrolment(client, staff, sign_in):
+    sign_in(client, joined_days_ago(staff, 15), verified=False)
+
+    response = client.get("/")
+
+    assert response["Location"] == f"{ENROL}?next=/"
+
+
+def test_staff_within_the_grace_period_may_use_the_portal_without_an_authenticator(client, staff, sign_in):
+    sign_in(client, joined_days_ago(staff, 13), verified=False)
+
+    assert client.get("/").status_code == 200
+    assert client.get(SECURITY).status_code == 200
+
+
+def test_agents_without_an_authenticator_are_sent_to_enrolment_at_once(client, agent, sign_in):
+    sign_in(client, agent, verified=False)
+
+    assert client.get(SECURITY)["Location"] == f"{ENROL}?next={SECURITY}"
+
+
+def test_a_verified_agent_is_not_sent_to_enrolment(client, agent, sign_in):
+    sign_in(client, agent)
+
+    assert client.get("/").status_code == 200
+
+
+def test_without_an_authenticator_past_the_deadline_one_may_still_sign_out(client, agent, sign_in):
+    sign_in(client, agent, verified=False)
+
+    response = client.post(LOGOUT)
+
+    assert response["Location"] == "/"
+    assert not is_signed_in(client)
+
+
+def test_without_an_authenticator_past_the_deadline_health_still_answers(client, agent, sign_in):
+    sign_in(client, agent, verified=False)
+
+    assert client.get("/health/").status_code in (200, 503)
+
+
+def test_without_an_authenticator_past_the_deadline_the_api_answers_403(client, agent, sign_in):
+    sign_in(client, agent, verified=False)
+
+    response = client.get("/api/schema/")
+
+    assert response.status_code == 403
