@@ -13,7 +13,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import EventKind, SecurityEvent
@@ -76,6 +76,24 @@ def explanation(kind: str) -> str:
     return EXPLANATIONS.get(kind, GENERIC_EXPLANATION)
 
 
+def details(event: SecurityEvent) -> str:
+    """The numbers that matter for some kinds, from the event's non-secret data (R17: codes left)."""
+    data = event.data or {}
+    if event.kind == EventKind.RECOVERY_CODE_USED and "remaining" in data:
+        return ngettext("%(count)d recovery code remains.", "%(count)d recovery codes remain.", data["remaining"]) % {
+            "count": data["remaining"]
+        }
+    if event.kind == EventKind.LOGIN_LOCK and data.get("reset_required"):
+        return gettext("A password reset or the helpdesk is now needed to sign in again.")
+    if event.kind == EventKind.LOGIN_LOCK and "minutes" in data:
+        return ngettext(
+            "Signing in is possible again in %(count)d minute.",
+            "Signing in is possible again in %(count)d minutes.",
+            data["minutes"],
+        ) % {"count": data["minutes"]}
+    return ""
+
+
 def deliver_event_notification(event_id: int) -> bool:
     """Claim the event's outbox row and send its e-mail; does nothing if already sent (idempotent).
 
@@ -118,6 +136,7 @@ def _context(event: SecurityEvent) -> dict:
         "name": event.user.get_short_name(),
         "label": event.get_kind_display(),
         "explanation": explanation(event.kind),
+        "details": details(event),
         "when": timezone.localtime(event.created_at),
         "ip": event.ip or "",
         "browser": browser_summary(event.user_agent),

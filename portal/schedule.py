@@ -24,4 +24,9 @@ BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Sign-in counters of identifiers nobody tried for two days. Hourly at :41 (https://crontab.guru/#41_*_*_*_*).
+    "purge-stale-lockouts": {
+        "task": "portal.tasks.purge_stale_lockouts",
+        "schedule": crontab(minute=41),
+    },
 }

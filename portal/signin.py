@@ -74,6 +74,36 @@ def _record_failure_event(request, account, identifier, *, reason: str) -> None:
         record_event(EventKind.SOURCE_THROTTLED, request=request, identifier=identifier)
 
 
+class CurrentPassword(enum.Enum):
+    OK = "ok"
+    WRONG = "wrong"
+    THROTTLED = "throttled"
+
+
+def check_current_password(request: HttpRequest, user: User, password: str) -> CurrentPassword:
+    """A signed-in person retyping their password (re-authentication, password change): same lockout as sign-in,
+    so a stolen session cannot be used to guess the password (R29)."""
+    key = lockout.identifier_key(user.username, known_device.device_id_for(request, user))
+    if not lockout.claim_attempt(key):
+        lockout.spend_equivalent_time(password)
+        return CurrentPassword.THROTTLED
+    if user.check_password(password):
+        lockout.record_success(key)
+        return CurrentPassword.OK
+    lock = lockout.record_failure(key)
+    record_event(EventKind.LOGIN_FAIL, request=request, user=user, identifier=user.username, data={"reason": "reauth"})
+    if lock is not None:
+        record_event(
+            EventKind.LOGIN_LOCK,
+            request=request,
+            user=user,
+            identifier=user.username,
+            data={"minutes": lock.minutes, "reset_required": lock.reset_required},
+            notify=True,
+        )
+    return CurrentPassword.WRONG
+
+
 def start_second_step(request: HttpRequest, user: User) -> None:
     """The password was right: remember who is half signed-in, in a fresh session key (R12, R31)."""
     request.session.cycle_key()

@@ -6,7 +6,7 @@ from celery.signals import worker_ready
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from portal import health, notifications
+from portal import health, lockout, notifications
 from portal.models import SecurityEvent
 
 log = logging.getLogger(__name__)
@@ -69,3 +69,9 @@ def deliver_pending_notifications() -> int:
             log.warning("could not send the security notification for event %s", event_id, exc_info=True)
     log.info("sent %d pending security notifications", sent)
     return sent
+
+
+@shared_task
+def purge_stale_lockouts() -> int:
+    """Forget sign-in counters with no recent activity and no lock in force; idempotent."""
+    return lockout.purge_stale()

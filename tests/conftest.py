@@ -35,6 +35,26 @@ def requires_services():
     pytest.skip("needs DATABASE_URL (PostgreSQL) and REDIS_URL; run `make test`")
 
 
+@pytest.fixture
+def clock(monkeypatch):
+    """The server's clock, moved forward without waiting (sessions, locks and events all read timezone.now)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    real_now = timezone.now
+
+    class Clock:
+        offset = timedelta(0)
+
+        def advance(self, **elapsed):
+            self.offset += timedelta(**elapsed)
+
+    clock = Clock()
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + clock.offset)
+    return clock
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache():
     """Every test starts with an empty cache (Redis under `make test` is shared by the whole run)."""

@@ -78,3 +78,11 @@ def test_admin_can_create_an_account_with_a_role(client, admin_user, sign_in):
     assert response.status_code == 302, response.content.decode()[:2000]
     created = User.objects.get(username="paul.durand")
     assert created.role == Role.AGENT and created.is_staff
+
+
+def test_deactivating_an_account_voids_its_security_stamp(staff):
+    before = staff.security_stamp
+    staff.is_active = False
+    staff.save(update_fields=["is_active"])
+    staff.refresh_from_db()
+    assert staff.security_stamp != before

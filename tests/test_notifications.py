@@ -2,7 +2,6 @@
 from an outbox so that a broker outage only delays them (R36)."""
 
 import smtplib
-from datetime import timedelta
 
 import pytest
 from django.core.mail.backends.locmem import EmailBackend
@@ -22,22 +21,6 @@ LOGOUT_OTHERS = reverse("portal:logout_others")
 CHANGE = reverse("portal:password_change")
 NEW_PASSWORD = "vfq8 Lzo2 wpx7"
 FIREFOX_ON_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """The server's clock, moved forward without waiting."""
-    real_now = timezone.now
-
-    class Clock:
-        offset = timedelta(0)
-
-        def advance(self, **elapsed):
-            self.offset += timedelta(**elapsed)
-
-    clock = Clock()
-    monkeypatch.setattr(timezone, "now", lambda: real_now() + clock.offset)
-    return clock
 
 
 @pytest.fixture
@@ -251,3 +234,12 @@ def test_the_notification_task_reports_what_it_did(staff, mailoutbox):
 
     assert len(mailoutbox) == 1  # sent by the task queued with the event (eager in tests)
     assert deliver_event_notification(event.pk) is False
+
+
+def test_the_recovery_code_e_mail_says_how_many_codes_remain(staff, mailoutbox, django_capture_on_commit_callbacks):
+    from portal.security import record_event
+
+    with django_capture_on_commit_callbacks(execute=True):
+        record_event(EventKind.RECOVERY_CODE_USED, user=staff, data={"remaining": 7}, notify=True)
+    assert len(mailoutbox) == 1
+    assert "7 codes de secours restent." in mailoutbox[0].body

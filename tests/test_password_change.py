@@ -80,8 +80,24 @@ def test_a_wrong_current_password_is_refused_and_recorded(client, staff, sign_in
     staff.refresh_from_db()
     assert staff.check_password(DEMO_PASSWORD)
     event = SecurityEvent.objects.get(kind=EventKind.LOGIN_FAIL, user=staff)
-    assert event.data == {"reason": "password_change"}
+    assert event.data == {"reason": "reauth"}
     assert "not-my-password" not in str(event.data) + event.submitted_identifier
+
+
+def test_wrong_current_passwords_count_toward_the_sign_in_lock(client, staff, sign_in, settings):
+    settings.GUICHET_RAPID_FIRE_INTERVAL = timedelta(0)
+    sign_in(client, staff)
+    for i in range(5):
+        change_password(client, GOOD_PASSWORD, current=f"not-my-password-{i}")
+    # The identifier is now locked: even the right current password is not checked.
+    response = change_password(client, GOOD_PASSWORD, current=DEMO_PASSWORD)
+    assert field_errors(response, "current_password") == ["Too many attempts: wait a moment and try again."]
+    staff.refresh_from_db()
+    assert staff.check_password(DEMO_PASSWORD)
+    assert (
+        Client().post("/compte/connexion/", {"identifier": "marie.dupont", "password": DEMO_PASSWORD}).status_code
+        == 200
+    )
 
 
 @pytest.mark.parametrize(

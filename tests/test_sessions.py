@@ -33,22 +33,6 @@ def is_signed_in(client) -> bool:
     return "_auth_user_id" in client.session
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    """The server's clock, moved forward without waiting (session rows and timestamps all read timezone.now)."""
-    real_now = timezone.now
-
-    class Clock:
-        offset = timedelta(0)
-
-        def advance(self, **elapsed):
-            self.offset += timedelta(**elapsed)
-
-    clock = Clock()
-    monkeypatch.setattr(timezone, "now", lambda: real_now() + clock.offset)
-    return clock
-
-
 # --- Idle and absolute limits -------------------------------------------------------------------------------------
 
 

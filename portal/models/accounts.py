@@ -108,8 +108,20 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.username = UserManager.normalize_identifier(self.username)
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user._loaded_active = user.__dict__.get("is_active")
+        return user
+
     def save(self, *args, **kwargs):
         self.username = UserManager.normalize_identifier(self.username)
+        if getattr(self, "_loaded_active", None) and not self.is_active:
+            # Deactivation ends everything the person holds: sessions, reset links, known-device cookies.
+            self.security_stamp = uuid.uuid4()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "security_stamp"}
+        self._loaded_active = self.is_active
         self.is_superuser = self.role == Role.ADMIN
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "role" in update_fields:

@@ -3,22 +3,22 @@ the helpdesk's view of any account's security events."""
 
 from dataclasses import dataclass
 
-from django import forms
 from django.contrib import messages
-from django.contrib.auth import logout, password_validation, update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.decorators import agent_required, recent_verification_required
+from portal.forms import PasswordChangeForm
 from portal.models import EventKind, SecurityEvent, User, UserManager
 from portal.notifications import browser_summary
 from portal.security import record_event
+from portal.signin import check_current_password
 
 RECENT_EVENTS = 50
 
@@ -79,53 +79,6 @@ def account_events_view(request, username):
     return render(request, "portal/account/account_events.html", {"account": account, "rows": _recent_events(account)})
 
 
-class PasswordChangeForm(forms.Form):
-    # strip=False: spaces are part of a passphrase. max_length only bounds the work done on a hostile input; the
-    # policy's own maximum (128) is a validator with a readable message.
-    current_password = forms.CharField(
-        label=_("Current password"),
-        strip=False,
-        max_length=4096,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-    new_password = forms.CharField(
-        label=_("New password"),
-        strip=False,
-        max_length=4096,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    confirmation = forms.CharField(
-        label=_("New password again"),
-        strip=False,
-        max_length=4096,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-
-    def __init__(self, user, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-        # Built per form, not at import, so the rules are listed in the language of the page.
-        self.fields["new_password"].help_text = password_validation.password_validators_help_text_html()
-
-    def clean_current_password(self):
-        password = self.cleaned_data["current_password"]
-        if not self.user.check_password(password):
-            raise forms.ValidationError(_("This is not your current password."), code="wrong_password")
-        return password
-
-    def clean_new_password(self):
-        password = self.cleaned_data["new_password"]
-        password_validation.validate_password(password, self.user)
-        return password
-
-    def clean(self):
-        cleaned = super().clean()
-        new, again = cleaned.get("new_password"), cleaned.get("confirmation")
-        if new and again and new != again:
-            self.add_error("confirmation", forms.ValidationError(_("The two new passwords differ."), code="mismatch"))
-        return cleaned
-
-
 @sensitive_post_parameters("current_password", "new_password", "confirmation")
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -134,16 +87,8 @@ def password_change_view(request):
     user = request.user
     if request.method != "POST":
         return _password_change_page(request, PasswordChangeForm(user))
-    form = PasswordChangeForm(user, request.POST)
+    form = PasswordChangeForm(user, request.POST, check_current=lambda pw: check_current_password(request, user, pw))
     if not form.is_valid():
-        if form.has_error("current_password", "wrong_password"):
-            record_event(
-                EventKind.LOGIN_FAIL,
-                request=request,
-                user=user,
-                identifier=user.username,
-                data={"reason": "password_change"},
-            )
         return _password_change_page(request, form)
     with transaction.atomic():
         user.set_password(form.cleaned_data["new_password"])

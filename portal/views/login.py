@@ -17,7 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
-from portal import known_device, lockout, session_state, signin
+from portal import known_device, session_state, signin
 from portal.forms import CodeForm, LoginForm, ReauthForm
 from portal.signin import CodeResult, PasswordResult
 
@@ -64,9 +64,9 @@ def login_view(request):
             form.add_error(None, _("Too many failed sign-ins from your network. Wait a quarter of an hour."))
         else:
             _refused(form)
-    response = render(request, "portal/login.html", {"form": form, "next": _next_url(request)}, status=status)
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    # The site-wide Referrer-Policy (same-origin) stays: with no-referrer, browsers send "Origin: null" with the
+    # form and Django's CSRF check rightly refuses it.
+    return render(request, "portal/login.html", {"form": form, "next": _next_url(request)}, status=status)
 
 
 @never_cache
@@ -125,12 +125,10 @@ def reauth_view(request):
     needs_code = signin.has_second_factor(user)
     form = ReauthForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        key = lockout.identifier_key(user.username, known_device.device_id_for(request, user))
-        if not lockout.claim_attempt(key):
-            lockout.spend_equivalent_time(form.cleaned_data["password"])
+        checked = signin.check_current_password(request, user, form.cleaned_data["password"])
+        if checked is signin.CurrentPassword.THROTTLED:
             form.add_error("password", _("Too many attempts: wait a moment and try again."))
-        elif not user.check_password(form.cleaned_data["password"]):
-            lockout.record_failure(key)
+        elif checked is signin.CurrentPassword.WRONG:
             form.add_error("password", _("This password is not correct."))
         elif needs_code:
             outcome = signin.check_code(request, user, form.cleaned_data["code"])

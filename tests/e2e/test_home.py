@@ -50,3 +50,26 @@ def test_stylesheet_loads_under_the_content_security_policy(page: Page, live_ser
     colour = page.locator(".brand-name").evaluate("element => getComputedStyle(element).color")
     assert colour == "rgb(0, 0, 145)"
     assert failures == []
+
+
+def test_a_person_signs_in_with_password_and_code_in_a_real_browser(page: Page, live_server, axe, staff):
+    from tests.conftest import DEMO_PASSWORD, enrol_totp, totp_now
+
+    device = enrol_totp(staff)
+    page.goto(live_server.url + "/compte/connexion/")
+    assert_accessible(page, axe)
+    page.get_by_label("Identifiant").fill("Marie.Dupont")
+    page.get_by_label("Mot de passe").fill("un mauvais mot de passe")
+    page.get_by_role("button", name="Continuer").click()
+    expect(page.get_by_role("alert")).to_contain_text("Identifiant ou mot de passe incorrect")
+    assert_accessible(page, axe)
+
+    page.wait_for_timeout(1100)  # a person takes more than a second to retype; faster is rapid fire (R6)
+    page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Continuer").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Seconde étape : votre code")
+    assert_accessible(page, axe)
+    page.get_by_label("Code").fill(totp_now(device))
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Accès à la messagerie : obtenir de l'aide rapidement")
+    expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
