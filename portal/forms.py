@@ -2,8 +2,32 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
-CODE_ATTRS = {"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
-CODE_HELP = _("The 6-digit code of your authenticator app, or one of your recovery codes.")
+NO_AUTOCORRECT = {"autocapitalize": "none", "spellcheck": "false"}
+
+
+def password_field(label, autocomplete: str) -> forms.CharField:
+    # strip=False: spaces are part of a passphrase. max_length only bounds the work done on a hostile input; the
+    # policy's own maximum (128) is a validator with a readable message.
+    return forms.CharField(
+        label=label, strip=False, max_length=4096, widget=forms.PasswordInput(attrs={"autocomplete": autocomplete})
+    )
+
+
+class CodeField(forms.CharField):
+    """A code as typed from an app or from paper: "123 456" and "abcd-efgh …" lose their spaces."""
+
+    def to_python(self, value):
+        return "".join(super().to_python(value).split())
+
+
+def code_field(*, required: bool = True) -> forms.CharField:
+    return CodeField(
+        label=_("Code"),
+        max_length=40,
+        required=required,
+        help_text=_("The 6-digit code of your authenticator app, or one of your recovery codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", **NO_AUTOCORRECT}),
+    )
 
 
 class LoginForm(forms.Form):
@@ -11,69 +35,24 @@ class LoginForm(forms.Form):
         label=_("Identifier"),
         max_length=150,
         help_text=_("Usually firstname.lastname, as in your e-mail address."),
-        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}),
+        widget=forms.TextInput(attrs={"autocomplete": "username", **NO_AUTOCORRECT}),
     )
-    password = forms.CharField(
-        label=_("Password"),
-        strip=False,
-        max_length=4096,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+    password = password_field(_("Password"), "current-password")
 
 
 class CodeForm(forms.Form):
-    code = forms.CharField(
-        label=_("Code"),
-        max_length=40,
-        help_text=_("The 6-digit code of your authenticator app, or one of your recovery codes."),
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
-        ),
-    )
-
-    def clean_code(self):
-        return "".join(self.cleaned_data["code"].split())
+    code = code_field()
 
 
 class ReauthForm(forms.Form):
-    password = forms.CharField(
-        label=_("Password"),
-        strip=False,
-        max_length=4096,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-    code = forms.CharField(
-        label=_("Code"),
-        max_length=40,
-        required=False,
-        help_text=_("The 6-digit code of your authenticator app, or one of your recovery codes."),
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
-        ),
-    )
+    password = password_field(_("Password"), "current-password")
+    code = code_field(required=False)
 
 
 class PasswordChangeForm(forms.Form):
-    # strip=False: spaces are part of a passphrase. max_length only bounds the work done on a hostile input; the
-    # policy's own maximum (128) is a validator with a readable message.
-    current_password = forms.CharField(
-        label=_("Current password"),
-        strip=False,
-        max_length=4096,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-    new_password = forms.CharField(
-        label=_("New password"),
-        strip=False,
-        max_length=4096,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    confirmation = forms.CharField(
-        label=_("New password again"),
-        strip=False,
-        max_length=4096,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    current_password = password_field(_("Current password"), "current-password")
+    new_password = password_field(_("New password"), "new-password")
+    confirmation = password_field(_("New password again"), "new-password")
 
     def __init__(self, user, *args, check_current=None, **kwargs):
         super().__init__(*args, **kwargs)
