@@ -1,17 +1,35 @@
 """Access checks for views. Each returns a redirect a person can follow, never a bare 403 page, on the web side."""
 
 from functools import wraps
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django_otp import user_has_device
 
 from portal.session_state import reauthenticated_recently
 
 
-def _redirect_with_next(request, url_name: str):
-    return redirect(f"{reverse(url_name)}?{urlencode({'next': request.get_full_path()})}")
+def redirect_with_next(request: HttpRequest, url_name: str) -> HttpResponse:
+    return redirect(f"{reverse(url_name)}?{urlencode({'next': next_url(request)}, safe='/')}")
+
+
+def next_url(request: HttpRequest) -> str:
+    """Where to come back to: the page itself, or for a form submission the page the form was on.
+
+    A POST cannot be replayed after signing in, and its target often answers GET with 405.
+    """
+    if request.method in ("GET", "HEAD"):
+        return request.get_full_path()
+    referer = request.META.get("HTTP_REFERER", "")
+    if url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        parts = urlsplit(referer)
+        return f"{parts.path}?{parts.query}" if parts.query else parts.path
+    return reverse("home")
 
 
 def verified_required(view):
@@ -21,11 +39,9 @@ def verified_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_verified():
-            from django_otp import devices_for_user
-
-            if any(True for _ in devices_for_user(request.user, confirmed=True)):
-                return _redirect_with_next(request, "portal:reauth")
-            return _redirect_with_next(request, "portal:mfa_totp_add")
+            if user_has_device(request.user, confirmed=True):
+                return redirect_with_next(request, "portal:reauth")
+            return redirect_with_next(request, "portal:mfa_totp_add")
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -38,8 +54,6 @@ def agent_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_agent:
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -53,7 +67,7 @@ def recent_verification_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not reauthenticated_recently(request):
-            return _redirect_with_next(request, "portal:reauth")
+            return redirect_with_next(request, "portal:reauth")
         return view(request, *args, **kwargs)
 
     return wrapper

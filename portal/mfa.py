@@ -10,7 +10,6 @@ from datetime import datetime
 import django_otp
 import qrcode
 from django.conf import settings
-from django.contrib.auth import update_session_auth_hash
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
@@ -19,7 +18,7 @@ from qrcode.image.svg import SvgPathImage
 
 from portal.models import EventKind, RecoveryCodeDevice
 from portal.security import record_event
-from portal.session_state import mark_reauthenticated
+from portal.session_state import end_other_sessions, mark_reauthenticated
 
 # Device names are shown to the person and to agents; these two are set by the portal, not typed by the person.
 ENROLMENT_DEVICE_NAME = "Ajout en cours"
@@ -101,7 +100,7 @@ def totp_enrol(*, request: HttpRequest, device: TOTPDevice, name: str, code: str
             record_event(
                 EventKind.MFA_DEVICE_ADD, request=request, user=request.user, data={"device": name}, notify=True
             )
-            _end_other_sessions(request)
+            end_other_sessions(request)
     # Raised outside the transaction so the throttling counter that verify_token() increments is kept.
     if not verified:
         raise CodeRefused(retry_at=None if allowed else (details or {}).get("locked_until"))
@@ -121,7 +120,7 @@ def totp_remove(*, request: HttpRequest, device: TOTPDevice) -> bool:
         record_event(
             EventKind.MFA_DEVICE_REMOVE, request=request, user=request.user, data={"device": device.name}, notify=True
         )
-        _end_other_sessions(request)
+        end_other_sessions(request)
     return True
 
 
@@ -143,10 +142,3 @@ def recovery_codes_regenerate(*, request: HttpRequest) -> list[str]:
             notify=True,
         )
     return codes
-
-
-def _end_other_sessions(request: HttpRequest) -> None:
-    # Sessions hash the security stamp: every other session of the person fails its next check and ends, while
-    # this one is given the new hash (and a new key) and continues.
-    request.user.bump_security_stamp()
-    update_session_auth_hash(request, request.user)

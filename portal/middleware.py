@@ -1,18 +1,16 @@
 from datetime import timedelta
-from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.messages.storage import default_storage
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
-from django.urls import Resolver404, resolve, reverse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django_otp import user_has_device
 
+from portal.decorators import redirect_with_next
 from portal.session_state import SEEN_AT, SIGNED_IN_AT, read_time
 
 # Pages load only the portal's own scripts, styles and images; nothing may frame them, no plugin runs, forms post
@@ -113,7 +111,7 @@ def _enforce_second_factor(request: HttpRequest) -> HttpResponse | None:
         return None  # they have one: the sign-in and the verified_required views ask for it
     if _is_api(request):
         return JsonResponse({"detail": gettext("Set up a second factor before using the API.")}, status=403)
-    return _redirect_with_next(request, "portal:mfa_totp_add")
+    return redirect_with_next(request, "portal:mfa_totp_add")
 
 
 def _end_session(request: HttpRequest) -> HttpResponse:
@@ -121,7 +119,7 @@ def _end_session(request: HttpRequest) -> HttpResponse:
     message = gettext("Your session expired. Please sign in again.")
     if _is_api(request):
         return JsonResponse({"detail": message}, status=401)
-    response = _redirect_with_next(request, "portal:login")
+    response = redirect_with_next(request, "portal:login")
     # MessageMiddleware comes after this one and never sees this response: store the message here.
     storage = default_storage(request)
     storage.add(messages.INFO, message)
@@ -140,21 +138,3 @@ def _open_without_second_factor(request: HttpRequest) -> bool:
         return resolve(request.path_info).view_name in OPEN_WITHOUT_SECOND_FACTOR
     except Resolver404:
         return False
-
-
-def _redirect_with_next(request: HttpRequest, url_name: str) -> HttpResponse:
-    return redirect(f"{reverse(url_name)}?{urlencode({'next': _next_url(request)}, safe='/')}")
-
-
-def _next_url(request: HttpRequest) -> str:
-    """Where to come back to: the page itself, or for a form submission the page the form was on.
-
-    A POST cannot be replayed after signing in, and its target often answers GET with 405.
-    """
-    if request.method in ("GET", "HEAD"):
-        return request.get_full_path()
-    referer = request.META.get("HTTP_REFERER", "")
-    if url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        parts = urlsplit(referer)
-        return f"{parts.path}?{parts.query}" if parts.query else parts.path
-    return reverse("home")

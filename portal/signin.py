@@ -128,10 +128,6 @@ def clear_pending(request: HttpRequest) -> None:
         request.session.pop(key, None)
 
 
-def has_second_factor(user: User) -> bool:
-    return any(True for _ in devices_for_user(user, confirmed=True))
-
-
 class CodeResult(enum.Enum):
     OK = "ok"
     WRONG = "wrong"

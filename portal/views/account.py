@@ -4,7 +4,7 @@ the helpdesk's view of any account's security events."""
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.contrib.auth import logout, update_session_auth_hash
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +18,7 @@ from portal.forms import PasswordChangeForm
 from portal.models import EventKind, SecurityEvent, User, UserManager
 from portal.notifications import browser_summary
 from portal.security import record_event
+from portal.session_state import end_other_sessions
 from portal.signin import check_current_password
 
 RECENT_EVENTS = 50
@@ -40,10 +41,8 @@ def _end_other_sessions(request, kind: str) -> None:
 
     Call inside the transaction that made the change, so the event is written with it.
     """
-    user = request.user
-    user.bump_security_stamp()
-    record_event(kind, request=request, user=user, notify=True)
-    update_session_auth_hash(request, user)
+    record_event(kind, request=request, user=request.user, notify=True)
+    end_other_sessions(request)
 
 
 @require_POST

@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
+from django_otp import user_has_device
 
 from portal import known_device, session_state, signin
 from portal.forms import CodeForm, LoginForm, ReauthForm
@@ -52,7 +53,7 @@ def login_view(request):
         outcome = signin.check_password_step(request, form.cleaned_data["identifier"], form.cleaned_data["password"])
         if outcome.result is PasswordResult.OK:
             user = outcome.user
-            if signin.has_second_factor(user):
+            if user_has_device(user, confirmed=True):
                 signin.start_second_step(request, user)
                 return redirect(f"{reverse('portal:login_code')}?next={_next_url(request)}")
             # No second factor yet: staff within their grace period may go on; everyone else is sent to enrol by
@@ -122,7 +123,7 @@ def login_code_view(request):
 def reauth_view(request):
     """Prove every factor again before changing credentials (R13, R29). Wrong passwords count toward the lock."""
     user = request.user
-    needs_code = signin.has_second_factor(user)
+    needs_code = user_has_device(user, confirmed=True)
     form = ReauthForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         checked = signin.check_current_password(request, user, form.cleaned_data["password"])
