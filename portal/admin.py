@@ -4,7 +4,7 @@ from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from portal import lockout
-from portal.models import AccountLockout, EventKind, SecurityEvent, User
+from portal.models import AccountLockout, AuthenticatorApp, EventKind, RecoveryCodeDevice, SecurityEvent, User
 from portal.security import record_event
 
 
@@ -88,3 +88,38 @@ class AccountLockoutAdmin(admin.ModelAdmin):
                 data={"by": request.user.username},
             )
         self.message_user(request, _("Suspension lifted for %(count)d identifier(s).") % {"count": queryset.count()})
+
+
+class SecondFactorAdmin(admin.ModelAdmin):
+    """Who has which second factor, for support: never a seed, QR code or recovery code (R13).
+
+    Read-only: factors are added by their owner and removed by the owner or the helpdesk's identity-checked reset,
+    both of which are recorded and notified; an edit here would be neither.
+    """
+
+    list_display = ("user", "name", "confirmed", "created_at", "last_used_at")
+    list_filter = ("confirmed",)
+    search_fields = ("user__username", "name")
+    fields = ("user", "name", "confirmed", "created_at", "last_used_at", "throttling_failure_count")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuthenticatorApp)
+class AuthenticatorAppAdmin(SecondFactorAdmin):
+    pass
+
+
+@admin.register(RecoveryCodeDevice)
+class RecoveryCodeDeviceAdmin(SecondFactorAdmin):
+    fields = ("user", "name", "confirmed", "throttling_failure_count")
+    readonly_fields = fields
+    list_display = ("user", "name", "confirmed")

@@ -13,10 +13,9 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from qrcode.image.svg import SvgPathImage
 
-from portal.models import EventKind, RecoveryCodeDevice
+from portal.models import AuthenticatorApp, EventKind, RecoveryCodeDevice
 from portal.security import record_event
 from portal.session_state import end_other_sessions, mark_reauthenticated
 
@@ -34,7 +33,7 @@ class CodeRefused(Exception):
 
 
 def confirmed_totp_devices(user):
-    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("created_at", "pk")
+    return AuthenticatorApp.objects.filter(user=user, confirmed=True).order_by("created_at", "pk")
 
 
 def recovery_codes_remaining(user) -> int | None:
@@ -48,27 +47,27 @@ def must_keep_last_factor(user, devices) -> bool:
     return user.is_agent and len(devices) <= 1
 
 
-def totp_enrolment_device(*, user) -> TOTPDevice:
+def totp_enrolment_device(*, user) -> AuthenticatorApp:
     """The person's enrolment in progress: reused, so reloading the page does not invalidate a QR code just scanned.
 
     An unconfirmed device never signs anybody in (sign-in only considers confirmed devices), so an abandoned
     enrolment is harmless.
     """
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    device = AuthenticatorApp.objects.filter(user=user, confirmed=False).order_by("pk").first()
     if device is None:
-        device = TOTPDevice.objects.create(
+        device = AuthenticatorApp.objects.create(
             user=user, name=ENROLMENT_DEVICE_NAME, confirmed=False, tolerance=settings.OTP_TOTP_TOLERANCE
         )
     return device
 
 
-def totp_secret(device: TOTPDevice) -> str:
+def totp_secret(device: AuthenticatorApp) -> str:
     """The key as authenticator apps expect it typed (base32), in groups of four so it can be read and checked."""
     secret = b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
-def totp_qr_svg(device: TOTPDevice, *, label: str) -> SafeString:
+def totp_qr_svg(device: AuthenticatorApp, *, label: str) -> SafeString:
     """The otpauth:// URI as an inline SVG QR code, drawn here so the secret never goes to a third-party service."""
     image = qrcode.make(device.config_url, image_factory=SvgPathImage)
     svg = image.get_image()
@@ -82,7 +81,7 @@ def totp_qr_svg(device: TOTPDevice, *, label: str) -> SafeString:
     return mark_safe(image.to_string(encoding="unicode"))  # noqa: S308
 
 
-def totp_enrol(*, request: HttpRequest, device: TOTPDevice, name: str, code: str) -> TOTPDevice:
+def totp_enrol(*, request: HttpRequest, device: AuthenticatorApp, name: str, code: str) -> AuthenticatorApp:
     """Confirm the enrolment with the first code the app shows; raise ``CodeRefused`` when the code is not right.
 
     On success the device signs in from now on, the current session counts as verified with it and as freshly
@@ -90,7 +89,7 @@ def totp_enrol(*, request: HttpRequest, device: TOTPDevice, name: str, code: str
     """
     with transaction.atomic():
         # Locked, so two tabs submitting the same code cannot both confirm (django-otp also refuses reused codes).
-        device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=request.user)
+        device = AuthenticatorApp.objects.select_for_update().get(pk=device.pk, user=request.user)
         allowed, details = device.verify_is_allowed()
         verified = allowed and device.verify_token(code)
         if verified:
@@ -109,7 +108,7 @@ def totp_enrol(*, request: HttpRequest, device: TOTPDevice, name: str, code: str
     return device
 
 
-def totp_remove(*, request: HttpRequest, device: TOTPDevice) -> bool:
+def totp_remove(*, request: HttpRequest, device: AuthenticatorApp) -> bool:
     """Remove one of the person's authenticator apps; False, and nothing removed, when they must keep it."""
     with transaction.atomic():
         # Locked, so two removals at once cannot both believe another device is left.

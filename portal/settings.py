@@ -5,6 +5,8 @@ on, e-mails printed on the console. ``DJANGO_ENV=production`` switches every def
 to start without the secrets and hosts it needs. The README lists every variable.
 """
 
+import base64
+import hashlib
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -67,7 +69,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_otp",
-    "django_otp.plugins.otp_totp",
     "rest_framework",
     "drf_spectacular",
 ]
@@ -217,7 +218,24 @@ GUICHET_SESSION_LIMITS = {
 GUICHET_KNOWN_DEVICE_MAX_AGE = timedelta(days=90)
 
 OTP_TOTP_ISSUER = env_str("GUICHET_OTP_ISSUER", "Guichet")
-OTP_TOTP_TOLERANCE = 1
+OTP_TOTP_TOLERANCE = 1  # one 30-second step either side, no more (R11)
+
+
+def _sealing_keys() -> list[str]:
+    keys = env_list("GUICHET_SEALING_KEYS")
+    if keys:
+        return keys
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "GUICHET_SEALING_KEYS (or GUICHET_SEALING_KEYS_FILE) must hold at least one key when "
+            "DJANGO_ENV=production: 32 random bytes in base64 (see the README)."
+        )
+    # Development: derived from this checkout's secret key, which never leaves var/.
+    return [base64.urlsafe_b64encode(hashlib.sha256(b"guichet-sealing:" + SECRET_KEY.encode()).digest()).decode()]
+
+
+# Keys that seal authenticator seeds at rest (portal/sealing.py): the first seals, all of them open.
+GUICHET_SEALING_KEYS = _sealing_keys()
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 GUICHET_KNOWN_DEVICE_COOKIE = "guichet-device"

@@ -119,17 +119,17 @@ def totp_now(device, offset_steps: int = 0) -> str:
 
 
 def enrol_totp(user, name="Téléphone"):
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from portal.models import AuthenticatorApp
 
-    return TOTPDevice.objects.create(user=user, name=name, confirmed=True)
+    return AuthenticatorApp.objects.create(user=user, name=name, confirmed=True)
 
 
 @pytest.fixture
 def sign_in():
     """Sign a client in as a user, fully: password and a verified second factor (creating a TOTP device)."""
     from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from portal.models import AuthenticatorApp
     from portal.session_state import REAUTH_AT, SEEN_AT, SIGNED_IN_AT, now_stamp
 
     def sign(client, user, *, verified=True):
@@ -138,7 +138,7 @@ def sign_in():
         stamp = now_stamp()
         session[SIGNED_IN_AT] = session[SEEN_AT] = stamp
         if verified:
-            device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or enrol_totp(user)
+            device = AuthenticatorApp.objects.filter(user=user, confirmed=True).first() or enrol_totp(user)
             session[DEVICE_ID_SESSION_KEY] = device.persistent_id
             session[REAUTH_AT] = stamp
         session.save()

@@ -1,11 +1,10 @@
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal import mfa
 from portal.management.commands.load_demo import DEMO_DEVICE_NAME, DEMO_PASSWORD, DEMO_USERS
-from portal.models import Role, User
+from portal.models import AuthenticatorApp, Role, User
 from tests.conftest import enrol_totp, totp_now
 from tickets.models import Category, Queue
 
@@ -56,14 +55,14 @@ def test_problem_type_names_follow_the_active_language():
 
 def test_demo_agents_and_admin_come_with_one_authenticator_whose_key_and_code_command_are_printed(capsys):
     call_command("load_demo")
-    keys = dict(TOTPDevice.objects.values_list("user__username", "key"))
+    keys = {device.user.username: device.bin_key for device in AuthenticatorApp.objects.all()}
     call_command("load_demo")
     output = capsys.readouterr().out
     enrolled = {username for username, _, role in DEMO_USERS if role != Role.STAFF}
-    devices = TOTPDevice.objects.filter(confirmed=True)
+    devices = AuthenticatorApp.objects.filter(confirmed=True)
     assert {device.user.username for device in devices} == enrolled
     assert devices.count() == len(enrolled)  # the second run reused them
-    assert dict(TOTPDevice.objects.values_list("user__username", "key")) == keys  # with the same key
+    assert {device.user.username: device.bin_key for device in devices} == keys  # with the same key
     for device in devices:
         assert device.name == DEMO_DEVICE_NAME
         assert mfa.totp_secret(device) in output
@@ -75,7 +74,7 @@ def test_demo_otp_prints_the_code_the_authenticator_shows_now(capsys):
     call_command("load_demo")
     capsys.readouterr()
     call_command("demo_otp", "Sophie.Bernard")
-    device = TOTPDevice.objects.get(user__username="sophie.bernard")
+    device = AuthenticatorApp.objects.get(user__username="sophie.bernard")
     code = capsys.readouterr().out.strip()
     # Right at a 30-second boundary the code may have just changed: either side counts.
     assert code in {totp_now(device, offset) for offset in (-1, 0)}

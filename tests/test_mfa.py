@@ -9,10 +9,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal import mfa
-from portal.models import EventKind, RecoveryCode, RecoveryCodeDevice, SecurityEvent
+from portal.models import AuthenticatorApp, EventKind, RecoveryCode, RecoveryCodeDevice, SecurityEvent
 from portal.models.mfa import normalise_recovery_code
 from portal.session_state import REAUTH_AT, now_stamp
 from tests.conftest import enrol_totp, totp_now
@@ -48,7 +47,7 @@ def signed_in_without_factor(client, sign_in, user):
 def start_enrolment(client):
     response = client.get(url("portal:mfa_totp_add"))
     assert response.status_code == 200
-    return response, TOTPDevice.objects.get(confirmed=False)
+    return response, AuthenticatorApp.objects.get(confirmed=False)
 
 
 def enrol(client, name="Téléphone pro"):
@@ -90,7 +89,7 @@ def test_reloading_the_enrolment_page_keeps_the_same_key(client, sign_in, staff)
     first, _ = start_enrolment(client)
     second, _ = start_enrolment(client)
     assert displayed_secret(first.content.decode()) == displayed_secret(second.content.decode())
-    assert TOTPDevice.objects.filter(user=staff).count() == 1
+    assert AuthenticatorApp.objects.filter(user=staff).count() == 1
 
 
 def test_a_valid_code_confirms_the_device_and_verifies_the_current_session(client, sign_in, staff):
@@ -163,7 +162,7 @@ def test_after_several_wrong_codes_even_the_right_one_must_wait(client, sign_in,
 def test_an_abandoned_enrolment_leaves_no_device_that_can_sign_in(client, sign_in, staff):
     signed_in_without_factor(client, sign_in, staff)
     start_enrolment(client)
-    assert not TOTPDevice.objects.filter(confirmed=True).exists()
+    assert not AuthenticatorApp.objects.filter(confirmed=True).exists()
     assert "Ajout en cours" not in client.get(url("portal:mfa")).content.decode()
 
 
@@ -180,7 +179,7 @@ def test_the_key_is_never_shown_again_once_the_device_is_confirmed(client, sign_
     for page in pages:
         body = page.content.decode()
         assert page.status_code == 200
-        assert secret not in body and secret.replace(" ", "") not in body and device.key not in body
+        assert secret not in body and secret.replace(" ", "") not in body and device.bin_key.hex() not in body
 
 
 def test_adding_a_device_is_recorded_for_the_person(client, sign_in, staff):
@@ -209,10 +208,10 @@ def test_overview_lists_own_devices_and_recovery_codes_left_and_nothing_secret(c
     body = client.get(url("portal:mfa")).content.decode()
     assert "Téléphone" in body and "Tablette" in body and "Téléphone de Jean" not in body
     assert "You have 10 unused recovery codes left." in body
-    for device in TOTPDevice.objects.filter(user=staff):
+    for device in AuthenticatorApp.objects.filter(user=staff):
         assert f'action="{url("portal:mfa_device_remove", device.pk)}"' in body
         assert mfa.totp_secret(device).replace(" ", "") not in body.replace(" ", "")
-    assert someone_else.key not in body
+    assert someone_else.bin_key.hex() not in body
     assert not any(code in body for code in codes)
     assert_csp_friendly_single_h1(body)
 
@@ -244,7 +243,7 @@ def test_factor_changes_need_a_re_authentication_less_than_five_minutes_old(clie
     assert response.status_code == 302
     assert response["Location"].startswith(url("portal:reauth") + "?next=")
     assert not RecoveryCode.objects.exists()
-    assert TOTPDevice.objects.filter(user=staff).count() == 1
+    assert AuthenticatorApp.objects.filter(user=staff).count() == 1
 
 
 def test_removing_a_device_with_a_stale_re_authentication_goes_to_the_re_authentication_page(client, sign_in, staff):
@@ -253,7 +252,7 @@ def test_removing_a_device_with_a_stale_re_authentication_goes_to_the_re_authent
     set_reauth_age(client, timedelta(minutes=6))
     response = client.post(url("portal:mfa_device_remove", old.pk))
     assert response["Location"].startswith(url("portal:reauth") + "?next=")
-    assert TOTPDevice.objects.filter(pk=old.pk).exists()
+    assert AuthenticatorApp.objects.filter(pk=old.pk).exists()
 
 
 def test_a_re_authentication_four_minutes_old_is_still_fresh(client, sign_in, staff):
@@ -270,7 +269,7 @@ def test_removing_a_device_records_it_and_signs_out_the_other_sessions_only(sign
     old = enrol_totp(staff, name="Ancien téléphone")
     response = this.post(url("portal:mfa_device_remove", old.pk))
     assert response["Location"] == reverse("portal:mfa")
-    assert not TOTPDevice.objects.filter(pk=old.pk).exists()
+    assert not AuthenticatorApp.objects.filter(pk=old.pk).exists()
     event = SecurityEvent.objects.get(kind=EventKind.MFA_DEVICE_REMOVE)
     assert (event.user, event.data, event.notify) == (staff, {"device": "Ancien téléphone"}, True)
     assert other.get(url("portal:mfa"))["Location"].startswith(url("portal:login"))
@@ -284,7 +283,7 @@ def test_removing_someone_elses_device_is_not_found(client, sign_in, staff, staf
     jeans = enrol_totp(staff2)
     assert client.post(url("portal:mfa_device_remove", jeans.pk)).status_code == 404
     assert client.get(url("portal:mfa_device_remove", jeans.pk)).status_code == 404
-    assert TOTPDevice.objects.filter(pk=jeans.pk).exists()
+    assert AuthenticatorApp.objects.filter(pk=jeans.pk).exists()
     assert not SecurityEvent.objects.filter(kind=EventKind.MFA_DEVICE_REMOVE).exists()
 
 
@@ -294,17 +293,17 @@ def test_opening_the_removal_address_asks_for_confirmation_and_removes_nothing(c
     response = client.get(url("portal:mfa_device_remove", old.pk))
     assert response.status_code == 200
     assert "Remove “Ancien téléphone”" in response.content.decode()
-    assert TOTPDevice.objects.filter(pk=old.pk).exists()
+    assert AuthenticatorApp.objects.filter(pk=old.pk).exists()
 
 
 @pytest.mark.parametrize("role_user", ["agent", "admin_user"])
 def test_an_agent_or_admin_cannot_remove_their_last_authenticator(client, sign_in, role_user, request):
     user = request.getfixturevalue(role_user)
     sign_in(client, user)
-    device = TOTPDevice.objects.get(user=user)
+    device = AuthenticatorApp.objects.get(user=user)
     response = client.post(url("portal:mfa_device_remove", device.pk))
     assert response["Location"] == reverse("portal:mfa")
-    assert TOTPDevice.objects.filter(pk=device.pk).exists()
+    assert AuthenticatorApp.objects.filter(pk=device.pk).exists()
     assert not SecurityEvent.objects.filter(kind=EventKind.MFA_DEVICE_REMOVE).exists()
     page = client.get(url("portal:mfa")).content.decode()
     assert "is your only authenticator and your role requires one" in page
@@ -315,13 +314,13 @@ def test_an_agent_with_two_authenticators_may_remove_one(client, sign_in, agent)
     sign_in(client, agent)
     spare = enrol_totp(agent, name="Clé de secours")
     client.post(url("portal:mfa_device_remove", spare.pk))
-    assert TOTPDevice.objects.filter(user=agent).count() == 1
+    assert AuthenticatorApp.objects.filter(user=agent).count() == 1
 
 
 def test_a_staff_member_may_remove_their_only_authenticator(client, sign_in, staff):
     sign_in(client, staff)
-    client.post(url("portal:mfa_device_remove", TOTPDevice.objects.get(user=staff).pk))
-    assert not TOTPDevice.objects.filter(user=staff).exists()
+    client.post(url("portal:mfa_device_remove", AuthenticatorApp.objects.get(user=staff).pk))
+    assert not AuthenticatorApp.objects.filter(user=staff).exists()
 
 
 # --- Recovery codes -----------------------------------------------------------------------------------------------

@@ -8,10 +8,9 @@ current code (`manage.py demo_otp`) are printed.
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal import mfa
-from portal.models import Role, User
+from portal.models import AuthenticatorApp, Role, User
 from tickets.models import Category, Queue
 
 DEMO_PASSWORD = "Guichet-demo-2026"
@@ -92,7 +91,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  {'':<16} code .venv/bin/python manage.py demo_otp {username}")
 
     @staticmethod
-    def _demo_device(user) -> TOTPDevice:
+    def _demo_device(user) -> AuthenticatorApp:
         """The account's demo authenticator, created once and kept (with its key) on later runs."""
-        device, _ = TOTPDevice.objects.update_or_create(user=user, name=DEMO_DEVICE_NAME, defaults={"confirmed": True})
+        device, _ = AuthenticatorApp.objects.update_or_create(
+            user=user, name=DEMO_DEVICE_NAME, defaults={"confirmed": True}
+        )
         return device
