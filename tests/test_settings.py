@@ -17,6 +17,7 @@ PRODUCTION_ENV = {
     "GUICHET_SITE_URL": "https://guichet.ac-exemple.fr",
     "DATABASE_URL": "postgres://guichet:secret@db.internal:5432/guichet",
     "REDIS_URL": "redis://cache.internal:6379/0",
+    "GUICHET_SEALING_KEYS": "Jd3m0rX1aVQe5c2n8pK7sT4yU9wB6hF0gL3jN5qR8vA=",
 }
 
 
@@ -74,6 +75,7 @@ def test_urls_select_postgresql_and_redis(tmp_path):
         ("DATABASE_URL", "DATABASE_URL"),
         ("REDIS_URL", "REDIS_URL"),
         ("GUICHET_SITE_URL", "GUICHET_SITE_URL"),
+        ("GUICHET_SEALING_KEYS", "GUICHET_SEALING_KEYS"),
     ],
 )
 def test_production_refuses_to_start_without(missing, message, tmp_path):
