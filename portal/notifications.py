@@ -17,6 +17,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import EventKind, SecurityEvent
+from portal.models.security import TEAM_ALERT_KINDS
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,23 @@ EXPLANATIONS = {
     EventKind.SESSIONS_REVOKED: _("All the sessions of your account except one were signed out."),
 }
 GENERIC_EXPLANATION = _("A security-relevant change was made to your account.")
+
+# For the security team: what the alert means and what to look at.
+TEAM_EXPLANATIONS = {
+    EventKind.SPRAY_DETECTED: _(
+        "Sign-in failures against many different identifiers came from one network or browser signature. The bot "
+        "challenge is now required there for an hour. Check whether the source is known (a school's NAT, a "
+        "misconfigured mail server) before blocking it at the edge."
+    ),
+    EventKind.MASS_LOCKOUT: _(
+        "Many accounts were suspended after repeated failures within a few minutes: an attack, or a mail server "
+        "retrying old passwords. Owners can still sign in from their known devices and reset their password."
+    ),
+    EventKind.MFA_FAIL_MAX: _(
+        "Someone knew this account's password and entered wrong second-factor codes until the second factor was "
+        "blocked. The password must be reset; consider contacting the owner."
+    ),
+}
 
 # Checked in order: the first marker found names the browser (Edge and Opera also say "Chrome", every browser on
 # iOS says "Safari", Android says "Linux", iPhones say "Mac OS X").
@@ -106,11 +124,17 @@ def deliver_event_notification(event_id: int) -> bool:
     if not claimed:
         return False
     event = SecurityEvent.objects.select_related("user").get(pk=event_id)
-    if event.user is None or not event.user.email:
+    outgoing = []
+    if event.user is not None and event.user.email:
+        outgoing.append(_message(event))
+    if event.kind in TEAM_ALERT_KINDS and settings.GUICHET_SECURITY_TEAM_EMAILS:
+        outgoing.append(_team_message(event))
+    if not outgoing:
         log.warning("security event %s has nobody to notify", event_id)
         return False
     try:
-        _message(event).send()
+        for message in outgoing:
+            message.send()
     except Exception:
         SecurityEvent.objects.filter(pk=event_id).update(notified_at=None)
         raise
@@ -128,6 +152,23 @@ def _message(event: SecurityEvent) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(subject, text, to=[user.email])
     message.attach_alternative(html, "text/html")
     return message
+
+
+def _team_message(event: SecurityEvent) -> EmailMultiAlternatives:
+    """The alert to the security team, in the organisation's language, with the non-secret figures of the event."""
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "label": event.get_kind_display(),
+            "explanation": TEAM_EXPLANATIONS.get(event.kind, ""),
+            "when": timezone.localtime(event.created_at),
+            "account": event.user.username if event.user else "",
+            "ip": event.ip or "",
+            "data": sorted((event.data or {}).items()),
+            "events_url": settings.SITE_URL + reverse("admin:portal_securityevent_changelist"),
+        }
+        subject = " ".join(render_to_string("emails/security-alert-subject.txt", context).split())
+        text = render_to_string("emails/security-alert-body.txt", context)
+    return EmailMultiAlternatives(subject, text, to=settings.GUICHET_SECURITY_TEAM_EMAILS)
 
 
 def _context(event: SecurityEvent) -> dict:

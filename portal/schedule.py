@@ -29,4 +29,10 @@ BEAT_SCHEDULE = {
         "task": "portal.tasks.purge_stale_lockouts",
         "schedule": crontab(minute=41),
     },
+    # Spraying and mass-lockout detection over the last 10 minutes, switching the bot challenge on (R5, R7, R36).
+    "detect-credential-attacks": {
+        "task": "portal.tasks.detect_credential_attacks",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from portal.models import SecurityEvent
-from portal.models.security import Source
+from portal.models.security import TEAM_ALERT_KINDS, Source
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,8 @@ def record_event(
     data: dict | None = None,
     notify: bool = False,
 ) -> SecurityEvent:
-    """Append one event. With ``notify``, the person gets an e-mail once the transaction commits.
+    """Append one event. With ``notify``, the person (and for alert kinds, the security team) gets an e-mail once
+    the transaction commits.
 
     ``data`` must hold no secret (no password, code, token, session key): it is shown to the person and to agents.
     """
@@ -55,7 +56,7 @@ def record_event(
         user_agent=(request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else ""),
         source=source,
         data=data or {},
-        notify=notify and user is not None,
+        notify=notify and (user is not None or kind in TEAM_ALERT_KINDS),
     )
     log.info("security event %s user=%s ip=%s", kind, event.user_id, event.ip)
     if event.notify:

@@ -200,6 +200,22 @@ GUICHET_SOURCE_WINDOW = timedelta(minutes=15)
 # Known egress (NAT) networks that many people share get a higher limit, never an exemption.
 GUICHET_SHARED_EGRESS_NETWORKS = env_list("GUICHET_SHARED_EGRESS_NETWORKS")
 GUICHET_SHARED_EGRESS_FAILURE_LIMIT = env_int("GUICHET_SHARED_EGRESS_FAILURE_LIMIT", 500)
+# Bot challenge (proof of work solved by the browser) before any password is checked: after this many failures from
+# one address in the source window, or while the detection job has switched it on for the network (R7).
+GUICHET_CHALLENGE_AFTER_FAILURES = env_int("GUICHET_CHALLENGE_AFTER_FAILURES", 10)
+# ~65,000 SHA-256 rounds on average: 0.3 s in headless Chromium on a 2-core test machine (~230,000 hashes/s).
+GUICHET_CHALLENGE_BITS = env_int("GUICHET_CHALLENGE_BITS", 16)
+GUICHET_CHALLENGE_MAX_AGE = timedelta(minutes=10)
+# Detection job (R5, R36): over the last window, a network whose failures hit this many identifiers with this share
+# of failures is spraying; this many identifiers failing anywhere is a wave; this many locks raise the mass alert.
+GUICHET_DETECTION_WINDOW = timedelta(minutes=10)
+GUICHET_SPRAY_IDENTIFIERS = env_int("GUICHET_SPRAY_IDENTIFIERS", 20)
+GUICHET_SPRAY_FAILURE_RATIO = 0.8
+GUICHET_SPRAY_WAVE_IDENTIFIERS = env_int("GUICHET_SPRAY_WAVE_IDENTIFIERS", 300)
+GUICHET_MASS_LOCKOUT_ALERT = env_int("GUICHET_MASS_LOCKOUT_ALERT", 50)
+GUICHET_CHALLENGE_MODE_DURATION = timedelta(hours=1)
+# Who receives alerts about attacks on many accounts (spraying, mass lockout, second factor under attack).
+GUICHET_SECURITY_TEAM_EMAILS = env_list("GUICHET_SECURITY_TEAM_EMAILS")
 # Between the password and the code, the half-signed-in state lasts this long.
 GUICHET_LOGIN_STEP_TIMEOUT = timedelta(minutes=10)
 # Second factor: consecutive wrong codes across all devices before the second factor is blocked and a reset required.

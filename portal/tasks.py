@@ -6,7 +6,7 @@ from celery.signals import worker_ready
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from portal import health, lockout, notifications
+from portal import detection, health, lockout, notifications
 from portal.models import SecurityEvent
 
 log = logging.getLogger(__name__)
@@ -75,3 +75,15 @@ def deliver_pending_notifications() -> int:
 def purge_stale_lockouts() -> int:
     """Forget sign-in counters with no recent activity and no lock in force; idempotent."""
     return lockout.purge_stale()
+
+
+@shared_task
+def detect_credential_attacks() -> dict:
+    """Look for spraying and mass lockouts in the last minutes (portal/detection.py); idempotent: a second run in
+    the same window raises no second alert."""
+    findings = detection.detect_credential_attacks()
+    return {
+        "spraying_networks": findings.spraying_networks,
+        "wave": findings.wave,
+        "mass_lockout": findings.mass_lockout,
+    }

@@ -145,3 +145,16 @@ def sign_in():
         return client
 
     return sign
+
+
+def solved_challenge(ip: str = "127.0.0.1") -> dict:
+    """The anti-robot fields a browser would send from `ip`: a solved challenge when one is required, else none."""
+    from itertools import count
+
+    from portal import challenge
+
+    if not challenge.required(ip):
+        return {}
+    issued = challenge.issue(ip)
+    answer = next(str(n) for n in count() if challenge.solves(issued.token, str(n), issued.bits))
+    return {"challenge": issued.token, "challenge_answer": answer}

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from portal.models import AccountLockout, EventKind, RecoveryCodeDevice, SecurityEvent, User
 from portal.session_state import PENDING_AT
-from tests.conftest import DEMO_PASSWORD, enrol_totp, totp_now
+from tests.conftest import DEMO_PASSWORD, enrol_totp, solved_challenge, totp_now
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,9 @@ def normalise(response) -> str:
 
 
 def attempt(client, identifier, password, ip="198.51.100.7", **extra):
-    return client.post(LOGIN, {"identifier": identifier, "password": password}, REMOTE_ADDR=ip, **extra)
+    """A sign-in from a browser at `ip`, which solves the anti-robot check when asked (tests/test_challenge.py)."""
+    data = {"identifier": identifier, "password": password, **solved_challenge(ip)}
+    return client.post(LOGIN, data, REMOTE_ADDR=ip, **extra)
 
 
 def expire_locks():
@@ -148,7 +150,7 @@ def test_spoofed_forwarded_for_does_not_escape_the_source_limit(client, settings
     for i in range(60):
         response = client.post(
             LOGIN,
-            {"identifier": f"user{i}.spray", "password": "Printemps2026!"},
+            {"identifier": f"user{i}.spray", "password": "Printemps2026!", **solved_challenge("192.0.2.10")},
             REMOTE_ADDR="192.0.2.10",
             HTTP_X_FORWARDED_FOR=f"10.{i}.{i}.{i}",
             HTTP_X_REAL_IP=f"10.0.0.{i}",

@@ -1,12 +1,13 @@
 from portal.models.accounts import Role, User, UserManager, identifier_validator
 from portal.models.authenticator import AuthenticatorApp
-from portal.models.lockout import AccountLockout, SourceThrottle
+from portal.models.lockout import AccountLockout, ChallengeMode, SourceThrottle
 from portal.models.mfa import RecoveryCode, RecoveryCodeDevice
 from portal.models.security import EventKind, SecurityEvent
 
 __all__ = [
     "AccountLockout",
     "AuthenticatorApp",
+    "ChallengeMode",
     "EventKind",
     "RecoveryCode",
     "RecoveryCodeDevice",

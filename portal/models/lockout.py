@@ -39,3 +39,23 @@ class SourceThrottle(models.Model):
 
     def __str__(self):
         return self.ip
+
+
+class ChallengeMode(models.Model):
+    """A period during which sign-ins from a network (or from everywhere, when ``network`` is empty) must first
+    solve the bot challenge. Switched on by the detection job when it sees password spraying (R7, R36)."""
+
+    GLOBAL = ""
+
+    network = models.CharField(_("network"), max_length=64, blank=True, db_index=True)
+    reason = models.CharField(_("reason"), max_length=200)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    active_until = models.DateTimeField(_("active until"), db_index=True)
+
+    class Meta:
+        ordering = ["-active_until"]
+        verbose_name = _("bot-challenge period")
+        verbose_name_plural = _("bot-challenge periods")
+
+    def __str__(self):
+        return self.network or "*"

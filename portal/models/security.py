@@ -10,6 +10,8 @@ class EventKind(models.TextChoices):
     LOGIN_LOCK = "authn_login_lock", _("Sign-in suspended after repeated failures")
     LOGIN_UNLOCK = "authn_login_unlock", _("Sign-in suspension lifted")
     SOURCE_THROTTLED = "excess_rate_limit_exceeded", _("Too many failures from one network address")
+    SPRAY_DETECTED = "authn_spray_detected", _("Password spraying detected")
+    MASS_LOCKOUT = "authn_mass_lockout", _("Many accounts suspended at once")
     MFA_FAIL = "authn_mfa_fail", _("Wrong second-factor code")
     MFA_FAIL_MAX = "authn_mfa_fail_max", _("Second factor blocked after repeated wrong codes")
     MFA_DEVICE_ADD = "mfa_device_add", _("Authenticator added")
@@ -19,6 +21,10 @@ class EventKind(models.TextChoices):
     PASSWORD_CHANGE = "authn_password_change", _("Password changed")
     SESSIONS_REVOKED = "session_revoked", _("Other sessions signed out")
     LOGOUT = "authn_logout", _("Signed out")
+
+
+# Kinds the security team is e-mailed about (GUICHET_SECURITY_TEAM_EMAILS), besides the account's owner if any.
+TEAM_ALERT_KINDS = frozenset({EventKind.SPRAY_DETECTED, EventKind.MASS_LOCKOUT, EventKind.MFA_FAIL_MAX})
 
 
 class Source(models.TextChoices):

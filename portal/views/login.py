@@ -18,8 +18,9 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import user_has_device
 
-from portal import known_device, session_state, signin
+from portal import challenge, known_device, session_state, signin
 from portal.forms import CodeForm, LoginForm, ReauthForm
+from portal.security import client_ip
 from portal.signin import CodeResult, PasswordResult
 
 
@@ -49,7 +50,20 @@ def _refused(form: LoginForm) -> None:
 def login_view(request):
     form = LoginForm(request.POST or None)
     status = 200
+    ip = client_ip(request)
     if request.method == "POST" and form.is_valid():
+        if challenge.required(ip) and not challenge.verify(
+            ip, request.POST.get("challenge", ""), request.POST.get("challenge_answer", "")
+        ):
+            # Refused before the password is looked at: no account counter moves, nothing is learnt (R7).
+            form.add_error(
+                None,
+                _(
+                    "The automatic anti-robot check was not completed. Wait for it to finish (it needs "
+                    "JavaScript), then sign in again."
+                ),
+            )
+            return _login_page(request, form, ip)
         outcome = signin.check_password_step(request, form.cleaned_data["identifier"], form.cleaned_data["password"])
         if outcome.result is PasswordResult.OK:
             user = outcome.user
@@ -65,9 +79,18 @@ def login_view(request):
             form.add_error(None, _("Too many failed sign-ins from your network. Wait a quarter of an hour."))
         else:
             _refused(form)
+    return _login_page(request, form, ip, status=status)
+
+
+def _login_page(request, form: LoginForm, ip: str, *, status: int = 200):
     # The site-wide Referrer-Policy (same-origin) stays: with no-referrer, browsers send "Origin: null" with the
     # form and Django's CSRF check rightly refuses it.
-    return render(request, "portal/login.html", {"form": form, "next": _next_url(request)}, status=status)
+    context = {
+        "form": form,
+        "next": _next_url(request),
+        "challenge": challenge.issue(ip) if challenge.required(ip) else None,
+    }
+    return render(request, "portal/login.html", context, status=status)
 
 
 @never_cache
