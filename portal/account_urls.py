@@ -13,6 +13,7 @@ urlpatterns = [
     path("deconnexion/", account.logout_view, name="logout"),
     path("securite/", account.security_view, name="security"),
     path("securite/deconnecter-autres-sessions/", account.logout_other_sessions_view, name="logout_others"),
+    path("securite/sessions/<str:public_id>/deconnecter/", account.session_end_view, name="session_end"),
     path("mot-de-passe/", account.password_change_view, name="password_change"),
     path("double-authentification/", mfa.mfa_overview_view, name="mfa"),
     path("double-authentification/application/ajouter/", mfa.totp_add_view, name="mfa_totp_add"),

@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from portal import lockout
+from portal import lockout, session_registry
 from portal.models import AccountLockout, AuthenticatorApp, EventKind, RecoveryCodeDevice, SecurityEvent, User
 from portal.security import record_event
 
@@ -42,6 +43,23 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
     filter_horizontal = ("groups", "user_permissions")
+    actions = ["sign_out_everywhere"]
+
+    @admin.action(description=_("Sign out of every session"))
+    def sign_out_everywhere(self, request, queryset):
+        """Every browser of these accounts is signed out on its next request; known-device cookies die too."""
+        with transaction.atomic():
+            for user in queryset:
+                user.bump_security_stamp()
+                session_registry.end_all_but(user=user, keep=None)
+                record_event(
+                    EventKind.SESSIONS_REVOKED_BY_ADMIN,
+                    request=request,
+                    user=user,
+                    data={"by": request.user.username},
+                    notify=True,
+                )
+        self.message_user(request, _("Signed out everywhere: %(count)d account(s).") % {"count": queryset.count()})
 
 
 @admin.register(SecurityEvent)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django_otp import user_has_device
 
+from portal import session_registry
 from portal.decorators import redirect_with_next
 from portal.session_state import SEEN_AT, SIGNED_IN_AT, read_time
 
@@ -97,7 +98,10 @@ def _enforce_session_limits(request: HttpRequest) -> HttpResponse | None:
     idle = now - seen_at if seen_at is not None else timedelta(0)
     if idle > limits["idle"] or now - signed_in_at > limits["absolute"]:
         return _end_session(request)
-    if seen_at is None or now - seen_at >= SEEN_AT_RESOLUTION:
+    touch = seen_at is None or now - seen_at >= SEEN_AT_RESOLUTION
+    if not session_registry.check(request, touch=touch):
+        return _end_session(request)  # signed out from another browser, or by an administrator (R33)
+    if touch:
         request.session[SEEN_AT] = now.isoformat()
     return None
 

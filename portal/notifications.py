@@ -34,6 +34,7 @@ EXPLANATIONS = {
     EventKind.RECOVERY_CODES_REGENERATED: _("New recovery codes were generated; the old ones no longer work."),
     EventKind.PASSWORD_CHANGE: _("The password of your account was changed."),
     EventKind.SESSIONS_REVOKED: _("All the sessions of your account except one were signed out."),
+    EventKind.SESSIONS_REVOKED_BY_ADMIN: _("An administrator signed your account out of every browser."),
 }
 GENERIC_EXPLANATION = _("A security-relevant change was made to your account.")
 

@@ -41,7 +41,11 @@ def end_other_sessions(request: HttpRequest) -> None:
     """Bump the security stamp, then re-sign this session.
 
     Sessions hash the stamp: every other session of the person (and every reset link and known-device cookie)
-    fails its next check, while this one gets the new hash and a new key and continues.
+    fails its next check, while this one gets the new hash and a new key and continues; the other entries of the
+    person's session list go too.
     """
+    from portal import session_registry
+
     request.user.bump_security_stamp()
     update_session_auth_hash(request, request.user)
+    session_registry.end_all_but(user=request.user, keep=session_registry.current_id(request))

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_otp import devices_for_user, verify_token
 from django_otp import login as otp_login
 
-from portal import known_device, lockout, session_state
+from portal import known_device, lockout, session_registry, session_state
 from portal.models import EventKind, RecoveryCodeDevice, User
 from portal.security import client_ip, record_event
 
@@ -192,6 +192,7 @@ def complete_sign_in(request: HttpRequest, user: User, device=None) -> None:
     """Fully sign in: new session key and CSRF token (Django's login), verified device, session clock started."""
     clear_pending(request)
     auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    session_registry.register(request)
     if device is not None:
         otp_login(request, device)
     stamp = session_state.now_stamp()

@@ -3,11 +3,12 @@ from datetime import timedelta
 
 from celery import shared_task
 from celery.signals import worker_ready
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from portal import detection, health, lockout, notifications
-from portal.models import SecurityEvent
+from portal.models import SecurityEvent, SignedInSession
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +23,11 @@ def record_worker_heartbeat() -> None:
 def purge_expired_sessions() -> int:
     """Delete session rows past their expiry; idempotent (a second run finds nothing to delete)."""
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
-    log.info("purged %d expired sessions", deleted)
-    return deleted
+    # Entries of the session lists whose session cannot be alive any more (past the longest absolute limit).
+    longest = max(limits["absolute"] for limits in settings.GUICHET_SESSION_LIMITS.values())
+    entries, _ = SignedInSession.objects.filter(last_seen_at__lt=timezone.now() - longest).delete()
+    log.info("purged %d expired sessions and %d session-list entries", deleted, entries)
+    return deleted + entries
 
 
 @worker_ready.connect

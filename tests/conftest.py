@@ -130,6 +130,8 @@ def sign_in():
     from django_otp import DEVICE_ID_SESSION_KEY
 
     from portal.models import AuthenticatorApp
+    from portal.models import SignedInSession
+    from portal.session_registry import SESSION_ENTRY
     from portal.session_state import REAUTH_AT, SEEN_AT, SIGNED_IN_AT, now_stamp
 
     def sign(client, user, *, verified=True):
@@ -141,6 +143,8 @@ def sign_in():
             device = AuthenticatorApp.objects.filter(user=user, confirmed=True).first() or enrol_totp(user)
             session[DEVICE_ID_SESSION_KEY] = device.persistent_id
             session[REAUTH_AT] = stamp
+        # Listed among the person's sessions, as the sign-in form does (portal/session_registry.py).
+        session[SESSION_ENTRY] = SignedInSession.objects.create(user=user).public_id
         session.save()
         return client
 

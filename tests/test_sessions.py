@@ -6,12 +6,13 @@ from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from portal.models import EventKind, SecurityEvent
+from portal.models import EventKind, SecurityEvent, SignedInSession
 from portal.session_state import SIGNED_IN_AT
+from tests.conftest import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -274,3 +275,63 @@ def test_without_an_authenticator_past_the_deadline_the_api_answers_403(client, 
     response = client.get("/api/schema/")
 
     assert response.status_code == 403
+
+
+def browser(user_agent: str, ip: str) -> Client:
+    """A browser signed in through the sign-in form (staff within their grace period: password only)."""
+    client = Client(HTTP_USER_AGENT=user_agent, REMOTE_ADDR=ip)
+    with override_settings(GUICHET_RAPID_FIRE_INTERVAL=timedelta(0)):  # two sign-ins a few ms apart in a test
+        response = client.post(reverse("portal:login"), {"identifier": "marie.dupont", "password": DEMO_PASSWORD})
+    assert response.status_code == 302 and is_signed_in(client)
+    return client
+
+
+FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:140.0) Gecko/20100101 Firefox/140.0"
+SAFARI_IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) AppleWebKit/605.1.15 Version/18.5 Safari/604.1"
+
+
+def test_a_person_sees_their_browsers_and_signs_one_out_from_another(staff):
+    office, phone = browser(FIREFOX, "198.51.100.20"), browser(SAFARI_IPHONE, "203.0.113.5")
+    page = office.get(reverse("portal:security")).content.decode()
+    assert "Firefox sous Windows" in page and "(cette session)" in page
+    assert "Safari sous iOS" in page and "203.0.113.5" in page
+    phone_entry = SignedInSession.objects.get(user_agent=SAFARI_IPHONE)
+    assert phone_entry.public_id in page  # its sign-out form
+    assert phone.session.session_key not in page
+
+    office.post(reverse("portal:session_end", args=[phone_entry.public_id]))
+
+    assert phone.get(reverse("portal:security")).status_code == 302
+    assert not is_signed_in(phone)
+    assert office.get(reverse("portal:security")).status_code == 200
+    assert SecurityEvent.objects.filter(kind=EventKind.SESSION_ENDED, user=staff).count() == 1
+    assert SignedInSession.objects.filter(user=staff).count() == 1
+
+
+def test_nobody_can_sign_out_someone_elses_session(staff, staff2, sign_in):
+    victim = browser(FIREFOX, "198.51.100.20")
+    other = sign_in(Client(), staff2)
+    entry = SignedInSession.objects.get(user=staff)
+    other.post(reverse("portal:session_end", args=[entry.public_id]))
+    assert victim.get(reverse("portal:security")).status_code == 200
+
+
+def test_an_administrator_signs_an_account_out_of_every_browser(staff, admin_user, sign_in):
+    office, phone = browser(FIREFOX, "198.51.100.20"), browser(SAFARI_IPHONE, "203.0.113.5")
+    admin = sign_in(Client(), admin_user)
+    response = admin.post(
+        reverse("admin:portal_user_changelist"),
+        {"action": "sign_out_everywhere", "_selected_action": [staff.pk]},
+    )
+    assert response.status_code == 302
+    for client in (office, phone):
+        assert client.get(reverse("portal:security")).status_code == 302
+        assert not is_signed_in(client)
+    event = SecurityEvent.objects.get(kind=EventKind.SESSIONS_REVOKED_BY_ADMIN)
+    assert event.user == staff and event.data == {"by": admin_user.username}
+
+
+def test_signing_out_removes_the_browser_from_the_list(staff):
+    office, phone = browser(FIREFOX, "198.51.100.20"), browser(SAFARI_IPHONE, "203.0.113.5")
+    phone.post(reverse("portal:logout"))
+    assert list(SignedInSession.objects.values_list("user_agent", flat=True)) == [FIREFOX]

@@ -3,6 +3,7 @@ from portal.models.authenticator import AuthenticatorApp
 from portal.models.lockout import AccountLockout, ChallengeMode, SourceThrottle
 from portal.models.mfa import RecoveryCode, RecoveryCodeDevice
 from portal.models.security import EventKind, SecurityEvent
+from portal.models.sessions import SignedInSession
 
 __all__ = [
     "AccountLockout",
@@ -13,6 +14,7 @@ __all__ = [
     "RecoveryCodeDevice",
     "Role",
     "SecurityEvent",
+    "SignedInSession",
     "SourceThrottle",
     "User",
     "UserManager",

@@ -20,6 +20,8 @@ class EventKind(models.TextChoices):
     RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated", _("New recovery codes generated")
     PASSWORD_CHANGE = "authn_password_change", _("Password changed")
     SESSIONS_REVOKED = "session_revoked", _("Other sessions signed out")
+    SESSION_ENDED = "session_ended", _("One other session signed out")
+    SESSIONS_REVOKED_BY_ADMIN = "session_revoked_admin", _("All sessions signed out by an administrator")
     LOGOUT = "authn_logout", _("Signed out")
 
 

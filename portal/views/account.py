@@ -13,9 +13,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from portal import session_registry
 from portal.decorators import agent_required, recent_verification_required
 from portal.forms import PasswordChangeForm
-from portal.models import EventKind, SecurityEvent, User, UserManager
+from portal.models import EventKind, SecurityEvent, SignedInSession, User, UserManager
 from portal.notifications import browser_summary
 from portal.security import record_event
 from portal.session_state import end_other_sessions
@@ -49,6 +50,7 @@ def _end_other_sessions(request, kind: str) -> None:
 def logout_view(request):
     if request.user.is_authenticated:
         record_event(EventKind.LOGOUT, request=request, user=request.user)
+        session_registry.end(request)
     logout(request)  # flushes the server-side session: a copy of the cookie opens nothing
     messages.success(request, gettext("You are signed out. On a shared computer, also close the browser."))
     return redirect("home")
@@ -58,7 +60,39 @@ def logout_view(request):
 @require_GET
 @login_required
 def security_view(request):
-    return render(request, "portal/account/security.html", {"rows": _recent_events(request.user)})
+    context = {
+        "rows": _recent_events(request.user),
+        "sessions": _session_rows(request),
+    }
+    return render(request, "portal/account/security.html", context)
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    entry: SignedInSession
+    browser: str
+    current: bool
+
+
+def _session_rows(request) -> list[SessionRow]:
+    current = session_registry.current_id(request)
+    return [
+        SessionRow(entry, browser_summary(entry.user_agent), entry.public_id == current)
+        for entry in request.user.signed_in_sessions.all()
+    ]
+
+
+@require_POST
+@login_required
+def session_end_view(request, public_id):
+    """Sign out one other browser from the list (the current one signs out with the usual button)."""
+    if public_id == session_registry.current_id(request):
+        return redirect("portal:security")
+    with transaction.atomic():
+        if session_registry.end_one(user=request.user, public_id=public_id):
+            record_event(EventKind.SESSION_ENDED, request=request, user=request.user)
+            messages.success(request, gettext("That session is signed out."))
+    return redirect("portal:security")
 
 
 @require_POST
