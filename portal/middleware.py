@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.messages.storage import default_storage
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -12,7 +13,7 @@ from django_otp import user_has_device
 
 from portal import session_registry
 from portal.decorators import redirect_with_next
-from portal.session_state import SEEN_AT, SIGNED_IN_AT, read_time
+from portal.session_state import PASSWORD_MUST_CHANGE, SEEN_AT, SIGNED_IN_AT, read_time
 
 # Pages load only the portal's own scripts, styles and images; nothing may frame them, no plugin runs, forms post
 # only back to the portal. Django 5.2 has no CSP setting of its own, so the header is set here.
@@ -58,7 +59,9 @@ class SessionPolicyMiddleware:
 
     def __call__(self, request):
         if request.user.is_authenticated:
-            refusal = _enforce_session_limits(request) or _enforce_second_factor(request)
+            refusal = (
+                _enforce_session_limits(request) or _enforce_second_factor(request) or _enforce_password_change(request)
+            )
             if refusal is not None:
                 return refusal
         elif SESSION_KEY in request.session:
@@ -107,15 +110,44 @@ def _enforce_session_limits(request: HttpRequest) -> HttpResponse | None:
 
 
 def _enforce_second_factor(request: HttpRequest) -> HttpResponse | None:
-    """Past their deadline (at once for agents and admins), people without a second factor must enrol one."""
+    """Past their deadline (at once for agents and admins), people without a second factor must enrol one; agents
+    and admins whose session has not checked their second factor must check it before anything else (R8)."""
     user = request.user
     if user.is_verified() or timezone.now() <= user.mfa_deadline or _open_without_second_factor(request):
         return None
-    if user_has_device(user, confirmed=True):
-        return None  # they have one: the sign-in and the verified_required views ask for it
+    has_device = user_has_device(user, confirmed=True)
+    if has_device and not user.is_agent:
+        return None  # staff: the sign-in and the verified_required views ask for it
     if _is_api(request):
-        return JsonResponse({"detail": gettext("Set up a second factor before using the API.")}, status=403)
-    return redirect_with_next(request, "portal:mfa_totp_add")
+        detail = (
+            gettext("Sign in with your second factor before using the API.")
+            if has_device
+            else gettext("Set up a second factor before using the API.")
+        )
+        return JsonResponse({"detail": detail}, status=403)
+    return redirect_with_next(request, "portal:reauth" if has_device else "portal:mfa_totp_add")
+
+
+# What a person whose password is on the breached list may open: the change itself and what it needs.
+OPEN_WITH_PASSWORD_TO_CHANGE = OPEN_WITHOUT_SECOND_FACTOR | {"portal:password_change", "portal:mfa", "static"}
+
+
+def _enforce_password_change(request: HttpRequest) -> HttpResponse | None:
+    if not request.session.get(PASSWORD_MUST_CHANGE) or _view_name(request) in OPEN_WITH_PASSWORD_TO_CHANGE:
+        return None
+    if _is_api(request):
+        return JsonResponse({"detail": gettext("Change your password before using the API.")}, status=403)
+    response = redirect("portal:password_change")
+    storage = default_storage(request)
+    storage.add(
+        messages.WARNING,
+        gettext(
+            "Your password appears in lists of passwords known to attackers, or contains your name or identifier. "
+            "Choose a new one to continue."
+        ),
+    )
+    storage.update(response)
+    return response
 
 
 def _end_session(request: HttpRequest) -> HttpResponse:
@@ -135,10 +167,15 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path_info.startswith("/api/")
 
 
-def _open_without_second_factor(request: HttpRequest) -> bool:
+def _view_name(request: HttpRequest) -> str | None:
     if request.path_info.startswith(settings.STATIC_URL):
-        return True
+        return "static"
     try:
-        return resolve(request.path_info).view_name in OPEN_WITHOUT_SECOND_FACTOR
+        return resolve(request.path_info).view_name
     except Resolver404:
-        return False
+        return None
+
+
+def _open_without_second_factor(request: HttpRequest) -> bool:
+    name = _view_name(request)
+    return name == "static" or name in OPEN_WITHOUT_SECOND_FACTOR

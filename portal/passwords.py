@@ -6,8 +6,10 @@ name or the organisation's own words.
 """
 
 import unicodedata
+from functools import cache
 
 from django.conf import settings
+from django.contrib.auth.password_validation import CommonPasswordValidator
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -47,6 +49,22 @@ class ContextWordsValidator:
 
     def get_help_text(self):
         return _("It must not contain your identifier, your name or the organisation's name.")
+
+
+@cache
+def _common_passwords() -> CommonPasswordValidator:
+    return CommonPasswordValidator()  # reads its 20,000-word list once per process
+
+
+def known_weak(password: str, user) -> bool:
+    """True for a password on the breached/common list or built on the person's context words: such a password,
+    even if it was accepted years ago, must be changed at the next sign-in (R28)."""
+    for validator in (_common_passwords(), ContextWordsValidator()):
+        try:
+            validator.validate(password, user)
+        except ValidationError:
+            return True
+    return False
 
 
 class MaximumLengthValidator:

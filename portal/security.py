@@ -6,6 +6,7 @@ import logging
 from django.conf import settings
 from django.http import HttpRequest
 
+from portal import audit_log
 from portal.models import SecurityEvent
 from portal.models.security import TEAM_ALERT_KINDS, Source
 
@@ -59,6 +60,7 @@ def record_event(
         notify=notify and (user is not None or kind in TEAM_ALERT_KINDS),
     )
     log.info("security event %s user=%s ip=%s", kind, event.user_id, event.ip)
+    audit_log.ship(event)
     if event.notify:
         from portal.tasks import send_security_notification
 

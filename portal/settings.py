@@ -338,7 +338,7 @@ if PRODUCTION:
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["portal.api.IsVerified"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
 SPECTACULAR_SETTINGS = {
@@ -357,5 +357,10 @@ LOGGING = {
     "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["stderr"], "level": env_str("GUICHET_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "guichet.audit": {"level": "INFO"}},
 }
+# The security event log, one JSON line per event, to a syslog collector off the host (portal/audit_log.py, R35).
+GUICHET_AUDIT_SYSLOG = env_str("GUICHET_AUDIT_SYSLOG")
+if GUICHET_AUDIT_SYSLOG:
+    LOGGING["handlers"]["audit_syslog"] = {"()": "portal.audit_log.syslog_handler", "address": GUICHET_AUDIT_SYSLOG}
+    LOGGING["loggers"]["guichet.audit"]["handlers"] = ["audit_syslog"]

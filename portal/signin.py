@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_otp import devices_for_user, verify_token
 from django_otp import login as otp_login
 
-from portal import known_device, lockout, session_registry, session_state
+from portal import known_device, lockout, passwords, session_registry, session_state
 from portal.models import EventKind, RecoveryCodeDevice, User
 from portal.security import client_ip, record_event
 
@@ -28,6 +28,7 @@ class PasswordResult(enum.Enum):
 class PasswordOutcome:
     result: PasswordResult
     user: User | None = None
+    weak_password: bool = False
 
 
 def check_password_step(request: HttpRequest, identifier: str, password: str) -> PasswordOutcome:
@@ -65,7 +66,7 @@ def check_password_step(request: HttpRequest, identifier: str, password: str) ->
         # The password may be known to someone else (20 failures, or 10 wrong codes after it): only a reset helps.
         _record_failure_event(request, user, identifier, reason="reset_required")
         return PasswordOutcome(PasswordResult.REFUSED)
-    return PasswordOutcome(PasswordResult.OK, user)
+    return PasswordOutcome(PasswordResult.OK, user, weak_password=passwords.known_weak(password, user))
 
 
 def _record_failure_event(request, account, identifier, *, reason: str) -> None:

@@ -129,8 +129,7 @@ def sign_in():
     """Sign a client in as a user, fully: password and a verified second factor (creating a TOTP device)."""
     from django_otp import DEVICE_ID_SESSION_KEY
 
-    from portal.models import AuthenticatorApp
-    from portal.models import SignedInSession
+    from portal.models import AuthenticatorApp, SignedInSession
     from portal.session_registry import SESSION_ENTRY
     from portal.session_state import REAUTH_AT, SEEN_AT, SIGNED_IN_AT, now_stamp
 

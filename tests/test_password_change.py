@@ -176,3 +176,32 @@ def test_a_change_is_confirmed_on_the_page_and_by_one_e_mail_without_the_passwor
     for text in (mail.subject, mail.body, mail.alternatives[0][0]):
         assert GOOD_PASSWORD not in text
         assert DEMO_PASSWORD not in text
+
+
+@pytest.mark.parametrize("weak", ["password1234", "marie.dupont2026", "Academie2026!"])
+def test_signing_in_with_a_breached_or_context_password_leads_only_to_changing_it(client, staff, weak, settings):
+    settings.GUICHET_RAPID_FIRE_INTERVAL = timedelta(0)  # signing in then retyping the password at once, in a test
+    staff.set_password(weak)  # accepted long ago, before today's policy
+    staff.save()
+    response = client.post("/compte/connexion/", {"identifier": "marie.dupont", "password": weak})
+    assert response.status_code == 302
+
+    for page in ("/", "/compte/securite/"):
+        blocked = client.get(page)
+        assert blocked.status_code == 302 and blocked["Location"] == "/compte/mot-de-passe/", page
+    assert client.get("/api/kb/articles/").status_code in (403, 404)
+    page = client.get("/compte/mot-de-passe/").content.decode()
+    assert "listes de mots de passe connus des attaquants" in page
+
+    response = client.post(
+        "/compte/mot-de-passe/",
+        {"current_password": weak, "new_password": GOOD_PASSWORD, "confirmation": GOOD_PASSWORD},
+    )
+    assert response.status_code == 302
+    assert client.get("/compte/securite/").status_code == 200
+
+
+def test_a_sound_password_signs_in_without_detour(client, staff):
+    response = client.post("/compte/connexion/", {"identifier": "marie.dupont", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200

@@ -332,6 +332,7 @@ def test_an_administrator_signs_an_account_out_of_every_browser(staff, admin_use
 
 
 def test_signing_out_removes_the_browser_from_the_list(staff):
-    office, phone = browser(FIREFOX, "198.51.100.20"), browser(SAFARI_IPHONE, "203.0.113.5")
+    browser(FIREFOX, "198.51.100.20")
+    phone = browser(SAFARI_IPHONE, "203.0.113.5")
     phone.post(reverse("portal:logout"))
     assert list(SignedInSession.objects.values_list("user_agent", flat=True)) == [FIREFOX]

@@ -19,7 +19,7 @@ from portal.forms import PasswordChangeForm
 from portal.models import EventKind, SecurityEvent, SignedInSession, User, UserManager
 from portal.notifications import browser_summary
 from portal.security import record_event
-from portal.session_state import end_other_sessions
+from portal.session_state import PASSWORD_MUST_CHANGE, end_other_sessions
 from portal.signin import check_current_password
 
 RECENT_EVENTS = 50
@@ -128,6 +128,7 @@ def password_change_view(request):
         user.password_reset_required = False
         user.save(update_fields=["password", "password_reset_required"])
         _end_other_sessions(request, EventKind.PASSWORD_CHANGE)
+    request.session.pop(PASSWORD_MUST_CHANGE, None)
     messages.success(request, gettext("Your password is changed. Your other sessions are signed out."))
     return redirect("portal:security")
 

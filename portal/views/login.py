@@ -67,6 +67,8 @@ def login_view(request):
         outcome = signin.check_password_step(request, form.cleaned_data["identifier"], form.cleaned_data["password"])
         if outcome.result is PasswordResult.OK:
             user = outcome.user
+            if outcome.weak_password:
+                request.session[session_state.PASSWORD_MUST_CHANGE] = True  # survives the key changes of sign-in
             if user_has_device(user, confirmed=True):
                 signin.start_second_step(request, user)
                 return redirect(f"{reverse('portal:login_code')}?next={_next_url(request)}")
