@@ -5,7 +5,15 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from portal import lockout, session_registry
-from portal.models import AccountLockout, AuthenticatorApp, EventKind, RecoveryCodeDevice, SecurityEvent, User
+from portal.models import (
+    AccountLockout,
+    AuthenticatorApp,
+    EventKind,
+    RecoveryCodeDevice,
+    SecurityEvent,
+    SecurityKey,
+    User,
+)
 from portal.security import record_event
 
 
@@ -141,3 +149,11 @@ class RecoveryCodeDeviceAdmin(SecondFactorAdmin):
     fields = ("user", "name", "confirmed", "throttling_failure_count")
     readonly_fields = fields
     list_display = ("user", "name", "confirmed")
+
+
+@admin.register(SecurityKey)
+class SecurityKeyAdmin(SecondFactorAdmin):
+    # The authenticator model (AAGUID) and transports help support; the credential id and public key are not
+    # secret but say nothing useful to a person, so they stay out of the page.
+    fields = (*SecondFactorAdmin.fields, "aaguid", "transports", "sign_count")
+    readonly_fields = fields

@@ -1,5 +1,7 @@
 from django_otp.admin import OTPAdminSite
 
+from portal import key_policy
+
 
 class GuichetAdminSite(OTPAdminSite):
     """The Django admin, open only to agents and admins whose session passed the second factor (R8)."""
@@ -9,7 +11,8 @@ class GuichetAdminSite(OTPAdminSite):
     login_template = None
 
     def has_permission(self, request):
-        return super().has_permission(request) and request.user.is_agent
+        # Under the security-key policy, a session verified with a code is not enough (R14).
+        return super().has_permission(request) and request.user.is_agent and key_policy.session_satisfies(request.user)
 
     def login(self, request, extra_context=None):
         # One sign-in page for everybody: the portal's, with its lockout and second step.

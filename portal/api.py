@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from django_otp import user_has_device
 from rest_framework.permissions import BasePermission
 
+from portal import key_policy
+
 
 class IsVerified(BasePermission):
     message = _("Sign in with your second factor to use the API.")
@@ -20,5 +22,5 @@ class IsVerified(BasePermission):
         if not user or not user.is_authenticated:
             return False
         if user.is_verified():
-            return True
+            return key_policy.session_satisfies(user)  # agents and admins, under the policy: with a key (R14)
         return not user.is_agent and timezone.now() <= user.mfa_deadline and not user_has_device(user, confirmed=True)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import user_has_device
 
+from portal import key_policy
 from portal.session_state import reauthenticated_recently
 
 
@@ -41,20 +42,24 @@ def verified_required(view):
         if not request.user.is_verified():
             if user_has_device(request.user, confirmed=True):
                 return redirect_with_next(request, "portal:reauth")
-            return redirect_with_next(request, "portal:mfa_totp_add")
+            enrol = "portal:mfa_key_add" if key_policy.applies(request.user) else "portal:mfa_totp_add"
+            return redirect_with_next(request, enrol)
         return view(request, *args, **kwargs)
 
     return wrapper
 
 
 def agent_required(view):
-    """Helpdesk agents and admins, always with a verified second factor (no grace period, no fallback)."""
+    """Helpdesk agents and admins, always with a verified second factor (no grace period, no fallback); under the
+    security-key policy, verified with a key (R14)."""
 
     @verified_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_agent:
             raise PermissionDenied
+        if not key_policy.session_satisfies(request.user):
+            return redirect_with_next(request, "portal:mfa")
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -44,9 +44,19 @@ class CodeForm(forms.Form):
     code = code_field()
 
 
+def security_key_answer_field(*, required: bool = True) -> forms.CharField:
+    """The browser's answer to a security-key ceremony (JSON, base64url inside), filled in by static/js/webauthn.js."""
+    return forms.CharField(required=required, max_length=65536, strip=False, widget=forms.HiddenInput)
+
+
+class SecurityKeyAnswerForm(forms.Form):
+    credential = security_key_answer_field()
+
+
 class ReauthForm(forms.Form):
     password = password_field(_("Password"), "current-password")
     code = code_field(required=False)
+    credential = security_key_answer_field(required=False)
 
 
 class PasswordChangeForm(forms.Form):

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
 from qrcode.image.svg import SvgPathImage
 
-from portal.models import AuthenticatorApp, EventKind, RecoveryCodeDevice
+from portal.models import AuthenticatorApp, EventKind, RecoveryCodeDevice, SecurityKey
 from portal.security import record_event
 from portal.session_state import end_other_sessions, mark_reauthenticated
 
@@ -43,8 +43,9 @@ def recovery_codes_remaining(user) -> int | None:
 
 
 def must_keep_last_factor(user, devices) -> bool:
-    """Agents and admins always need a second factor, so their last authenticator app cannot be removed."""
-    return user.is_agent and len(devices) <= 1
+    """Agents and admins always need a second factor, so their last authenticator app cannot be removed, unless a
+    security key stands in for it (``portal.webauthn.must_keep_security_key`` guards the keys)."""
+    return user.is_agent and len(devices) <= 1 and not SecurityKey.objects.filter(user=user, confirmed=True).exists()
 
 
 def totp_enrolment_device(*, user) -> AuthenticatorApp:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django_otp import user_has_device
 
-from portal import session_registry
+from portal import key_policy, session_registry
 from portal.decorators import redirect_with_next
 from portal.session_state import PASSWORD_MUST_CHANGE, SEEN_AT, SIGNED_IN_AT, read_time
 
@@ -60,7 +60,10 @@ class SessionPolicyMiddleware:
     def __call__(self, request):
         if request.user.is_authenticated:
             refusal = (
-                _enforce_session_limits(request) or _enforce_second_factor(request) or _enforce_password_change(request)
+                _enforce_session_limits(request)
+                or _enforce_second_factor(request)
+                or _enforce_security_key(request)
+                or _enforce_password_change(request)
             )
             if refusal is not None:
                 return refusal
@@ -78,12 +81,20 @@ SEEN_AT_RESOLUTION = timedelta(minutes=1)
 # leave. Everything else sends them to enrolment.
 OPEN_WITHOUT_SECOND_FACTOR = {
     "portal:mfa_totp_add",
+    "portal:mfa_key_add",
+    "portal:mfa_key_options",
     "portal:reauth",
+    "portal:reauth_key_options",
     "portal:logout",
     "portal:login",
     "portal:login_code",
+    "portal:login_key",
+    "portal:login_key_options",
     "health",
 }
+# Under the security-key policy (R14), what an agent or admin whose session did not prove a key may still open:
+# adding a key, confirming it is them with one, the overview of their factors, or leaving.
+OPEN_WITHOUT_SECURITY_KEY = (OPEN_WITHOUT_SECOND_FACTOR - {"portal:mfa_totp_add"}) | {"portal:mfa", "static"}
 
 
 def _enforce_session_limits(request: HttpRequest) -> HttpResponse | None:
@@ -125,7 +136,25 @@ def _enforce_second_factor(request: HttpRequest) -> HttpResponse | None:
             else gettext("Set up a second factor before using the API.")
         )
         return JsonResponse({"detail": detail}, status=403)
-    return redirect_with_next(request, "portal:reauth" if has_device else "portal:mfa_totp_add")
+    enrol = "portal:mfa_key_add" if key_policy.applies(user) else "portal:mfa_totp_add"
+    return redirect_with_next(request, "portal:reauth" if has_device else enrol)
+
+
+def _enforce_security_key(request: HttpRequest) -> HttpResponse | None:
+    """Under the policy, agents and admins whose session was not verified with a security key reach only the pages
+    to add one, or to prove the one they have (R14)."""
+    user = request.user
+    if key_policy.session_satisfies(user) or _view_name(request) in OPEN_WITHOUT_SECURITY_KEY:
+        return None
+    has_key = key_policy.has_key(user)
+    if _is_api(request):
+        detail = (
+            gettext("Confirm it is you with your security key before using the API.")
+            if has_key
+            else gettext("Add a security key before using the API: your role requires one.")
+        )
+        return JsonResponse({"detail": detail}, status=403)
+    return redirect_with_next(request, "portal:reauth" if has_key else "portal:mfa_key_add")
 
 
 # What a person whose password is on the breached list may open: the change itself and what it needs.

@@ -7,9 +7,11 @@ to start without the secrets and hosts it needs. The README lists every variable
 
 import base64
 import hashlib
+import ipaddress
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -68,6 +70,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "django_otp",
     "rest_framework",
     "drf_spectacular",
@@ -254,6 +257,40 @@ def _sealing_keys() -> list[str]:
 GUICHET_SEALING_KEYS = _sealing_keys()
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
+
+def _webauthn_site() -> tuple[str, str]:
+    """The relying-party ID and origin for security keys, from GUICHET_SITE_URL: its host name and its origin.
+
+    Browsers refuse an IP address as relying-party ID, so the development default (http://127.0.0.1:8000) becomes
+    http://localhost:8000: open the portal at that address to try security keys on a laptop.
+    """
+    site = urlsplit(SITE_URL)
+    host = site.hostname or ""
+    try:
+        ipaddress.ip_address(host)
+        is_ip = True
+    except ValueError:
+        is_ip = False
+    if not PRODUCTION and (is_ip or not host):
+        host = "localhost"
+    port = f":{site.port}" if site.port else ""
+    return host, f"{site.scheme or 'http'}://{host}{port}"
+
+
+# Security keys and passkeys (WebAuthn, R14). Credentials are bound to the relying-party ID: changing the portal's
+# host name later makes every registered key unusable. A key is accepted only from the listed origins (scheme, host
+# and port exactly as in the address bar).
+GUICHET_WEBAUTHN_RP_ID = env_str("GUICHET_WEBAUTHN_RP_ID", _webauthn_site()[0])
+GUICHET_WEBAUTHN_ORIGINS = env_list("GUICHET_WEBAUTHN_ORIGINS", [_webauthn_site()[1]])
+GUICHET_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
+# A ceremony's challenge is used once and expires after this long (also the time the browser gives the person).
+GUICHET_WEBAUTHN_CHALLENGE_MAX_AGE = timedelta(minutes=5)
+# Agents and admins must use a security key (R14): a code from an app or a recovery code no longer signs them in
+# once they have a key, and until they add one they reach only the pages to add it. On in production. Off in
+# development, so the demo agents of `make run`, which come with an authenticator app (manage.py demo_otp), can
+# still sign in with a code and reach the agent pages; turn it on there with GUICHET_PRIVILEGED_REQUIRE_SECURITY_KEY=1.
+GUICHET_PRIVILEGED_REQUIRE_SECURITY_KEY = env_bool("GUICHET_PRIVILEGED_REQUIRE_SECURITY_KEY", PRODUCTION)
+
 GUICHET_KNOWN_DEVICE_COOKIE = "guichet-device"
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -262,6 +299,30 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+
+# --- Knowledge base ----------------------------------------------------------------------------------------------
+
+# Opening hours of the helpdesk, shown on the contact page in the page's language.
+GUICHET_SUPPORT_HOURS = {
+    "fr": env_str("GUICHET_SUPPORT_HOURS_FR", "Du lundi au vendredi, de 8 h à 18 h (hors jours fériés)"),
+    "en": env_str("GUICHET_SUPPORT_HOURS_EN", "Monday to Friday, 8 am to 6 pm (except public holidays)"),
+}
+
+# --- Incidents ---------------------------------------------------------------------------------------------------
+
+# A requester may reopen an incident they closed as solved for this many days; after that they file a new one.
+GUICHET_TICKET_REOPEN_DAYS = env_int("GUICHET_TICKET_REOPEN_DAYS", 14)
+
+# Attachments (tickets/uploads.py): accepted by content, at most this size each, this many per submission and per
+# incident. They live in a private directory that no URL maps to (never under STATIC_ROOT or a static directory:
+# tickets.uploads.private_root() refuses that) and only leave through the attachment view's access check.
+GUICHET_ATTACHMENT_MAX_BYTES = env_int("GUICHET_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+GUICHET_ATTACHMENT_MAX_COUNT = env_int("GUICHET_ATTACHMENT_MAX_COUNT", 5)
+GUICHET_ATTACHMENT_MAX_PER_TICKET = env_int("GUICHET_ATTACHMENT_MAX_PER_TICKET", 20)
+GUICHET_PRIVATE_MEDIA_ROOT = Path(env_str("GUICHET_PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private-media")))
+# The organisation's own mail domains (sub-domains included), for reported phishing (tickets/phishing.py): a sender
+# outside them whose name claims to be the organisation, or a domain imitating them, is flagged.
+GUICHET_ORGANISATION_MAIL_DOMAINS = env_list("GUICHET_ORGANISATION_MAIL_DOMAINS")
 
 # --- Internationalisation ----------------------------------------------------------------------------------------
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django_otp import devices_for_user, verify_token
 from django_otp import login as otp_login
 
-from portal import known_device, lockout, passwords, session_registry, session_state
-from portal.models import EventKind, RecoveryCodeDevice, User
+from portal import key_policy, known_device, lockout, passwords, session_registry, session_state
+from portal.models import EventKind, RecoveryCodeDevice, SecurityKey, User
 from portal.security import client_ip, record_event
 
 
@@ -134,6 +134,7 @@ class CodeResult(enum.Enum):
     WRONG = "wrong"
     THROTTLED = "throttled"  # the device asks to wait a few seconds before the next try
     BLOCKED = "blocked"  # too many wrong codes across all devices: the second factor is closed for an hour
+    KEY_REQUIRED = "key_required"  # the person's role signs in with a security key only (R14); nothing was counted
 
 
 @dataclass
@@ -148,13 +149,23 @@ def _candidate_devices(user: User, code: str):
     # devices it can belong to keeps one device's failures from throttling the other (R10).
     is_totp = code.isdigit() and len(code) == 6
     for device in devices_for_user(user, confirmed=True):
+        if isinstance(device, SecurityKey):
+            continue  # never verified by a typed code (portal/webauthn.py)
         if isinstance(device, RecoveryCodeDevice) != is_totp:
             yield device
+
+
+def has_code_device(user: User) -> bool:
+    """The person has a factor that is proved by typing a code (authenticator app or recovery codes)."""
+    return any(not isinstance(device, SecurityKey) for device in devices_for_user(user, confirmed=True))
 
 
 def check_code(request: HttpRequest, user: User, code: str) -> CodeOutcome:
     if user.otp_blocked_until and user.otp_blocked_until > timezone.now():
         return CodeOutcome(CodeResult.BLOCKED)
+    if key_policy.codes_refused(user):
+        # Refused before any device looks at it: not a wrong code, and a valid one is not used up.
+        return CodeOutcome(CodeResult.KEY_REQUIRED)
     devices = list(_candidate_devices(user, code))
     for device in devices:
         allowed, details = device.verify_is_allowed()
@@ -166,10 +177,11 @@ def check_code(request: HttpRequest, user: User, code: str) -> CodeOutcome:
         if verified is not None:
             User.objects.filter(pk=user.pk).update(otp_failures=0)
             return CodeOutcome(CodeResult.OK, device=verified)
-    return _count_wrong_code(request, user)
+    return count_wrong_second_factor(request, user)
 
 
-def _count_wrong_code(request: HttpRequest, user: User) -> CodeOutcome:
+def count_wrong_second_factor(request: HttpRequest, user: User) -> CodeOutcome:
+    """One more wrong second factor (code or security key) toward the limit across all the person's devices (R9)."""
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(otp_failures=F("otp_failures") + 1)
         user.refresh_from_db(fields=["otp_failures"])

@@ -3,6 +3,7 @@ from portal.models.authenticator import AuthenticatorApp
 from portal.models.lockout import AccountLockout, ChallengeMode, SourceThrottle
 from portal.models.mfa import RecoveryCode, RecoveryCodeDevice
 from portal.models.security import EventKind, SecurityEvent
+from portal.models.security_key import SecurityKey
 from portal.models.sessions import SignedInSession
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "RecoveryCodeDevice",
     "Role",
     "SecurityEvent",
+    "SecurityKey",
     "SignedInSession",
     "SourceThrottle",
     "User",

@@ -1,4 +1,5 @@
-"""Second-factor pages of the account area: overview, authenticator enrolment and removal, recovery codes."""
+"""Second-factor pages of the account area: overview, authenticator enrolment and removal, security keys, recovery
+codes."""
 
 import math
 import re
@@ -7,15 +8,20 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from portal import mfa
+from portal import key_policy, mfa, webauthn
 from portal.decorators import recent_verification_required
+from portal.forms import security_key_answer_field
+from portal.session_state import reauthenticated_recently
 
 
 class TOTPEnrolForm(forms.Form):
@@ -45,12 +51,16 @@ class TOTPEnrolForm(forms.Form):
 @login_required
 def mfa_overview_view(request):
     devices = list(mfa.confirmed_totp_devices(request.user))
+    keys = list(webauthn.security_keys(request.user))
     return render(
         request,
         "portal/mfa/overview.html",
         {
             "devices": devices,
             "keep_last_device": mfa.must_keep_last_factor(request.user, devices),
+            "security_keys": keys,
+            "keep_last_key": webauthn.must_keep_security_key(request.user, keys),
+            "key_required": key_policy.applies(request.user),
             "recovery_remaining": mfa.recovery_codes_remaining(request.user),
         },
     )
@@ -146,3 +156,99 @@ def recovery_codes_view(request):
         "portal/mfa/recovery_codes.html",
         {"remaining": mfa.recovery_codes_remaining(request.user)},
     )
+
+
+class SecurityKeyForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name of this security key"),
+        max_length=64,
+        help_text=_("So you can tell your keys apart later, for example “Blue USB key” or “Laptop fingerprint”."),
+        error_messages={"required": _("Give this key a name, for example “Blue USB key”.")},
+    )
+    # Filled in by static/js/webauthn.js with the browser's answer once the key has been touched.
+    credential = security_key_answer_field(required=False)
+
+
+# never_cache: nothing secret here, but the page starts a ceremony bound to this session; "Back" must not replay it.
+@never_cache
+@require_http_methods(["GET", "POST"])
+@recent_verification_required
+def security_key_add_view(request):
+    form = SecurityKeyForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        name = form.cleaned_data["name"]
+        if not form.cleaned_data["credential"]:
+            form.add_error(
+                None,
+                gettext(
+                    "Your browser sent no answer from a security key. Press “Add this key” and follow your "
+                    "browser's instructions (this needs JavaScript)."
+                ),
+            )
+        else:
+            try:
+                webauthn.security_key_register(request=request, name=name, credential=form.cleaned_data["credential"])
+            except webauthn.RegistrationRefused as refused:
+                form.add_error(None, _registration_refused_message(refused))
+            else:
+                messages.success(request, gettext("Security key “%(name)s” added.") % {"name": name})
+                if not key_policy.applies(request.user) and not mfa.recovery_codes_remaining(request.user):
+                    return redirect("portal:mfa_recovery_codes")
+                return redirect("portal:mfa")
+    context = {"form": form, "key_required": key_policy.applies(request.user)}
+    return render(request, "portal/mfa/security_key_add.html", context)
+
+
+def _registration_refused_message(refused: webauthn.RegistrationRefused) -> str:
+    if refused.reason == webauthn.RegistrationRefused.ALREADY_REGISTERED:
+        return gettext("This security key is already registered. Use another key, or keep using this one.")
+    if refused.reason == webauthn.RegistrationRefused.EXPIRED:
+        return gettext("The request to your security key expired or was already used. Press “Add this key” again.")
+    return gettext(
+        "Your security key's answer could not be checked. Press “Add this key” to try again; if it keeps failing, "
+        "try another browser or contact the helpdesk."
+    )
+
+
+@never_cache
+@require_POST
+def security_key_options_view(request):
+    """Adding a key, first half: the options for navigator.credentials.create() (JSON), after a recent check."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"redirect": reverse("portal:login")}, status=401)
+    if not reauthenticated_recently(request):
+        reauth = f"{reverse('portal:reauth')}?{urlencode({'next': reverse('portal:mfa_key_add')})}"
+        return JsonResponse(
+            {"error": gettext("For your safety, confirm it is you before adding a key."), "redirect": reauth},
+            status=403,
+        )
+    return HttpResponse(webauthn.registration_options(request), content_type="application/json")
+
+
+# GET shows a confirmation page, where a person lands after re-authenticating; only POST removes.
+@require_http_methods(["GET", "POST"])
+@recent_verification_required
+def security_key_remove_view(request, key_id):
+    key = get_object_or_404(webauthn.security_keys(request.user), pk=key_id)
+    if request.method == "GET":
+        keys = list(webauthn.security_keys(request.user))
+        return render(
+            request,
+            "portal/mfa/security_key_remove.html",
+            {"key": key, "keep_last_key": webauthn.must_keep_security_key(request.user, keys)},
+        )
+    if webauthn.security_key_remove(request=request, key=key):
+        messages.success(
+            request,
+            gettext("Security key “%(name)s” removed. Your other sessions have been signed out.") % {"name": key.name},
+        )
+    else:
+        messages.error(
+            request,
+            gettext(
+                "“%(name)s” is your only security key and your role requires one. Add another key first, then "
+                "remove this one."
+            )
+            % {"name": key.name},
+        )
+    return redirect("portal:mfa")
