@@ -150,7 +150,12 @@ def _message(event: SecurityEvent) -> EmailMultiAlternatives:
         subject = " ".join(render_to_string("emails/security-event-subject.txt", context).split())
         text = render_to_string("emails/security-event-body.txt", context)
         html = render_to_string("emails/security-event-body.html", context)
-    message = EmailMultiAlternatives(subject, text, to=[user.email])
+    # Also to the personal recovery address, when there is one: whoever took over the work mailbox could delete the
+    # warning there, not there.
+    recipients = [user.email]
+    if user.recovery_email and user.recovery_email.casefold() != user.email.casefold():
+        recipients.append(user.recovery_email)
+    message = EmailMultiAlternatives(subject, text, to=recipients)
     message.attach_alternative(html, "text/html")
     return message
 

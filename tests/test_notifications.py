@@ -243,3 +243,12 @@ def test_the_recovery_code_e_mail_says_how_many_codes_remain(staff, mailoutbox, 
         record_event(EventKind.RECOVERY_CODE_USED, user=staff, data={"remaining": 7}, notify=True)
     assert len(mailoutbox) == 1
     assert "7 codes de secours restent." in mailoutbox[0].body
+
+
+def test_the_warning_also_reaches_the_personal_recovery_address(client, staff, sign_in, mailoutbox):
+    # Whoever took over the work mailbox could delete the warning there.
+    staff.recovery_email = "marie.dupont.perso@exemple.org"
+    staff.save()
+    sign_in(client, staff)
+    client.post(LOGOUT_OTHERS)
+    assert [m.to for m in mailoutbox] == [[staff.email, "marie.dupont.perso@exemple.org"]]
