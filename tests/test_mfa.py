@@ -329,7 +329,9 @@ CODE_PATTERN = re.compile(r"<code>([2-9A-Z]{4}(?:-[2-9A-Z]{4}){3})</code>")
 
 
 def generate_codes(client) -> tuple[list[str], object]:
-    response = client.post(url("portal:mfa_recovery_codes"))
+    page = client.get(url("portal:mfa_recovery_codes")).content.decode()
+    generation = re.search(r'name="generation" value="([^"]+)"', page).group(1)
+    response = client.post(url("portal:mfa_recovery_codes"), {"generation": generation})
     assert response.status_code == 200
     return CODE_PATTERN.findall(response.content.decode()), response
 
@@ -345,6 +347,19 @@ def test_recovery_codes_are_shown_once_and_never_on_reload(client, sign_in, staf
     assert again.status_code == 200
     assert not CODE_PATTERN.search(body) and not any(code in body for code in codes)
     assert "You have 10 unused recovery codes left." in body
+
+
+def test_reloading_the_page_of_new_codes_does_not_replace_them(client, sign_in, staff):
+    sign_in(client, staff)
+    page = client.get(url("portal:mfa_recovery_codes")).content.decode()
+    form = {"generation": re.search(r'name="generation" value="([^"]+)"', page).group(1)}
+    codes = CODE_PATTERN.findall(client.post(url("portal:mfa_recovery_codes"), form).content.decode())
+    reload = client.post(url("portal:mfa_recovery_codes"), form)  # the browser's "resend the form?"
+    assert reload.status_code == 302
+    assert client.get(reload["Location"]).content.decode().count("already generated") == 1
+    assert SecurityEvent.objects.filter(kind=EventKind.RECOVERY_CODES_REGENERATED).count() == 1
+    device = RecoveryCodeDevice.objects.get(user=staff)
+    assert device.verify_token(codes[0])  # the codes on the screen still work
 
 
 def test_recovery_codes_are_kept_nowhere_but_the_response(client, sign_in, staff):

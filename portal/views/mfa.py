@@ -3,6 +3,7 @@ codes."""
 
 import math
 import re
+import secrets
 
 from django import forms
 from django.contrib import messages
@@ -143,19 +144,28 @@ def device_remove_view(request, device_id):
 
 
 # never_cache: the POST response shows the codes; no copy may stay in a cache or come back through "Back".
+RECOVERY_GENERATION = "guichet_recovery_generation"
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 @recent_verification_required
 def recovery_codes_view(request):
     if request.method == "POST":
+        # The form carries a single-use token: reloading the page of new codes re-sends the form, and must not
+        # silently replace the codes the person is copying down.
+        if request.POST.get("generation") != request.session.pop(RECOVERY_GENERATION, None):
+            messages.info(
+                request,
+                _("Your codes were already generated. If you did not note them down, generate a new set below."),
+            )
+            return redirect("portal:mfa_recovery_codes")
         # Rendered, not redirected: the codes exist only in this response.
         codes = mfa.recovery_codes_regenerate(request=request)
         return render(request, "portal/mfa/recovery_codes_new.html", {"codes": codes})
-    return render(
-        request,
-        "portal/mfa/recovery_codes.html",
-        {"remaining": mfa.recovery_codes_remaining(request.user)},
-    )
+    request.session[RECOVERY_GENERATION] = generation = secrets.token_urlsafe(16)
+    context = {"remaining": mfa.recovery_codes_remaining(request.user), "generation": generation}
+    return render(request, "portal/mfa/recovery_codes.html", context)
 
 
 class SecurityKeyForm(forms.Form):
