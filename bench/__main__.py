@@ -1,7 +1,9 @@
 """`make bench`: throughput and latency of portal pages against a bare Django view, on one gunicorn server.
 
-Absolute numbers depend on the machine; the ratio to the bare view on the same run is what to compare between
-commits. Results are printed as a table and written to bench/results/<timestamp>.json.
+Before the server starts, bench.kb_corpus fills the knowledge base with generated articles (20,000 by default), so
+the search page and the suggestion API are measured at that size; each of those two targets cycles through a list
+of realistic queries. Absolute numbers depend on the machine; the ratio to the bare view on the same run is what to
+compare between commits. Results are printed as a table and written to bench/results/<timestamp>.json.
 """
 
 import argparse
@@ -15,12 +17,28 @@ import time
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
+# Knowledge-base searches and suggestions as people type them (accents, plurals, a typo, a pasted sentence).
+KB_QUERIES = [
+    "mot de passe oublié", "mots de passe oubliés", "code otp refusé", "token badvalue", "tokne badvalue",
+    "identifiant incorrect", "boîte pleine quota", "configurer thunderbird imap", "erreur certificat",
+    "compte verrouillé", "securite ordinateur partage", "page blanche navigateur", "sso ent boucle", "vpn télétravail",
+]  # fmt: skip
+KB_SUGGESTIONS = [
+    "mot de pas", "code otp ref", "token badval", "thunderbird ne reçoit plus", "erreur certif", "compte bloqu",
+    "impossible de me connecter au webmail depuis ce matin, identifiant incorrect", "message suspect demande mot",
+    "quota dépas", "page blanche apr",
+]  # fmt: skip
+# A target is one path, or several requested in turn (bench/rotate.lua).
 TARGETS = {
     "bare Django view": "/bench/bare/",
     "home (fr)": "/",
     "home (en)": "/en/",
+    "kb article page": "/aide/mot-de-passe-oublie/",
+    "kb search page": [f"/aide/recherche/?{urlencode({'q': query})}" for query in KB_QUERIES],
+    "kb suggest API": [f"/api/kb/suggest/?{urlencode({'text': text, 'lang': 'fr'})}" for text in KB_SUGGESTIONS],
 }
 
 
@@ -42,8 +60,12 @@ def wait_until_up(url: str, timeout: float = 30.0) -> None:
     raise SystemExit(f"server did not answer at {url}")
 
 
-def run_wrk(url: str, seconds: int, connections: int) -> dict:
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(ROOT / "bench" / "report.lua"), url]
+def run_wrk(base: str, target: str | list[str], seconds: int, connections: int) -> dict:
+    paths = [target] if isinstance(target, str) else target
+    script = "report.lua" if isinstance(target, str) else "rotate.lua"
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(ROOT / "bench" / script), base + paths[0]]
+    if script == "rotate.lua":
+        command += ["--", *paths]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -53,6 +75,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10, help="duration of each measurement")
     parser.add_argument("--connections", type=int, default=8, help="concurrent connections")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--kb-articles", type=int, default=20_000, help="generated knowledge-base articles")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: sudo apt-get install wrk")
@@ -61,6 +84,9 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "DJANGO_DEBUG": "0"}
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "bench.kb_corpus", "--count", str(args.kb_articles)], cwd=ROOT, env=env, check=True
+    )
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--bind", f"127.0.0.1:{port}",
          "--workers", str(args.workers), "--log-level", "warning"],
@@ -69,15 +95,18 @@ def main() -> None:
     try:
         wait_until_up(base + TARGETS["bare Django view"])
         results = {}
-        for name, path in TARGETS.items():
-            run_wrk(base + path, 2, args.connections)  # warm-up: imports, template loading, connections
-            results[name] = run_wrk(base + path, args.seconds, args.connections)
+        for name, target in TARGETS.items():
+            run_wrk(base, target, 2, args.connections)  # warm-up: imports, template loading, connections
+            results[name] = run_wrk(base, target, args.seconds, args.connections)
     finally:
         server.terminate()
         server.wait(timeout=20)
 
     database = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
-    print(f"\ngunicorn {args.workers} workers, wrk 1 thread {args.connections} connections {args.seconds}s, {database}")
+    print(
+        f"\ngunicorn {args.workers} workers, wrk 1 thread {args.connections} connections {args.seconds}s, {database}, "
+        f"{args.kb_articles} generated kb articles"
+    )
     bare = results["bare Django view"]
     bare_rps = bare["requests"] / bare["seconds"]
     header = (

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from portal import mfa
 from portal.models import AuthenticatorApp, Role, User
+from tickets.catalog import problem_type_fields_seed
 from tickets.models import Category, Queue
 
 DEMO_PASSWORD = "Guichet-demo-2026"
@@ -60,6 +61,8 @@ class Command(BaseCommand):
                     slug=slug,
                     defaults={"name_fr": name_fr, "name_en": name_en, "queue": queues[queue], "position": position},
                 )
+            # The questions of each problem type's form, only where an agent has not set them already.
+            problem_type_fields_seed()
             for username, display_name, role in DEMO_USERS:
                 user, _ = User.objects.update_or_create(
                     username=username,
@@ -81,6 +84,7 @@ class Command(BaseCommand):
         for username, display_name, role in DEMO_USERS:
             self.stdout.write(f"  {username:<16} {str(Role(role).label):<20} {display_name}")
         self.stdout.write(f"  {len(QUEUES)} queues, {len(CATEGORIES)} problem types.")
+        self._load_knowledge_base()
         self.stdout.write(
             "Agents and the administrator also need a code: add their key to an authenticator app, "
             "or print the current code with the command shown."
@@ -89,6 +93,18 @@ class Command(BaseCommand):
             username = device.user.username
             self.stdout.write(f"  {username:<16} key  {mfa.totp_secret(device)}")
             self.stdout.write(f"  {'':<16} code .venv/bin/python manage.py demo_otp {username}")
+
+    def _load_knowledge_base(self):
+        """The articles of kb/content/. The loader never overwrites an article edited in the portal; a bad file is
+        reported and skips the articles only, so the demo accounts are still usable."""
+        from kb.loader import ContentError, load_articles
+
+        try:
+            report = load_articles()
+        except ContentError as error:
+            self.stderr.write("Knowledge base not loaded:\n  " + "\n  ".join(error.problems))
+            return
+        self.stdout.write(f"  {report.summary()}")
 
     @staticmethod
     def _demo_device(user) -> AuthenticatorApp:

@@ -1,0 +1,86 @@
+"""Markdown to sanitised HTML, and the plain text the search indexes.
+
+Article bodies are written by agents and loaded from files, and may one day come from an import: the HTML is
+always passed through nh3 (an allow-list sanitiser) after rendering, so no ``<script>``, no ``on*=`` handler, no
+``style`` (the CSP forbids inline styles anyway) and no ``javascript:`` or ``data:`` link survives, whatever the
+Markdown contains. Raw HTML in the Markdown is allowed to reach the sanitiser, which keeps only the allowed tags.
+"""
+
+import html
+import re
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+from kb import text
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "dl", "dt", "em", "h2", "h3", "h4", "h5",
+    "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "strong", "sub", "sup", "table", "tbody", "td", "th",
+    "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "hreflang"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "th": {"colspan", "rowspan", "scope"},
+    "td": {"colspan", "rowspan"},
+    "ol": {"start"},
+}
+# Relative links (other articles, the portal's pages) are kept; absolute ones only with these schemes.
+ALLOWED_SCHEMES = {"http", "https", "mailto", "tel"}
+# Removed together with their content, not just unwrapped: their text is not meant to be read.
+REMOVED_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "noscript", "template", "textarea", "select"}
+
+_BLOCK_END = re.compile(r"</(p|h[1-6]|li|tr|td|th|dt|dd|pre|blockquote|caption)>|<br\s*/?>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+_SPACES = re.compile(r"[ \t\r\f\v]+")
+
+
+class _DemoteHeadings(Treeprocessor):
+    """The article title is the page's only <h1>: body headings are shifted so the highest becomes <h2>."""
+
+    def run(self, root):
+        headings = [element for element in root.iter() if re.fullmatch(r"h[1-6]", element.tag)]
+        if not headings:
+            return
+        shift = max(0, 2 - min(int(element.tag[1]) for element in headings))
+        for element in headings:
+            element.tag = f"h{min(6, int(element.tag[1]) + shift)}"
+
+
+class _DemoteHeadingsExtension(Extension):
+    def extendMarkdown(self, md):
+        md.treeprocessors.register(_DemoteHeadings(md), "guichet_demote_headings", 5)
+
+
+def render_markdown(source: str) -> str:
+    """Sanitised HTML for an article body (safe to mark_safe)."""
+    raw = markdown.markdown(
+        text.clean(source),
+        extensions=["tables", "fenced_code", "sane_lists", _DemoteHeadingsExtension()],
+        output_format="html",
+    )
+    return sanitise(raw)
+
+
+def sanitise(raw_html: str) -> str:
+    return nh3.clean(
+        raw_html,
+        tags=ALLOWED_TAGS,
+        clean_content_tags=REMOVED_WITH_CONTENT,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def plain_text(safe_html: str) -> str:
+    """The readable text of rendered HTML, one line per block, for search snippets and the index."""
+    with_breaks = _BLOCK_END.sub("\n", safe_html)
+    unescaped = html.unescape(_TAG.sub("", with_breaks))
+    lines = (_SPACES.sub(" ", line).strip() for line in text.clean(unescaped).split("\n"))
+    return "\n".join(line for line in lines if line)

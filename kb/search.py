@@ -1,0 +1,392 @@
+"""Knowledge-base search and suggestions: ranked, accent- and case-insensitive, stemmed, typo-tolerant.
+
+Two entry points, both limited to what the reader may see (``Article.objects.visible_to``) in one language:
+
+- ``search_articles`` (the search page and API): every meaningful word must match; if that finds nothing, any
+  word may (a person who adds one word too many still gets answers). Hits carry a highlighted snippet.
+- ``suggest_articles`` (the incident form and the suggestion API, called on every pause in typing): any word may
+  match, in titles, error messages and tags only, and the last word counts as a prefix ("mot de pas" already
+  finds "mot de passe"). No snippet: one statement.
+
+Both backends rank the same way in spirit: title (weight A) above error messages and tags (B) above summary and
+body (C); words close together above scattered ones; a query that is a near copy of an error message the article
+lists ("tokne badvalue", "identifiant incorect") is a match even with typos, and the closer the better.
+
+PostgreSQL (``PostgresSearch``), used whenever the database is PostgreSQL:
+
+- Migration 0002 creates the ``unaccent`` and ``pg_trgm`` extensions and the text search configurations
+  ``fr_unaccent`` and ``en_unaccent``: copies of ``french``/``english`` whose word mappings run ``unaccent``
+  before the Snowball stemmer, so "Sécurités", "securite" and "sécurité" are one lexeme. Each article stores two
+  weighted ``tsvector`` columns built with its language's configuration on every save
+  (``ArticleQuerySet.refresh_search_index``): ``search_vector`` (A, B, C) and ``head_vector`` (A and B only,
+  small enough to rank thousands of rows quickly), each with a GIN index; and ``match_text``, its folded error
+  messages, with a GIN trigram index.
+- Queries are built from folded words only (``[a-z0-9]+``), so nothing typed reaches ``to_tsquery``'s syntax.
+  The word being typed is a prefix both of stems and, through the ``simple`` configuration, of raw lexemes, so a
+  partial word that looks like a stop word ("pas" for "passe") still counts.
+- One statement in stages (``PostgresSearch.match``), so that no costly function runs on every matching row of
+  a 20,000-article base: shortlists from each index separately (cheap ``ts_rank`` on ``head_vector``; the first
+  BODY_CANDIDATES body matches; for a query of at most TRIGRAM_MAX_LENGTH characters, the error messages nearest
+  to it by pg_trgm word similarity, threshold 0.6), then ``ts_rank_cd`` (cover density, normalisation 32) plus
+  TRIGRAM_WEIGHT times the word similarity on that shortlist only. The trade-off: an article matching only in
+  its body, beyond the first BODY_CANDIDATES such articles, is not ranked; title, error and tag matches always
+  are. Long texts (a pasted paragraph) skip the trigram stage, which no index serves for them.
+- Snippets: ``ts_headline`` over the plain text of the page of hits only (a second query; it is the expensive
+  function). Matches are marked with two private-use characters that stored text cannot contain
+  (``kb.text.clean`` removes them); the snippet is HTML-escaped and only then are the marks turned into
+  ``<mark>``, so neither an article nor a query can inject markup.
+
+Python (``PythonSearch``), used on SQLite and callable on any database (the tests run it on PostgreSQL too): it
+loads the candidate articles of the language and scores them with ``kb.text`` (accent folding with unicodedata,
+stop words, a light French/English suffix stemmer), the same field weights, and ``difflib`` ratios between the
+query and the error messages for typos, in both directions so that an error message inside a pasted sentence is
+found. Stems are cached per article content. It suits development databases of a few hundred articles.
+
+Limits: queries are cut to MAX_QUERY_LENGTH characters (suggestions to MAX_SUGGEST_LENGTH) and MAX_TERMS words;
+control characters (NUL included) are removed; a query with no word left (empty, punctuation, stop words only)
+returns nothing without touching the database.
+"""
+
+import difflib
+import functools
+import re
+from dataclasses import dataclass, field
+from operator import and_, or_
+
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    TrigramWordDistance,
+    TrigramWordSimilarity,
+)
+from django.db import connections
+from django.db.models import F, Value
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from kb import text
+from kb.models import SEARCH_CONFIGS, Article
+
+MAX_QUERY_LENGTH = 200
+MAX_SUGGEST_LENGTH = 500
+MAX_TERMS = 12
+TRIGRAM_MAX_LENGTH = 64
+TRIGRAM_WEIGHT = 0.5
+SEARCH_LIMIT = 20
+# PostgreSQL shortlist sizes (see PostgresSearch.match).
+BODY_CANDIDATES = 400
+RERANK_CANDIDATES = 100
+TYPO_CANDIDATES = 20
+SUGGEST_LIMIT = 5
+# Python backend: field weights mirror the tsvector weights (A=1.0, B=0.4, C=0.2 as in ts_rank's defaults), and
+# the difflib ratio an error message must reach to count as "the same, with a typo".
+WEIGHTS = {"title": 1.0, "keys": 0.4, "text": 0.2}
+FUZZY_THRESHOLD = 0.8
+SNIPPET_WORDS = 30
+
+# Columns a result list shows; bodies stay in the database.
+LISTING_FIELDS = ("id", "slug", "language", "title", "summary", "category", "audience", "status", "updated_at")
+
+
+@dataclass(frozen=True)
+class Query:
+    """A query as the backends see it: cleaned text, folded text, and its meaningful words (not stemmed)."""
+
+    text: str
+    folded: str
+    words: list[str]
+    language: str
+    prefix_last: bool = False
+
+    @property
+    def terms(self) -> list[str]:
+        return [text.stem(word, self.language) for word in self.words]
+
+    @property
+    def is_empty(self) -> bool:
+        # Only stop words ("de la", "how to") or punctuation: nothing worth a query.
+        return not self.words
+
+
+@dataclass(frozen=True)
+class Hit:
+    article: Article
+    score: float
+    snippet: SafeString = field(default_factory=lambda: mark_safe(""))
+
+
+def parse_query(raw: str, *, language: str, max_length: int = MAX_QUERY_LENGTH, prefix_last=False) -> Query:
+    cleaned = " ".join(text.clean(raw or "")[:max_length].split())
+    all_words = text.words(cleaned)
+    # A prefix makes sense only while the last word is being typed, i.e. when no space follows it. That word is
+    # kept even if it looks like a stop word: "pas" may be the start of "passe".
+    prefix = prefix_last and bool(all_words) and bool(raw) and not raw[-1:].isspace()
+    stop_words = text.STOP_WORDS.get(language, text.FRENCH_STOP_WORDS)
+    typed = all_words[-1] if prefix else None
+    complete = all_words[:-1] if prefix else all_words
+    meaningful = [*dict.fromkeys(word for word in complete if word not in stop_words and word != typed)]
+    meaningful = meaningful[: MAX_TERMS - 1] + [typed] if typed else meaningful[:MAX_TERMS]
+    return Query(cleaned, " ".join(all_words), meaningful, language, prefix)
+
+
+def search_articles(*, query: str, user, language: str, limit: int = SEARCH_LIMIT, backend=None) -> list[Hit]:
+    """The best articles for a search, with highlighted snippets (see the module docstring)."""
+    parsed = parse_query(query, language=language)
+    if parsed.is_empty:
+        return []
+    backend = backend or backend_for_database()
+    candidates = Article.objects.visible_to(user).filter(language=language)
+    hits = backend.match(candidates, parsed, limit=limit, require_all=True)
+    if not hits and len(parsed.words) > 1:
+        hits = backend.match(candidates, parsed, limit=limit, require_all=False)
+    return backend.with_snippets(hits, parsed)
+
+
+def suggest_articles(*, text: str, user, language: str, limit: int = SUGGEST_LIMIT, backend=None) -> list[Hit]:
+    """The few articles most likely to solve what ``text`` describes (an error message, an incident title)."""
+    parsed = parse_query(text, language=language, max_length=MAX_SUGGEST_LENGTH, prefix_last=True)
+    if parsed.is_empty:
+        return []
+    backend = backend or backend_for_database()
+    candidates = Article.objects.visible_to(user).filter(language=language)
+    return backend.match(candidates, parsed, limit=limit, require_all=False, head_only=True)
+
+
+def backend_for_database(alias: str = "default"):
+    return PostgresSearch() if connections[alias].vendor == "postgresql" else PythonSearch()
+
+
+def _highlighted(snippet: str) -> SafeString:
+    escaped = escape(snippet).replace(text.HIGHLIGHT_START, "<mark>").replace(text.HIGHLIGHT_STOP, "</mark>")
+    return mark_safe(escaped)  # noqa: S308 (escaped above; only our own marks become tags)
+
+
+class PostgresSearch:
+    def _tsquery(self, query: Query, *, operator: str, prefix: bool) -> SearchQuery:
+        """Words are [a-z0-9]+ (kb.text.words), so they cannot carry tsquery operators or quotes.
+
+        A word being typed is a prefix both of the stems (its own stem, "oublies" → oubli:*) and of the raw lexemes
+        through the 'simple' configuration, which neither stems nor drops stop words ("pas" → pas:*, for passe).
+        """
+        config = SEARCH_CONFIGS[query.language]
+        words = list(query.words)
+        last = words.pop() if prefix and words else None
+        parts = [SearchQuery(f" {operator} ".join(words), search_type="raw", config=config)] if words else []
+        if last is not None:
+            as_stem = SearchQuery(f"{last}:*", search_type="raw", config=config)
+            parts.append(as_stem | SearchQuery(f"{last}:*", search_type="raw", config="simple"))
+        return functools.reduce(and_ if operator == "&" else or_, parts)
+
+    def match(self, candidates, query: Query, *, limit: int, require_all: bool, head_only: bool = False) -> list[Hit]:
+        """One statement in three stages, so that no expensive function runs on every matching row:
+
+        1. a shortlist from each index separately (one OR across indexes makes PostgreSQL test every row): the
+           RERANK_CANDIDATES best title/error/tag matches by the cheap ``ts_rank`` of the small ``head_vector``;
+           the same from the first BODY_CANDIDATES body matches; and, for a short query, the TYPO_CANDIDATES
+           articles whose error messages are nearest to it (trigram word similarity, GIN trigram index);
+        2. the shortlist scored with ``ts_rank_cd`` (cover density) plus the trigram similarity;
+        3. sorted and cut to ``limit``.
+
+        Articles are filtered on all the words (or any) but ranked on any of them: among articles that have every
+        word, those with them in the title or close together come first.
+        """
+        any_word = self._tsquery(query, operator="|", prefix=query.prefix_last)
+        wanted = self._tsquery(query, operator="&", prefix=query.prefix_last) if require_all else any_word
+        candidates = candidates.order_by()
+        shortlist = (
+            candidates.filter(head_vector=wanted)
+            .annotate(rank=SearchRank(F("head_vector"), any_word, normalization=Value(32)))
+            .order_by("-rank")
+            .values("pk")[:RERANK_CANDIDATES]
+        )
+        if not head_only:
+            in_body = candidates.filter(search_vector=wanted).values("pk")[:BODY_CANDIDATES]
+            shortlist = shortlist.union(
+                Article.objects.filter(pk__in=in_body)
+                .annotate(rank=SearchRank(F("search_vector"), any_word, normalization=Value(32)))
+                .order_by("-rank")
+                .values("pk")[:RERANK_CANDIDATES]
+            )
+        vector = F("head_vector" if head_only else "search_vector")
+        score = SearchRank(vector, any_word, cover_density=True, normalization=Value(32))
+        if query.folded and len(query.folded) <= TRIGRAM_MAX_LENGTH:
+            nearest = candidates.filter(match_text__trigram_word_similar=query.folded).order_by(
+                TrigramWordDistance(query.folded, "match_text")
+            )
+            shortlist = shortlist.union(nearest.values("pk")[:TYPO_CANDIDATES])
+            score = score + TRIGRAM_WEIGHT * TrigramWordSimilarity(query.folded, "match_text")
+        rows = (
+            Article.objects.filter(pk__in=shortlist)
+            .annotate(score=score)
+            .order_by("-score", "title")
+            .only(*LISTING_FIELDS)[:limit]
+        )
+        return [Hit(article, round(article.score, 4)) for article in rows]
+
+    def with_snippets(self, hits: list[Hit], query: Query) -> list[Hit]:
+        if not hits:
+            return hits
+        headline = SearchHeadline(
+            "body_text",
+            self._tsquery(query, operator="|", prefix=False),
+            config=SEARCH_CONFIGS[query.language],
+            start_sel=text.HIGHLIGHT_START,
+            stop_sel=text.HIGHLIGHT_STOP,
+            max_words=SNIPPET_WORDS,
+            min_words=12,
+            max_fragments=2,
+            fragment_delimiter=" … ",
+        )
+        ids = [hit.article.pk for hit in hits]
+        headlines = dict(Article.objects.filter(pk__in=ids).annotate(headline=headline).values_list("pk", "headline"))
+        return [
+            Hit(hit.article, hit.score, _snippet_or_summary(headlines.get(hit.article.pk, ""), hit.article))
+            for hit in hits
+        ]
+
+
+def _snippet_or_summary(headline: str, article: Article) -> SafeString:
+    if text.HIGHLIGHT_START in headline or not article.summary:
+        return _highlighted(headline)
+    return _highlighted(article.summary)
+
+
+@dataclass
+class _Scored:
+    article: Article
+    score: float
+
+
+@dataclass(frozen=True)
+class _Analysed:
+    """An article's stems per field and its folded error messages, computed once per content."""
+
+    fields: dict[str, frozenset[str]]
+    targets: tuple[str, ...]
+
+
+# (article id, language, content hash) → analysis. Stemming every body on every query would cost more than the
+# whole search; the cache is per process and simply cleared when it grows past a development-sized corpus.
+_ANALYSED: dict[tuple, _Analysed] = {}
+_ANALYSED_MAX = 5000
+
+
+def _analyse(article: Article, language: str) -> _Analysed:
+    content = (article.title, article.errors, article.tags, article.summary, article.body_text)
+    key = (article.pk, language, hash(content))
+    analysed = _ANALYSED.get(key)
+    if analysed is None:
+        if len(_ANALYSED) >= _ANALYSED_MAX:
+            _ANALYSED.clear()
+        fields = {
+            "title": frozenset(text.terms(article.title, language)),
+            "keys": frozenset(text.terms(f"{article.errors} {article.tags}", language)),
+            "text": frozenset(text.terms(f"{article.summary} {article.body_text}", language)),
+        }
+        targets = tuple(" ".join(text.words(line)) for line in article.error_list)
+        analysed = _ANALYSED[key] = _Analysed(fields, tuple(target for target in targets if target))
+    return analysed
+
+
+class PythonSearch:
+    FIELDS = (*LISTING_FIELDS, "tags", "errors", "body_text")
+
+    def match(self, candidates, query: Query, *, limit: int, require_all: bool, head_only: bool = False) -> list[Hit]:
+        scored = []
+        for article in candidates.only(*self.FIELDS):
+            score = self.score(article, query, require_all=require_all, head_only=head_only)
+            if score > 0:
+                scored.append(_Scored(article, score))
+        scored.sort(key=lambda row: (-row.score, row.article.title))
+        return [Hit(row.article, round(row.score, 4)) for row in scored[:limit]]
+
+    def score(self, article: Article, query: Query, *, require_all: bool, head_only: bool = False) -> float:
+        """Like the PostgreSQL backend: an article matches when all words (or any, for suggestions) are found, or
+        when the query is a near copy of one of its error messages; the rank counts every word found."""
+        analysed = _analyse(article, query.language)
+        fields = {name: stems for name, stems in analysed.fields.items() if not (head_only and name == "text")}
+        terms = query.terms
+        found = []
+        for position, term in enumerate(terms):
+            if query.prefix_last and position == len(terms) - 1:
+                prefixes = (term, query.words[-1])
+                weights = (WEIGHTS[name] for name, stems in fields.items() if _has_prefix(stems, prefixes))
+            else:
+                weights = (WEIGHTS[name] for name, stems in fields.items() if term in stems)
+            found.append(max(weights, default=0.0))
+        words_score = sum(found) / len(found) if found else 0.0
+        fuzzy = self.fuzzy(analysed.targets, query)
+        if fuzzy < FUZZY_THRESHOLD:
+            fuzzy = 0.0
+        words_match = all(found) if require_all else any(found)
+        if not words_match and not fuzzy:
+            return 0.0
+        return words_score + TRIGRAM_WEIGHT * fuzzy
+
+    @staticmethod
+    def fuzzy(targets: tuple[str, ...], query: Query) -> float:
+        """How closely the query matches one of the article's error messages, typos included (0..1)."""
+        best = 0.0
+        for target in targets:
+            if len(query.folded) <= TRIGRAM_MAX_LENGTH:
+                best = max(best, _best_window_ratio(query.folded, target))
+            best = max(best, _best_window_ratio(target, query.folded))
+        return best
+
+    def with_snippets(self, hits: list[Hit], query: Query) -> list[Hit]:
+        return [Hit(hit.article, hit.score, _python_snippet(hit.article, query)) for hit in hits]
+
+
+def _has_prefix(stems: frozenset[str], prefixes: tuple[str, ...]) -> bool:
+    return any(stem.startswith(prefixes) for stem in stems)
+
+
+def _best_window_ratio(needle: str, haystack: str) -> float:
+    """Best difflib ratio between ``needle`` and any run of as many words of ``haystack`` (±1 word), or 0.0 when
+    none reaches FUZZY_THRESHOLD."""
+    needle_words = needle.split()
+    hay_words = haystack.split()
+    if not needle_words or not hay_words:
+        return 0.0
+    if len(hay_words) > 400:
+        return 0.0  # a pasted page: leave it to the word match
+    # Only ratios above the threshold matter: the cheap upper bounds skip almost every window.
+    best = FUZZY_THRESHOLD - 1e-9
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher.set_seq2(needle)
+    for size in {max(1, len(needle_words) - 1), len(needle_words), len(needle_words) + 1}:
+        for start in range(max(1, len(hay_words) - size + 1)):
+            matcher.set_seq1(" ".join(hay_words[start : start + size]))
+            if matcher.real_quick_ratio() > best and matcher.quick_ratio() > best:
+                best = max(best, matcher.ratio())
+    return best if best >= FUZZY_THRESHOLD else 0.0
+
+
+_TOKEN = re.compile(r"\w+|\W+")
+
+
+def _python_snippet(article: Article, query: Query) -> SafeString:
+    """A window of the body around the first matching word, matches wrapped in <mark>, everything else escaped."""
+    terms = set(query.terms)
+    stop_words = text.STOP_WORDS.get(query.language, text.FRENCH_STOP_WORDS)
+
+    def matches(token: str) -> bool:
+        folded = text.fold(token)
+        return folded.isalnum() and folded not in stop_words and text.stem(folded, query.language) in terms
+
+    tokens = _TOKEN.findall(article.body_text.replace("\n", " "))
+    words_at = [index for index, token in enumerate(tokens) if token[0].isalnum() or token[0] == "_"]
+    first = next((index for index in words_at if matches(tokens[index])), None)
+    if first is None:
+        return _highlighted(article.summary or "".join(tokens[: SNIPPET_WORDS * 2]))
+    position = words_at.index(first)
+    start = words_at[max(0, position - SNIPPET_WORDS // 3)]
+    end_position = min(len(words_at) - 1, position + SNIPPET_WORDS)
+    end = words_at[end_position] + 1
+    pieces = []
+    for token in tokens[start:end]:
+        pieces.append(f"{text.HIGHLIGHT_START}{token}{text.HIGHLIGHT_STOP}" if matches(token) else token)
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < len(tokens) else ""
+    return _highlighted(prefix + "".join(pieces) + suffix)

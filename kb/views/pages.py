@@ -1,0 +1,130 @@
+"""The knowledge base as readers see it: home by category, category, article, search and the contact page."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET
+
+from kb.categories import BY_SLUG, CATEGORIES
+from kb.forms import FeedbackForm, SearchForm
+from kb.models import Article, feedback_counts, reads_agent_content
+from kb.search import LISTING_FIELDS, SEARCH_LIMIT, search_articles
+from kb.views.common import article_for_reader, current_language, union_all
+from tickets.metrics import average_first_response
+
+HOME_ARTICLES_PER_CATEGORY = 6
+CATEGORY_PAGE_SIZE = 30
+RELATED_ARTICLES = 5
+FEEDBACK_SESSION_KEY = "kb_feedback_given"
+
+
+@require_GET
+def home_view(request):
+    """Every category with its first few articles and a link to the rest.
+
+    One small, index-served query per category (an index on language, category, title), sent as one UNION ALL
+    statement on PostgreSQL, rather than a window over every visible article.
+    """
+    visible = Article.objects.visible_to(request.user).filter(language=current_language()).only(*LISTING_FIELDS)
+    per_category = [
+        visible.filter(category=category.code).order_by("title")[:HOME_ARTICLES_PER_CATEGORY] for category in CATEGORIES
+    ]
+    by_category: dict[str, list[Article]] = {}
+    for article in union_all(per_category):
+        by_category.setdefault(article.category, []).append(article)
+    sections = [
+        {"category": category, "articles": sorted(by_category[category.code], key=lambda article: article.title)}
+        for category in CATEGORIES
+        if category.code in by_category
+    ]
+    return render(request, "kb/home.html", {"sections": sections, "search_form": SearchForm()})
+
+
+@require_GET
+def category_view(request, slug):
+    category = BY_SLUG.get(slug)
+    if category is None:
+        raise Http404
+    articles = (
+        Article.objects.visible_to(request.user)
+        .filter(language=current_language(), category=category.code)
+        .only(*LISTING_FIELDS)
+        .order_by("title")
+    )
+    page = Paginator(articles, CATEGORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "kb/category.html", {"category": category, "page": page})
+
+
+@require_GET
+def article_view(request, slug):
+    return render_article(request, slug)
+
+
+def render_article(request, slug, *, feedback_form=None, status=200):
+    """The article page; also re-rendered by the feedback view when its form has errors."""
+    article, translation = article_for_reader(request, slug)
+    related = _related(request.user, article)
+    given = request.session.get(FEEDBACK_SESSION_KEY, []) if request.session.session_key else []
+    is_agent = reads_agent_content(request.user)
+    context = {
+        "article": article,
+        "translation": translation,
+        "in_other_language": article.language != current_language(),
+        "related": related,
+        "feedback_form": feedback_form or FeedbackForm(),
+        "feedback_given": article.pk in given,
+        "is_agent": is_agent,
+        "counts": feedback_counts([article.pk]).get(article.pk, {"yes": 0, "no": 0}) if is_agent else None,
+    }
+    return render(request, "kb/article.html", context, status=status)
+
+
+def _related(user, article: Article) -> list[Article]:
+    """The article's chosen related articles first, then the latest of its category."""
+    visible = Article.objects.visible_to(user).filter(language=article.language).exclude(pk=article.pk)
+    chosen = visible.filter(slug__in=article.related_slugs).only(*LISTING_FIELDS).order_by()[:RELATED_ARTICLES]
+    latest = visible.filter(category=article.category).only(*LISTING_FIELDS).order_by("-updated_at")
+    rows = union_all([chosen, latest[:RELATED_ARTICLES]] if article.related_slugs else [latest[:RELATED_ARTICLES]])
+    order = {slug: position for position, slug in enumerate(article.related_slugs)}
+    rows.sort(key=lambda row: order.get(row.slug, len(order)))  # stable: the latest keep their order after
+    unique = {row.pk: row for row in reversed(rows)}  # reversed, so the first occurrence wins
+    return [row for row in rows if unique.pop(row.pk, None) is not None][:RELATED_ARTICLES]
+
+
+@require_GET
+def search_view(request):
+    form = SearchForm(request.GET)
+    query = form.query()
+    hits = search_articles(query=query, user=request.user, language=current_language()) if query else []
+    context = {"search_form": form, "query": query, "hits": hits, "limit_reached": len(hits) >= SEARCH_LIMIT}
+    return render(request, "kb/search.html", context)
+
+
+@require_GET
+def contact_view(request):
+    hours = settings.GUICHET_SUPPORT_HOURS
+    average = average_first_response(days=30)
+    context = {
+        "hours": hours.get(current_language()) or hours.get("fr", ""),
+        "average_response": humanise_duration(average) if average is not None else None,
+    }
+    return render(request, "kb/contact.html", context)
+
+
+def humanise_duration(duration: timedelta) -> str:
+    """ "45 minutes", "3 hours 20 minutes", "2 days": the precision a person waiting needs, no more."""
+    minutes = max(1, round(duration.total_seconds() / 60))
+    if minutes < 60:
+        return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        text = ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+        if minutes:
+            text += " " + ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+        return text
+    days = round(hours / 24)
+    return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
