@@ -49,6 +49,7 @@ returns nothing without touching the database.
 
 import difflib
 import functools
+import operator
 import re
 from dataclasses import dataclass, field
 from operator import and_, or_
@@ -61,7 +62,7 @@ from django.contrib.postgres.search import (
     TrigramWordSimilarity,
 )
 from django.db import connections
-from django.db.models import F, Value
+from django.db.models import Case, F, FloatField, Value, When
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -73,6 +74,8 @@ MAX_SUGGEST_LENGTH = 500
 MAX_TERMS = 12
 TRIGRAM_MAX_LENGTH = 64
 TRIGRAM_WEIGHT = 0.5
+# Added for the share of the query's words found in the title, squared (both backends).
+TITLE_WEIGHT = 0.5
 SEARCH_LIMIT = 20
 # PostgreSQL shortlist sizes (see PostgresSearch.match).
 BODY_CANDIDATES = 400
@@ -102,6 +105,14 @@ class Query:
     @property
     def terms(self) -> list[str]:
         return [text.stem(word, self.language) for word in self.words]
+
+    def one_word_queries(self) -> list["Query"]:
+        """The query split into one query per word (the last keeps its prefix status)."""
+        last = len(self.words) - 1
+        return [
+            Query(word, word, [word], self.language, self.prefix_last and position == last)
+            for position, word in enumerate(self.words)
+        ]
 
     @property
     def is_empty(self) -> bool:
@@ -178,6 +189,17 @@ class PostgresSearch:
             parts.append(as_stem | SearchQuery(f"{last}:*", search_type="raw", config="simple"))
         return functools.reduce(and_ if operator == "&" else or_, parts)
 
+    def _word_query(self, single: Query, *, title_only: bool) -> SearchQuery:
+        if not title_only:
+            return self._tsquery(single, operator="|", prefix=single.prefix_last)
+        word = single.words[0]
+        config = SEARCH_CONFIGS[single.language]
+        if single.prefix_last:
+            return SearchQuery(f"{word}:*A", search_type="raw", config=config) | SearchQuery(
+                f"{word}:*A", search_type="raw", config="simple"
+            )
+        return SearchQuery(f"{word}:A", search_type="raw", config=config)
+
     def match(self, candidates, query: Query, *, limit: int, require_all: bool, head_only: bool = False) -> list[Hit]:
         """One statement in three stages, so that no expensive function runs on every matching row:
 
@@ -200,6 +222,15 @@ class PostgresSearch:
             .order_by("-rank")
             .values("pk")[:RERANK_CANDIDATES]
         )
+        if require_all and len(query.words) > 1:
+            # Also the best title/error/tag matches of only some of the words: "page blanche webmail" must reach
+            # the article titled "Page blanche" even though it never says "webmail" (coverage ranks them below).
+            shortlist = shortlist.union(
+                candidates.filter(head_vector=any_word)
+                .annotate(rank=SearchRank(F("head_vector"), any_word, normalization=Value(32)))
+                .order_by("-rank")
+                .values("pk")[:RERANK_CANDIDATES]
+            )
         if not head_only:
             in_body = candidates.filter(search_vector=wanted).values("pk")[:BODY_CANDIDATES]
             shortlist = shortlist.union(
@@ -208,8 +239,11 @@ class PostgresSearch:
                 .order_by("-rank")
                 .values("pk")[:RERANK_CANDIDATES]
             )
-        vector = F("head_vector" if head_only else "search_vector")
-        score = SearchRank(vector, any_word, cover_density=True, normalization=Value(32))
+        vector_name = "head_vector" if head_only else "search_vector"
+        score = SearchRank(F(vector_name), any_word, cover_density=True, normalization=Value(32))
+        coverage = self._coverage(query, vector_name)
+        in_title = self._coverage(query, vector_name, title_only=True)
+        score = score * coverage * coverage + TITLE_WEIGHT * in_title * in_title
         if query.folded and len(query.folded) <= TRIGRAM_MAX_LENGTH:
             nearest = candidates.filter(match_text__trigram_word_similar=query.folded).order_by(
                 TrigramWordDistance(query.folded, "match_text")
@@ -223,6 +257,20 @@ class PostgresSearch:
             .only(*LISTING_FIELDS)[:limit]
         )
         return [Hit(article, round(article.score, 4)) for article in rows]
+
+    def _coverage(self, query: Query, vector_name: str, *, title_only: bool = False):
+        """The share of the query's words the article has (0..1), or has in its title (weight A); the caller
+        squares both: an article with every word ranks above one with a single word in its title, while a title
+        made of most of the words beats scattered body matches of all of them."""
+        found = [
+            Case(
+                When(**{vector_name: self._word_query(single, title_only=title_only)}, then=Value(1.0)),
+                default=Value(0.0),
+                output_field=FloatField(),
+            )
+            for single in query.one_word_queries()
+        ]
+        return functools.reduce(operator.add, found) / Value(float(len(found)))
 
     def with_snippets(self, hits: list[Hit], query: Query) -> list[Hit]:
         if not hits:
@@ -315,11 +363,16 @@ class PythonSearch:
             else:
                 weights = (WEIGHTS[name] for name, stems in fields.items() if term in stems)
             found.append(max(weights, default=0.0))
-        words_score = sum(found) / len(found) if found else 0.0
+        # The average weight already counts a missing word as 0; times the coverage again, as the PostgreSQL
+        # backend squares it.
+        coverage = sum(1 for weight in found if weight) / len(found) if found else 0.0
+        in_title = sum(1 for weight in found if weight == WEIGHTS["title"]) / len(found) if found else 0.0
+        words_score = (sum(found) / len(found) if found else 0.0) * coverage + TITLE_WEIGHT * in_title * in_title
         fuzzy = self.fuzzy(analysed.targets, query)
         if fuzzy < FUZZY_THRESHOLD:
             fuzzy = 0.0
-        words_match = all(found) if require_all else any(found)
+        # All the words; or, for search, some of them in the title, error messages or tags (ranked lower by coverage).
+        words_match = (all(found) or max(found, default=0.0) >= WEIGHTS["keys"]) if require_all else any(found)
         if not words_match and not fuzzy:
             return 0.0
         return words_score + TRIGRAM_WEIGHT * fuzzy
