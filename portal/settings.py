@@ -407,6 +407,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Incidents, knowledge base and account recovery for webmail access support.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several models have a "status" field with its own choices: each enum gets a stable name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.models.TicketStatus",
+        "MajorIncidentStatusEnum": "tickets.models.MajorIncidentStatus",
+    },
 }
 
 # --- Logging -----------------------------------------------------------------------------------------------------

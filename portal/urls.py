@@ -10,10 +10,14 @@ from portal.views import home
 urlpatterns = [
     path("health/", home.health_view, name="health"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/kb/", include("kb.api_urls")),
+    path("api/", include("tickets.api_urls")),
 ]
 urlpatterns += i18n_patterns(
     path("", home.home, name="home"),
     path("compte/", include("portal.account_urls")),
+    path("aide/", include("kb.urls")),
+    path("incidents/", include("tickets.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

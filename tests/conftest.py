@@ -109,6 +109,14 @@ def admin_user(django_user_model):
     return _make_user(django_user_model, "alain.admin", "Alain Admin", Role.ADMIN)
 
 
+@pytest.fixture
+def problem_types(db):
+    """The demo's queues and nine problem types with their form fields, by slug (tests/ticket_helpers.py)."""
+    from tests.ticket_helpers import create_problem_types
+
+    return create_problem_types()
+
+
 def totp_now(device, offset_steps: int = 0) -> str:
     """The code an authenticator app would show now (or `offset_steps` steps away) for a TOTP device."""
     from django_otp.oath import totp

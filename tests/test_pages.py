@@ -9,6 +9,9 @@ from django.urls import path
 
 from portal import urls as portal_urls
 
+# The home page reads the database: ongoing major incidents are shown first (tickets.major_incidents).
+pytestmark = pytest.mark.django_db
+
 
 def broken_view(request):
     raise RuntimeError("boom")

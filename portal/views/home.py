@@ -4,11 +4,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from portal import health
+from tickets.major_incidents import shown_major_incidents
 
 
 @require_GET
 def home(request):
-    return render(request, "portal/home.html")
+    # Known outages first: whoever meets one learns at once that it is being handled.
+    major_incidents = shown_major_incidents(user=request.user)
+    return render(request, "portal/home.html", {"major_incidents": major_incidents})
 
 
 @never_cache

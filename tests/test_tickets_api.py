@@ -1,0 +1,189 @@
+"""The incident API files through the web form's validation, lists only one's own incidents, and is in the schema."""
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+
+from tests.conftest import enrol_totp
+from tests.ticket_helpers import PNG, login_failure_answers
+from tickets.forms import IncidentForm
+from tickets.models import Attachment, Ticket
+
+pytestmark = pytest.mark.django_db
+
+TICKETS = "/api/tickets/"
+
+
+def api_answers(**overrides):
+    answers = {**login_failure_answers(), "problem_type": "echec-connexion", "other_browser_tried": False}
+    answers.update(overrides)
+    return answers
+
+
+def test_problem_types_come_with_their_fields(client, sign_in, staff, problem_types):
+    sign_in(client, staff)
+    response = client.get("/api/problem-types/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    types = {item["slug"]: item for item in response.json()}
+    assert len(types) == 9
+    fields = {field["key"]: field for field in types["echec-connexion"]["fields"]}
+    assert fields["error_message"] == {
+        "key": "error_message",
+        "label": "Exact error message",
+        "type": "text",
+        "required": True,
+        "help_text": "Copy it exactly as shown, or pick it from the list of known messages as you type.",
+    }
+    assert fields["other_browser_tried"]["type"] == "yes_no"
+    assert fields["occurred_at"]["type"] == "datetime"
+    assert {field["key"] for field in types["hameconnage"]["fields"]} >= {"suspicious_message", "description"}
+
+
+def test_a_ticket_is_filed_through_the_api_with_json(client, sign_in, staff, problem_types):
+    sign_in(client, staff)
+    an_hour_ago = (timezone.now() - timedelta(hours=1)).astimezone(ZoneInfo("America/Cayenne"))
+    answers = api_answers(occurred_at=an_hour_ago.isoformat(), occurred_at_tz="")
+    answers.pop("identifier")  # defaults to the requester's, as on the web form
+    response = client.post(TICKETS, answers, content_type="application/json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    ticket = Ticket.objects.get()
+    assert body["reference"] == ticket.reference
+    assert body["status"] == "new" and body["problem_type"] == "echec-connexion"
+    assert ticket.data["identifier"] == "marie.dupont"
+    assert ticket.data["other_browser_tried"] is False
+    assert ticket.data["occurred_at"] == an_hour_ago.astimezone(ZoneInfo("Europe/Paris")).isoformat()
+
+
+def test_missing_required_fields_get_the_same_errors_as_the_web_form(client, sign_in, staff, problem_types):
+    sign_in(client, staff)
+    answers = api_answers()
+    for key in ("error_message", "url", "browser", "other_browser_tried"):
+        answers.pop(key)
+    response = client.post(TICKETS, answers, content_type="application/json")
+    assert response.status_code == 400
+    assert not Ticket.objects.exists()
+    errors = response.json()
+    assert set(errors) == {"error_message", "url", "browser", "other_browser_tried"}
+    assert errors["other_browser_tried"] == ["Choose yes or no."]
+    # The very messages the web form shows for the same answers.
+    from django.test import RequestFactory
+
+    from tickets.forms import fill_context
+
+    request = RequestFactory().get("/")
+    request.user = staff
+    form_data = {key: value for key, value in login_failure_answers().items() if key not in errors}
+    form = IncidentForm(form_data, category=problem_types["echec-connexion"], context=fill_context(request))
+    assert not form.is_valid()
+    assert {key: list(messages) for key, messages in form.errors.items()} == errors
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"problem_type": "nope"}, "problem_type"),
+        ({"problem_type": ["echec-connexion"]}, "problem_type"),
+        ({"problem_type": None}, "problem_type"),
+        (api_answers(description={"nested": "object"}), "description"),
+        (api_answers(occurred_at="9999-12-31T23:59:00Z"), "occurred_at"),
+        (api_answers(occurred_at="2026-02-30T10:00:00"), "occurred_at"),
+        (api_answers(occurred_at="2026-01-01T10:00:00+99:00"), "occurred_at"),
+        (api_answers(occurred_at_tz="Nowhere/Land"), "occurred_at_tz"),
+        (api_answers(description="\x00"), "description"),
+        (api_answers(title="x" * 100_000), None),
+    ],
+)
+def test_bad_api_input_gets_field_errors_never_a_500(client, sign_in, staff, problem_types, payload, field):
+    sign_in(client, staff)
+    response = client.post(TICKETS, payload, content_type="application/json")
+    if field is None:  # an unknown key (title is not asked by this type) is ignored
+        assert response.status_code == 201
+        return
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+
+
+def test_a_body_that_is_not_an_object_is_refused(client, sign_in, staff, problem_types):
+    sign_in(client, staff)
+    response = client.post(TICKETS, [1, 2], content_type="application/json")
+    assert response.status_code == 400
+    response = client.post(TICKETS, "not json", content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_files_go_through_multipart(client, sign_in, staff, problem_types):
+    sign_in(client, staff)
+    screenshot = SimpleUploadedFile("écran.png", PNG, content_type="text/html")
+    answers = {**login_failure_answers(), "problem_type": "echec-connexion", "screenshots": [screenshot]}
+    response = client.post(TICKETS, answers)
+    assert response.status_code == 201, response.content
+    attachment = Attachment.objects.get()
+    assert (attachment.original_name, attachment.content_type) == ("écran.png", "image/png")
+
+
+def test_the_list_holds_only_ones_own_tickets(client, sign_in, staff, staff2, problem_types):
+    sign_in(client, staff)
+    client.post(TICKETS, api_answers(), content_type="application/json")
+    other = sign_in(Client(), staff2)
+    other.post(TICKETS, api_answers(identifier="jean.martin"), content_type="application/json")
+    mine = client.get(TICKETS).json()
+    assert mine["count"] == 1
+    assert mine["results"][0]["data"]["identifier"] == "marie.dupont"
+
+
+def test_someone_elses_reference_is_not_found_like_a_missing_one(client, sign_in, staff, staff2, agent, problem_types):
+    sign_in(client, staff)
+    reference = client.post(TICKETS, api_answers(), content_type="application/json").json()["reference"]
+    assert client.get(f"{TICKETS}{reference}/").status_code == 200
+    other = sign_in(Client(), staff2)
+    missing = other.get(f"{TICKETS}INC-2099-999999/")
+    hidden = other.get(f"{TICKETS}{reference}/")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.content == missing.content
+    assert other.get(f"{TICKETS}not-a-reference/").status_code == 404
+    helpdesk = sign_in(Client(), agent)
+    detail = helpdesk.get(f"{TICKETS}{reference}/").json()
+    assert detail["reference"] == reference
+    assert detail["events"][0]["kind"] == "tickets.ticket.created"
+
+
+def test_an_agent_without_a_checked_second_factor_is_refused(agent, problem_types):
+    enrol_totp(agent)
+    client = Client()
+    client.force_login(agent)
+    assert client.get(TICKETS).status_code == 403
+    assert client.post(TICKETS, api_answers(), content_type="application/json").status_code == 403
+    assert not Ticket.objects.exists()
+
+
+def test_signed_out_requests_are_refused(client, problem_types):
+    assert client.get(TICKETS).status_code == 403
+    assert client.get("/api/problem-types/").status_code == 403
+
+
+def test_the_schema_describes_the_incident_api(client):
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    schema = response.json() if response["Content-Type"].startswith("application/json") else None
+    if schema is None:
+        import yaml
+
+        schema = yaml.safe_load(response.content)
+    paths = schema["paths"]
+    for path in (
+        "/api/tickets/",
+        "/api/tickets/{reference}/",
+        "/api/problem-types/",
+        "/api/major-incidents/",
+        "/api/major-incidents/{id}/affected/",
+    ):
+        assert path in paths, path
+    create = paths["/api/tickets/"]["post"]["requestBody"]["content"]
+    assert "application/json" in create and "multipart/form-data" in create
+    properties = schema["components"]["schemas"]["TicketCreate"]["properties"]
+    assert {"problem_type", "identifier", "occurred_at", "error_message", "screenshots"} <= set(properties)

@@ -1,0 +1,81 @@
+"""Problem types and their questions are data: a fixed vocabulary in code, the rows in the database and the admin."""
+
+import pytest
+from django.core.management import call_command
+
+from tickets.catalog import DEFAULT_FIELDS, problem_type_fields_seed
+from tickets.fields import KINDS
+from tickets.models import Category, FieldKey, ProblemTypeField
+from tickets.user_agent import detect
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_key_of_the_vocabulary_has_its_form_and_api_fields():
+    assert set(KINDS) == set(FieldKey.values)
+    for key, kind in KINDS.items():
+        assert kind.api_fields(), key
+        assert key in kind.api_fields() or key == FieldKey.SCREENSHOTS
+
+
+def test_the_nine_demo_types_get_their_questions_once_and_edits_survive(problem_types):
+    assert set(problem_types) == set(DEFAULT_FIELDS)
+    quota = problem_types["quota"]
+    row = quota.fields.get(key=FieldKey.DESCRIPTION)
+    row.required = False
+    row.save()
+    assert problem_type_fields_seed() == 0
+    call_command("load_demo")
+    row.refresh_from_db()
+    assert row.required is False
+    assert ProblemTypeField.objects.filter(category__slug="hameconnage", key="suspicious_message", required=True)
+
+
+def test_load_demo_gives_the_problem_types_their_forms(capsys):
+    call_command("load_demo")
+    assert ProblemTypeField.objects.values("category").distinct().count() == Category.objects.count() == 9
+
+
+def test_an_agent_edits_the_questions_inline_in_the_admin(client, sign_in, agent, problem_types):
+    category = problem_types["quota"]
+    sign_in(client, agent)
+    page = client.get(f"/admin/tickets/category/{category.pk}/change/")
+    assert page.status_code == 200
+    assert "fields-TOTAL_FORMS" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("user_agent", "browser", "system"),
+    [
+        ("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0", "Firefox 128", "Linux"),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 "
+            "Safari/537.36 Edg/131.0.2903.51",
+            "Edge 131",
+            "Windows 10 / 11",
+        ),
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+            "Version/17.1 Mobile/15E148 Safari/604.1",
+            "Safari 17.1",
+            "iOS 17.1",
+        ),
+        (
+            "Mozilla/5.0 (Linux; Android 14; SM-S911B) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "SamsungBrowser/23.0 Chrome/115.0.0.0 Mobile Safari/537.36",
+            "Samsung Internet 23",
+            "Android 14",
+        ),
+        (
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 "
+            "Safari/605.1.15",
+            "Safari 17.0",
+            "macOS 10.15",
+        ),
+        ("", "", ""),
+        ("x" * 100_000, "", ""),
+    ],
+)
+def test_the_user_agent_gives_the_defaults(user_agent, browser, system):
+    detected = detect(user_agent)
+    assert (detected.browser, detected.system) == (browser, system)

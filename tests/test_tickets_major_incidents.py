@@ -1,0 +1,150 @@
+"""Known ongoing incidents: opened by agents in the admin, shown first, "I'm affected too" instead of a duplicate."""
+
+import pytest
+from django.test import Client
+
+from tickets.models import (
+    MajorIncident,
+    MajorIncidentAffected,
+    MajorIncidentEvent,
+    MajorIncidentEventKind,
+    MajorIncidentStatus,
+    Ticket,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def outage(problem_types):
+    return MajorIncident.objects.create(
+        title_fr="Le webmail ne répond plus",
+        title_en="The webmail is not answering",
+        category=problem_types["echec-connexion"],
+        error_messages="Erreur 502\nService indisponible",
+        public_message_fr="Nos équipes interviennent.",
+        public_message_en="Our teams are on it.",
+    )
+
+
+def test_an_agent_opens_one_in_the_admin_and_it_is_recorded(client, sign_in, agent, problem_types):
+    sign_in(client, agent)
+    response = client.post(
+        "/admin/tickets/majorincident/add/",
+        {
+            "title_fr": "Boucle SSO",
+            "title_en": "SSO loop",
+            "category": problem_types["sso"].pk,
+            "status": "open",
+            "error_messages": "",
+            "public_message_fr": "",
+            "public_message_en": "",
+            "opened_at_0": "2026-11-22",
+            "opened_at_1": "08:00:00",
+            "events-TOTAL_FORMS": "0",
+            "events-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    incident = MajorIncident.objects.get()
+    assert incident.opened_by == agent
+    assert MajorIncidentEvent.objects.get().kind == MajorIncidentEventKind.OPENED
+
+
+def test_it_is_shown_first_on_the_home_page_the_choice_and_the_form(client, sign_in, staff, outage):
+    for path in ("/en/", "/en/incidents/signaler/", "/en/incidents/signaler/echec-connexion/"):
+        if path != "/en/":
+            sign_in(client, staff)
+        page = client.get(path).content.decode()
+        assert "Known ongoing incidents" in page, path
+        assert "The webmail is not answering" in page and "Our teams are on it." in page
+        assert page.index("Known ongoing incidents") < page.index("<footer")
+    form_page = client.get("/en/incidents/signaler/echec-connexion/").content.decode()
+    assert form_page.index("The webmail is not answering") < form_page.index('name="error_message"')
+    # Not before the forms of another problem type.
+    assert "The webmail is not answering" not in client.get("/en/incidents/signaler/quota/").content.decode()
+
+
+def test_signed_out_visitors_see_it_without_the_button(client, outage):
+    page = client.get("/en/").content.decode()
+    assert "The webmail is not answering" in page
+    assert "I&#x27;m affected too" not in page and "Sign in to tell us you are affected" in page
+
+
+def test_im_affected_too_links_the_person_once_without_a_ticket(client, sign_in, staff, outage):
+    sign_in(client, staff)
+    url = f"/en/incidents/incidents-majeurs/{outage.pk}/je-suis-concerne/"
+    response = client.post(url, {"next": "/en/incidents/signaler/echec-connexion/"})
+    assert response.status_code == 302 and response["Location"] == "/en/incidents/signaler/echec-connexion/"
+    client.post(url, {"next": "https://evil.example/"})
+    assert MajorIncidentAffected.objects.filter(incident=outage, user=staff).count() == 1
+    assert MajorIncidentEvent.objects.filter(incident=outage, kind=MajorIncidentEventKind.AFFECTED).count() == 1
+    assert not Ticket.objects.exists()
+    page = client.get("/en/incidents/signaler/echec-connexion/").content.decode()
+    assert "You told us you are affected." in page and "1 person affected" in page
+    assert "The webmail is not answering" in client.get("/en/incidents/").content.decode()
+
+
+def test_the_redirect_after_it_stays_on_the_site(client, sign_in, staff, outage):
+    sign_in(client, staff)
+    response = client.post(f"/en/incidents/incidents-majeurs/{outage.pk}/je-suis-concerne/", {"next": "//evil.example"})
+    assert response["Location"] == "/en/incidents/"
+
+
+def test_resolved_incidents_are_no_longer_shown_nor_joinable(client, sign_in, staff, outage):
+    outage.status = MajorIncidentStatus.RESOLVED
+    outage.save()
+    sign_in(client, staff)
+    assert "The webmail is not answering" not in client.get("/en/incidents/signaler/").content.decode()
+    assert client.post(f"/en/incidents/incidents-majeurs/{outage.pk}/je-suis-concerne/").status_code == 404
+    assert client.get("/api/major-incidents/").json() == []
+
+
+def test_the_api_lists_them_and_takes_im_affected_too(client, sign_in, staff, outage):
+    sign_in(client, staff)
+    listed = client.get("/api/major-incidents/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert listed[0]["title"] == "The webmail is not answering"
+    assert listed[0]["error_messages"] == ["Erreur 502", "Service indisponible"]
+    assert listed[0]["you_are_affected"] is False
+    assert client.post(f"/api/major-incidents/{outage.pk}/affected/").status_code == 201
+    assert client.post(f"/api/major-incidents/{outage.pk}/affected/").status_code == 200
+    assert client.get("/api/major-incidents/").json()[0]["affected_count"] == 1
+
+
+def test_its_error_messages_join_the_known_messages_of_the_form(client, sign_in, staff, outage):
+    sign_in(client, staff)
+    assert '<option value="Erreur 502">' in client.get("/en/incidents/signaler/echec-connexion/").content.decode()
+
+
+def test_agents_link_tickets_and_change_status_from_the_admin_with_events(
+    client, sign_in, staff, agent, outage, problem_types, mailoutbox
+):
+    from tickets.forms import Submission
+    from tickets.services import ticket_create
+
+    ticket = ticket_create(
+        requester=staff, category=problem_types["echec-connexion"], submission=Submission(answers={"identifier": "a"})
+    )
+    helpdesk = sign_in(Client(), agent)
+    response = helpdesk.post(
+        f"/admin/tickets/ticket/{ticket.pk}/change/",
+        {
+            "status": "in_progress",
+            "priority": "high",
+            "major_incident": outage.pk,
+            "events-TOTAL_FORMS": "1",
+            "events-INITIAL_FORMS": "1",
+            "events-0-id": ticket.events.get().pk,
+            "events-0-ticket": ticket.pk,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.priority, ticket.major_incident) == ("in_progress", "high", outage)
+    assert list(ticket.events.values_list("kind", flat=True)) == [
+        "tickets.ticket.created",
+        "tickets.ticket.major_incident_linked",
+        "tickets.ticket.status_changed",
+    ]
+    sign_in(client, staff)
+    assert "part of a major incident" in client.get(f"/en/incidents/{ticket.reference}/").content.decode()

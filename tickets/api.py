@@ -1,0 +1,329 @@
+"""The incident API: problem types with their fields, ongoing major incidents, filing and reading one's incidents.
+
+Every view needs a verified session (the project default, portal.api.IsVerified). Filing goes through the same
+form as the web page (tickets.forms.IncidentForm): the serializer binds the request to it, so a missing required
+field is refused with the same field errors. A reference that is not the requester's answers 404, like one that
+does not exist.
+"""
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import translation
+from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
+
+from kb.api import request_language
+from tickets.access import ticket_for
+from tickets.fields import KINDS, OccurredAtKind, ScreenshotsKind, SuspiciousMessageKind, TextKind, UrlKind, YesNoKind
+from tickets.forms import IncidentForm, fill_context
+from tickets.major_incidents import major_incident_join, shown_major_incidents
+from tickets.models import Attachment, FieldKey, MajorIncident, ProblemTypeField, Ticket
+from tickets.selectors import active_problem_types, campaign_counts
+from tickets.services import ticket_create
+
+
+class RequestLanguage:
+    """Answers in the ``lang`` parameter's language, else the browser's (Accept-Language), as the KB API does: the
+    API lives outside the language-prefixed URLs, so the path cannot say."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        translation.activate(request_language(request))
+
+
+# --- Problem types -----------------------------------------------------------------------------------------------
+
+
+def field_type(kind) -> str:
+    if isinstance(kind, YesNoKind):
+        return "yes_no"
+    if isinstance(kind, OccurredAtKind):
+        return "datetime"
+    if isinstance(kind, UrlKind):
+        return "url"
+    if isinstance(kind, ScreenshotsKind):
+        return "files"
+    if isinstance(kind, SuspiciousMessageKind):
+        return "message"
+    if isinstance(kind, TextKind) and kind.multiline:
+        return "multiline"
+    return "text"
+
+
+class ProblemTypeFieldSerializer(serializers.ModelSerializer):
+    label = serializers.SerializerMethodField()
+    type = serializers.SerializerMethodField()
+    help_text = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProblemTypeField
+        fields = ["key", "label", "type", "required", "help_text"]
+
+    def get_label(self, row) -> str:
+        return str(row.get_key_display())
+
+    def get_type(self, row) -> str:
+        return field_type(KINDS[row.key])
+
+    def get_help_text(self, row) -> str:
+        return row.help_text or str(KINDS[row.key].help_text)
+
+
+class ProblemTypeSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    fields = ProblemTypeFieldSerializer(source="prefetched_fields", many=True)
+
+
+class ProblemTypeListApi(RequestLanguage, generics.ListAPIView):
+    """Active problem types in the page language (Accept-Language), each with the fields its form asks."""
+
+    serializer_class = ProblemTypeSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        rows = ProblemTypeField.objects.filter(key__in=list(KINDS)).order_by("position", "pk")
+        return active_problem_types().prefetch_related(Prefetch("fields", queryset=rows, to_attr="prefetched_fields"))
+
+
+# --- Major incidents ---------------------------------------------------------------------------------------------
+
+
+class MajorIncidentSerializer(serializers.ModelSerializer):
+    title = serializers.CharField()
+    public_message = serializers.CharField()
+    problem_type = serializers.SlugRelatedField(source="category", slug_field="slug", read_only=True)
+    error_messages = serializers.ListField(source="error_list", child=serializers.CharField())
+    affected_count = serializers.IntegerField()
+    you_are_affected = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MajorIncident
+        fields = [
+            "id",
+            "title",
+            "status",
+            "problem_type",
+            "error_messages",
+            "public_message",
+            "opened_at",
+            "affected_count",
+            "you_are_affected",
+        ]
+
+    def get_you_are_affected(self, incident) -> bool:
+        return bool(getattr(incident, "user_is_affected", 0))
+
+
+class MajorIncidentListApi(RequestLanguage, APIView):
+    @extend_schema(summary="Ongoing major incidents", responses=MajorIncidentSerializer(many=True))
+    def get(self, request):
+        incidents = shown_major_incidents(user=request.user)
+        return Response(MajorIncidentSerializer(incidents, many=True).data)
+
+
+class MajorIncidentAffectedApi(RequestLanguage, APIView):
+    @extend_schema(
+        summary="Say you are affected by an ongoing major incident (instead of filing a duplicate)",
+        request=None,
+        responses={201: None, 200: None},
+    )
+    def post(self, request, pk):
+        incident = get_object_or_404(MajorIncident.objects.shown(), pk=pk)
+        added = major_incident_join(incident=incident, user=request.user)
+        return Response({"affected": True}, status=status.HTTP_201_CREATED if added else status.HTTP_200_OK)
+
+
+# --- Tickets -----------------------------------------------------------------------------------------------------
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "original_name", "content_type", "size", "url"]
+
+    def get_url(self, attachment) -> str:
+        return reverse("tickets:attachment", kwargs={"reference": self.context["reference"], "pk": attachment.pk})
+
+
+class TicketEventSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    label = serializers.CharField(source="get_kind_display")
+    created_at = serializers.DateTimeField()
+    by_requester = serializers.SerializerMethodField()
+    body = serializers.CharField()
+    data = serializers.JSONField()
+    attachments = serializers.SerializerMethodField()
+
+    def get_by_requester(self, event) -> bool:
+        return event.actor_id == self.context["requester_id"]
+
+    def get_attachments(self, event) -> list[dict]:
+        return AttachmentSerializer(event.attachments.all(), many=True, context=self.context).data
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    problem_type = serializers.SlugRelatedField(source="category", slug_field="slug", read_only=True)
+    problem_type_name = serializers.CharField(source="category.name", read_only=True)
+    title = serializers.CharField(source="display_title", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    url = serializers.CharField(source="get_absolute_url", read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "reference",
+            "problem_type",
+            "problem_type_name",
+            "title",
+            "status",
+            "status_label",
+            "priority",
+            "data",
+            "created_at",
+            "updated_at",
+            "closed_at",
+            "url",
+        ]
+        read_only_fields = fields
+
+
+class TicketDetailSerializer(TicketSerializer):
+    events = serializers.SerializerMethodField()
+    phishing = serializers.SerializerMethodField()
+
+    class Meta(TicketSerializer.Meta):
+        fields = [*TicketSerializer.Meta.fields, "events", "phishing"]
+        read_only_fields = fields
+
+    def get_events(self, ticket) -> list[dict]:
+        events = ticket.events.prefetch_related("attachments")
+        if not self.context["request"].user.is_agent:
+            events = events.filter(public=True)
+        context = {"reference": ticket.reference, "requester_id": ticket.requester_id}
+        return TicketEventSerializer(events, many=True, context=context).data
+
+    def get_phishing(self, ticket) -> dict | None:
+        report = getattr(ticket, "phishing_report", None)
+        if report is None:
+            return None
+        counts = campaign_counts(report)
+        return {"summary": report.summary, "reports_in_campaign": counts["total"], "other_reporters": counts["others"]}
+
+
+def _scalar(value):
+    """Form data from JSON: yes/no as the radio values, numbers as text, anything nested refused."""
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    if value is None:
+        return ""
+    if isinstance(value, int | float | str):
+        return str(value)
+    raise serializers.ValidationError(_("Expected a single value."), code="invalid")
+
+
+def _problem_type(slug):
+    if not isinstance(slug, str) or not slug:
+        return None
+    rows = Prefetch("fields", queryset=ProblemTypeField.objects.order_by("position", "pk"), to_attr="prefetched_fields")
+    return active_problem_types().prefetch_related(rows).filter(slug=slug[:60]).first()
+
+
+class TicketCreateSerializerBase(serializers.Serializer):
+    """Declared fields document the API (one per vocabulary key); validation is IncidentForm's, not theirs."""
+
+    problem_type = serializers.SlugField(help_text="Slug of a problem type (see /api/problem-types/).")
+
+    def to_internal_value(self, data):
+        request = self.context["request"]
+        if not hasattr(data, "get"):
+            raise serializers.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [_("Send an object of fields.")]})
+        category = _problem_type(data.get("problem_type"))
+        if category is None:
+            raise serializers.ValidationError({"problem_type": [_("Unknown problem type.")]})
+        form_data, errors = {}, {}
+        for name in data:
+            if name == "problem_type" or name in request.FILES:
+                continue
+            try:
+                form_data[name] = _scalar(data.get(name))
+            except serializers.ValidationError as error:
+                errors[name] = error.detail
+        if errors:
+            raise serializers.ValidationError(errors)
+        if not form_data.get(FieldKey.IDENTIFIER):
+            # The identifier concerned defaults to the requester's, as on the pre-filled web form.
+            form_data[FieldKey.IDENTIFIER] = request.user.username
+        form = IncidentForm(form_data, MultiValueDict(request.FILES), category=category, context=fill_context(request))
+        if not form.is_valid():
+            raise serializers.ValidationError(
+                {name: [error["message"] for error in items] for name, items in form.errors.get_json_data().items()}
+            )
+        return {"category": category, "submission": form.submission}
+
+    def create(self, validated_data):
+        return ticket_create(
+            requester=self.context["request"].user,
+            category=validated_data["category"],
+            submission=validated_data["submission"],
+        )
+
+    def to_representation(self, instance):
+        return TicketSerializer(instance, context=self.context).data
+
+
+def _create_serializer_class():
+    fields = {}
+    for kind in KINDS.values():
+        fields.update(kind.api_fields())
+    return type("TicketCreateSerializer", (TicketCreateSerializerBase,), fields)
+
+
+TicketCreateSerializer = _create_serializer_class()
+
+
+class TicketPagination(PageNumberPagination):
+    page_size = 50
+
+
+class TicketListCreateApi(RequestLanguage, generics.ListCreateAPIView):
+    """The requester's own incidents (newest activity first), and filing a new one (JSON or multipart with files)."""
+
+    pagination_class = TicketPagination
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_serializer_class(self):
+        return TicketCreateSerializer if self.request.method == "POST" else TicketSerializer
+
+    def get_queryset(self):
+        return Ticket.objects.filter(requester=self.request.user).select_related("category").order_by("-updated_at")
+
+    @extend_schema(
+        summary="File an incident",
+        description="Fields depend on the problem type (GET /api/problem-types/); missing required fields are "
+        "refused with field errors. Files need multipart/form-data.",
+        request=TicketCreateSerializer,
+        responses={201: TicketSerializer},
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class TicketDetailApi(RequestLanguage, APIView):
+    @extend_schema(summary="One incident with its public timeline", responses=TicketDetailSerializer)
+    def get(self, request, reference):
+        ticket = ticket_for(request.user, reference)
+        return Response(TicketDetailSerializer(ticket, context={"request": request}).data)

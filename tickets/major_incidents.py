@@ -1,0 +1,42 @@
+"""Known ongoing incidents: what the portal shows before the forms, and "I'm affected too"."""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+
+from tickets.models import MajorIncident, MajorIncidentAffected, MajorIncidentEvent, MajorIncidentEventKind
+
+
+def shown_major_incidents(*, category=None, user=None) -> list[MajorIncident]:
+    """Ongoing incidents, newest first: all of them, or those of one problem type plus those of none. One query;
+    each carries ``affected_count`` and, for a signed-in ``user``, ``user_is_affected``."""
+    incidents = MajorIncident.objects.shown().select_related("category")
+    if category is not None:
+        incidents = incidents.filter(Q(category=category) | Q(category__isnull=True))
+    incidents = incidents.annotate(affected_count=Count("affected", distinct=True))
+    if user is not None and user.is_authenticated:
+        incidents = incidents.annotate(user_is_affected=Count("affected", filter=Q(affected__user=user), distinct=True))
+    return list(incidents)
+
+
+def major_incident_join(*, incident: MajorIncident, user) -> bool:
+    """Count ``user`` among the people affected; True when this call added them (a second click changes nothing)."""
+    try:
+        with transaction.atomic():
+            MajorIncidentAffected.objects.create(incident=incident, user=user)
+            MajorIncidentEvent.objects.create(incident=incident, kind=MajorIncidentEventKind.AFFECTED, actor=user)
+    except IntegrityError:
+        return False
+    return True
+
+
+def major_incident_record(*, incident: MajorIncident, by, created: bool, changed: list[str], previous_status=None):
+    """The event of an agent's change in the admin: opened, status changed, or other fields updated."""
+    if created:
+        kind, data = MajorIncidentEventKind.OPENED, {}
+    elif previous_status is not None and previous_status != incident.status:
+        kind, data = MajorIncidentEventKind.STATUS_CHANGED, {"from": previous_status, "to": incident.status}
+    elif changed:
+        kind, data = MajorIncidentEventKind.UPDATED, {"fields": changed}
+    else:
+        return None
+    return MajorIncidentEvent.objects.create(incident=incident, kind=kind, actor=by, data=data)

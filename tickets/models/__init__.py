@@ -1,0 +1,47 @@
+from tickets.models.catalog import BilingualNameMixin, Category, FieldKey, ProblemTypeField, Queue
+from tickets.models.deflection import Deflection
+from tickets.models.major import (
+    MajorIncident,
+    MajorIncidentAffected,
+    MajorIncidentEvent,
+    MajorIncidentEventKind,
+    MajorIncidentStatus,
+)
+from tickets.models.phishing_report import PhishingReport
+from tickets.models.tickets import (
+    DONE_STATUSES,
+    OPEN_STATUSES,
+    REFERENCE_PATTERN,
+    Attachment,
+    Priority,
+    ReferenceCounter,
+    Ticket,
+    TicketEvent,
+    TicketEventKind,
+    TicketStatus,
+)
+
+__all__ = [
+    "DONE_STATUSES",
+    "OPEN_STATUSES",
+    "REFERENCE_PATTERN",
+    "Attachment",
+    "BilingualNameMixin",
+    "Category",
+    "Deflection",
+    "FieldKey",
+    "MajorIncident",
+    "MajorIncidentAffected",
+    "MajorIncidentEvent",
+    "MajorIncidentEventKind",
+    "MajorIncidentStatus",
+    "PhishingReport",
+    "Priority",
+    "ProblemTypeField",
+    "Queue",
+    "ReferenceCounter",
+    "Ticket",
+    "TicketEvent",
+    "TicketEventKind",
+    "TicketStatus",
+]

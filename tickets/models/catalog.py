@@ -1,0 +1,112 @@
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class BilingualNameMixin(models.Model):
+    """A French name (the organisation's language) and its English translation, chosen by the active language."""
+
+    name_fr = models.CharField(_("name (French)"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.name
+
+    def localised(self, field: str) -> str:
+        """``<field>_en`` when English is active, else ``<field>_fr``."""
+        suffix = "en" if (get_language() or "fr").startswith("en") else "fr"
+        return getattr(self, f"{field}_{suffix}")
+
+    @property
+    def name(self) -> str:
+        return self.localised("name")
+
+
+class Queue(BilingualNameMixin):
+    """A team's work list: incidents land in the queue of their category and agents work from it."""
+
+    slug = models.SlugField(_("code"), max_length=60, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name_fr"]
+        verbose_name = _("queue")
+        verbose_name_plural = _("queues")
+
+
+class Category(BilingualNameMixin):
+    """A problem type a staff member picks when filing (login failure, OTP, phishing…) and its default queue."""
+
+    slug = models.SlugField(_("code"), max_length=60, unique=True)
+    description_fr = models.TextField(_("description (French)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="categories", verbose_name=_("queue"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["position", "name_fr"]
+        verbose_name = _("problem type")
+        verbose_name_plural = _("problem types")
+
+    @property
+    def description(self) -> str:
+        return self.localised("description")
+
+
+class FieldKey(models.TextChoices):
+    """The fixed vocabulary of what a problem type may ask. Each key has its form field, its checks and its API field
+    in tickets/fields.py; which keys a problem type asks, and which are required, is data (ProblemTypeField)."""
+
+    IDENTIFIER = "identifier", _("Identifier concerned")
+    OCCURRED_AT = "occurred_at", _("Date and time of the problem")
+    TITLE = "title", _("Title")
+    ERROR_MESSAGE = "error_message", _("Exact error message")
+    URL = "url", _("Address (URL) used")
+    BROWSER = "browser", _("Browser and version")
+    DEVICE = "device", _("Device or mail app")
+    OTHER_BROWSER_TRIED = "other_browser_tried", _("Another browser tried")
+    OTHER_BROWSER = "other_browser", _("Which other browser")
+    OTHER_NETWORK_TRIED = "other_network_tried", _("4G or another network tried")
+    OTP_INVOLVED = "otp_involved", _("Code (OTP) or two-factor authentication involved")
+    SSO_INVOLVED = "sso_involved", _("Intranet link (SSO) involved")
+    VPN_USED = "vpn_used", _("VPN used")
+    SCREENSHOTS = "screenshots", _("Screenshots")
+    SUSPICIOUS_MESSAGE = "suspicious_message", _("Suspicious message")
+    DESCRIPTION = "description", _("Description")
+
+
+class ProblemTypeField(models.Model):
+    """One question of a problem type's form: which vocabulary key, whether it must be answered, in what order.
+
+    Edited by agents as an inline of the problem type in the admin; the form and the API are built from these rows,
+    so adding "VPN used" to a problem type needs no code change.
+    """
+
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="fields", verbose_name=_("problem type")
+    )
+    key = models.CharField(_("field"), max_length=40, choices=FieldKey.choices)
+    required = models.BooleanField(_("required"), default=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    help_text_fr = models.CharField(
+        _("help text (French)"), max_length=300, blank=True, help_text=_("Leave empty to keep the standard help.")
+    )
+    help_text_en = models.CharField(_("help text (English)"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("form field")
+        verbose_name_plural = _("form fields")
+        constraints = [models.UniqueConstraint(fields=["category", "key"], name="tickets_field_once_per_type")]
+
+    def __str__(self):
+        return self.get_key_display()
+
+    @property
+    def help_text(self) -> str:
+        suffix = "en" if (get_language() or "fr").startswith("en") else "fr"
+        return getattr(self, f"help_text_{suffix}")

@@ -1,0 +1,33 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tickets.models.catalog import Category
+
+
+class Deflection(models.Model):
+    """A filing that ended because a knowledge-base answer solved the problem ("this solved it" on the form).
+
+    Counted per problem type and article: the incidents the knowledge base saved the helpdesk.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("person")
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="deflections", verbose_name=_("problem type")
+    )
+    article = models.ForeignKey(
+        "kb.Article", on_delete=models.CASCADE, related_name="deflections", verbose_name=_("article")
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("solved by an article")
+        verbose_name_plural = _("solved by an article")
+        indexes = [models.Index(fields=["category", "created_at"], name="tickets_deflection_stats")]
+
+    def __str__(self):
+        return f"{self.category_id} → {self.article_id}"

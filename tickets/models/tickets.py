@@ -1,0 +1,195 @@
+import re
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tickets.models.catalog import Category, Queue
+from tickets.uploads import get_private_storage
+
+# INC-2026-000123: the year of filing and a per-year counter (tickets.references), at least six digits.
+REFERENCE_PATTERN = re.compile(r"^INC-(\d{4})-(\d{6,9})$")
+
+
+class TicketStatus(models.TextChoices):
+    NEW = "new", _("Received")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING = "waiting", _("Waiting for your answer")
+    SOLVED = "solved", _("Solved")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = (TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.WAITING)
+DONE_STATUSES = (TicketStatus.SOLVED, TicketStatus.CLOSED)
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+class TicketQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def done(self):
+        return self.filter(status__in=DONE_STATUSES)
+
+    def visible_to(self, user) -> "TicketQuerySet":
+        """A requester's own tickets; every ticket for agents and admins (whose sessions the middleware has already
+        made prove their second factor). Anything else sees nothing."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        if user.is_agent:
+            return self
+        return self.filter(requester=user)
+
+
+class Ticket(models.Model):
+    """An incident filed by a person. Its timeline (TicketEvent) is the single history of what happened to it."""
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("requester")
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("problem type")
+    )
+    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("queue"))
+    status = models.CharField(_("status"), max_length=16, choices=TicketStatus.choices, default=TicketStatus.NEW)
+    priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    # The answers to the problem type's form, keyed by tickets.models.FieldKey, as JSON-safe values (tickets.fields).
+    data = models.JSONField(_("answers"), default=dict, blank=True)
+    major_incident = models.ForeignKey(
+        "tickets.MajorIncident",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("major incident"),
+    )
+    created_at = models.DateTimeField(_("filed"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("last activity"), default=timezone.now, editable=False)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        indexes = [
+            models.Index(fields=["requester", "status", "-updated_at"], name="tickets_requester_list"),
+            models.Index(fields=["queue", "status", "-created_at"], name="tickets_queue_list"),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("tickets:detail", kwargs={"reference": self.reference})
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def display_title(self) -> str:
+        """What lists show: the typed title, else the error message, else the problem type."""
+        return self.title or (self.data or {}).get("error_message") or self.category.name
+
+    def can_reopen(self, *, now=None) -> bool:
+        """Solved tickets may be reopened by their requester for GUICHET_TICKET_REOPEN_DAYS days."""
+        if self.status != TicketStatus.SOLVED or self.closed_at is None:
+            return False
+        return (now or timezone.now()) <= self.closed_at + timedelta(days=settings.GUICHET_TICKET_REOPEN_DAYS)
+
+
+class ReferenceCounter(models.Model):
+    """The last number given in a year. Incremented with one UPDATE inside the filing transaction, so two tickets
+    filed at the same instant never share a reference, on PostgreSQL as on SQLite (tickets.references)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("reference counter")
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
+
+class TicketEventKind(models.TextChoices):
+    CREATED = "tickets.ticket.created", _("Incident filed")
+    REPLIED = "tickets.ticket.replied", _("Reply")
+    NOTE = "tickets.ticket.note", _("Internal note")
+    STATUS_CHANGED = "tickets.ticket.status_changed", _("Status changed")
+    ATTACHMENT_ADDED = "tickets.ticket.attachment_added", _("File added")
+    MAJOR_INCIDENT_LINKED = "tickets.ticket.major_incident_linked", _("Linked to a major incident")
+
+
+class TicketEvent(models.Model):
+    """One thing that happened to a ticket: the ticket page's timeline, and the outbox of its e-mails.
+
+    ``public`` events are shown to the requester; the others only to agents. An event with ``notify`` set is sent
+    by e-mail once (``notified_at`` is the claim, as for portal.SecurityEvent).
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("what"), max_length=60, choices=TicketEventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+    public = models.BooleanField(_("seen by the requester"), default=True)
+    body = models.TextField(_("message"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    notify = models.BooleanField(default=False)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("incident event")
+        verbose_name_plural = _("incident events")
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="tickets_event_timeline"),
+            models.Index(
+                fields=["created_at"], name="tickets_event_outbox", condition=Q(notify=True, notified_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.kind}"
+
+
+class Attachment(models.Model):
+    """A file added to a ticket, kept outside the web root and served only through the ticket's permission check."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    event = models.ForeignKey(TicketEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="attachments")
+    file = models.FileField(storage=get_private_storage, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self):
+        return self.original_name

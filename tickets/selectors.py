@@ -1,0 +1,64 @@
+"""Read-only queries shared by the pages and the API."""
+
+from django.db.models import Count, Q
+
+from kb.models import Article
+from tickets.models import Category, MajorIncident, MajorIncidentAffected, PhishingReport, Ticket
+
+KNOWN_ERRORS_MAX = 300
+
+
+def active_problem_types():
+    return Category.objects.filter(is_active=True)
+
+
+def known_error_messages(*, user, language: str, extra=()) -> list[str]:
+    """The exact error messages the knowledge base knows, for the error field's suggestions list. One query."""
+    seen = dict.fromkeys(message.strip() for message in extra if message.strip())
+    rows = (
+        Article.objects.visible_to(user).filter(language=language).exclude(errors="").values_list("errors", flat=True)
+    )
+    for errors in rows:
+        for line in errors.splitlines():
+            if line.strip():
+                seen.setdefault(line.strip())
+    return sorted(seen, key=str.casefold)[:KNOWN_ERRORS_MAX]
+
+
+def requester_tickets(user):
+    """The person's own incidents for their list: only what a row shows, problem type joined (no query per row)."""
+    return (
+        Ticket.objects.filter(requester=user)
+        .select_related("category")
+        .only(
+            "reference",
+            "status",
+            "title",
+            "data",
+            "created_at",
+            "updated_at",
+            "closed_at",
+            "category__name_fr",
+            "category__name_en",
+        )
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def affected_incidents(user) -> list[MajorIncident]:
+    return [
+        row.incident
+        for row in MajorIncidentAffected.objects.filter(user=user)
+        .select_related("incident")
+        .order_by("-incident__opened_at")[:20]
+    ]
+
+
+def campaign_counts(report: PhishingReport) -> dict:
+    """How many reports share this report's campaign: in all, and from people other than its requester."""
+    same = PhishingReport.objects.filter(campaign_key=report.campaign_key)
+    counts = same.aggregate(
+        total=Count("pk"),
+        others=Count("ticket__requester", filter=~Q(ticket__requester=report.ticket.requester_id), distinct=True),
+    )
+    return {"total": counts["total"], "others": counts["others"]}

@@ -1,0 +1,304 @@
+"""Workflows on incidents: filing, replying, closing, reopening, changing status, and "this solved it".
+
+Every change writes a TicketEvent (the timeline is the single history) inside the same transaction as the change.
+Events the requester should hear about are flagged ``notify`` and their e-mail task is queued on commit
+(portal.celery.OnCommitTask), so a rolled-back change never sends anything.
+"""
+
+import dataclasses
+import datetime
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from tickets.forms import Submission
+from tickets.models import (
+    OPEN_STATUSES,
+    Attachment,
+    Category,
+    Deflection,
+    PhishingReport,
+    Ticket,
+    TicketEvent,
+    TicketEventKind,
+    TicketStatus,
+)
+from tickets.references import next_reference
+
+log = logging.getLogger(__name__)
+
+
+class TicketActionRefused(Exception):
+    """The action does not apply to the ticket as it is now (closed, reopen delay passed…)."""
+
+
+def ticket_create(*, requester, category: Category, submission: Submission) -> Ticket:
+    """File an incident from a validated submission (tickets.forms.IncidentForm): the ticket with its reference,
+    its "created" event, its files and, for a reported message, its PhishingReport. All or nothing."""
+    saved_files: list[str] = []
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            answers = dict(submission.answers)
+            title = (answers.pop("title", "") or "").strip()
+            if not title and submission.reported_message is not None:
+                # A phishing report is best known by the subject of the message reported.
+                title = str(getattr(submission.reported_message, "subject", "") or "").strip()[:200]
+            ticket = Ticket.objects.create(
+                reference=next_reference(timezone.localdate(now).year),
+                requester=requester,
+                category=category,
+                queue_id=category.queue_id,
+                title=title,
+                data=answers,
+                created_at=now,
+                updated_at=now,
+            )
+            _event(ticket, TicketEventKind.CREATED, actor=requester, notify=True, data={"category": category.slug})
+            if submission.uploads:
+                _attach(ticket, submission.uploads, by=requester, saved=saved_files)
+            if submission.reported_message is not None:
+                _phishing_report(ticket, submission.reported_message)
+    except BaseException:
+        _delete_files(saved_files)
+        raise
+    log.info("ticket %s filed (%s)", ticket.reference, category.slug)
+    return ticket
+
+
+def ticket_reply(*, ticket: Ticket, by, body: str, uploads=()) -> Ticket:
+    """A public message and/or files from the requester or an agent.
+
+    A requester answering a ticket that waited for them puts it back in progress; an agent answering a new ticket
+    takes it in progress. Only open tickets take replies (a solved one is reopened first).
+    """
+    saved_files: list[str] = []
+    try:
+        with transaction.atomic():
+            ticket = _locked(ticket)
+            if not ticket.is_open:
+                raise TicketActionRefused("closed")
+            from_requester = by.pk == ticket.requester_id
+            if body.strip():
+                _event(ticket, TicketEventKind.REPLIED, actor=by, body=body.strip(), notify=not from_requester)
+            if uploads:
+                _attach(ticket, uploads, by=by, saved=saved_files, notify=not from_requester and not body.strip())
+            # The requester answering a ticket that waited for them, or an agent taking a new one: in progress.
+            waited = TicketStatus.WAITING if from_requester else TicketStatus.NEW
+            if ticket.status == waited:
+                _set_status(ticket, TicketStatus.IN_PROGRESS, by=by)
+            _touch(ticket)
+    except BaseException:
+        _delete_files(saved_files)
+        raise
+    return ticket
+
+
+@transaction.atomic
+def ticket_close(*, ticket: Ticket, by) -> Ticket:
+    """The requester says the problem is solved. The ticket can be reopened for GUICHET_TICKET_REOPEN_DAYS days."""
+    ticket = _locked(ticket)
+    if not ticket.is_open:
+        raise TicketActionRefused("not open")
+    _set_status(ticket, TicketStatus.SOLVED, by=by)
+    _touch(ticket)
+    return ticket
+
+
+@transaction.atomic
+def ticket_reopen(*, ticket: Ticket, by) -> Ticket:
+    """The problem came back within the delay: the same ticket goes back to the helpdesk, history kept."""
+    ticket = _locked(ticket)
+    if not ticket.can_reopen():
+        raise TicketActionRefused("cannot reopen")
+    _set_status(ticket, TicketStatus.NEW, by=by, reopened=True)
+    _touch(ticket)
+    return ticket
+
+
+@transaction.atomic
+def ticket_status_change(*, ticket: Ticket, to: str, by) -> Ticket:
+    """An agent (or, later, an automatic rule) moves a ticket to another status; the requester is told."""
+    ticket = _locked(ticket)
+    if ticket.status != to:
+        _set_status(ticket, to, by=by)
+        _touch(ticket)
+    return ticket
+
+
+@transaction.atomic
+def ticket_link_major_incident(*, ticket: Ticket, incident, by) -> Ticket:
+    """An agent links an incident to the major incident it is part of (or unlinks it, ``incident=None``)."""
+    ticket = _locked(ticket)
+    if ticket.major_incident_id == (incident.pk if incident else None):
+        return ticket
+    ticket.major_incident = incident
+    Ticket.objects.filter(pk=ticket.pk).update(major_incident=incident)
+    _event(
+        ticket,
+        TicketEventKind.MAJOR_INCIDENT_LINKED,
+        actor=by,
+        data={"major_incident": incident.pk if incident else None},
+    )
+    _touch(ticket)
+    return ticket
+
+
+def deflection_record(*, user, category: Category, article) -> Deflection:
+    """ "This solved it" on the form: the filing ends, the knowledge base gets a helpful vote, and the helpdesk
+    counts one incident it did not have to handle."""
+    from kb.services import feedback_record
+
+    with transaction.atomic():
+        feedback_record(article=article, helpful=True, comment="", user=user)
+        return Deflection.objects.create(user=user, category=category, article=article)
+
+
+# --- Helpers -----------------------------------------------------------------------------------------------------
+
+
+def _locked(ticket: Ticket) -> Ticket:
+    """The ticket re-read under a row lock: two clicks on "close" give one event, not two."""
+    return Ticket.objects.select_for_update().select_related("category").get(pk=ticket.pk)
+
+
+def _touch(ticket: Ticket) -> None:
+    ticket.updated_at = timezone.now()
+    Ticket.objects.filter(pk=ticket.pk).update(updated_at=ticket.updated_at)
+
+
+def _event(ticket, kind, *, actor, body="", data=None, public=True, notify=False) -> TicketEvent:
+    event = TicketEvent.objects.create(
+        ticket=ticket,
+        created_at=timezone.now(),
+        kind=kind,
+        actor=actor,
+        body=body,
+        data=data or {},
+        public=public,
+        notify=notify and public,
+    )
+    if event.notify:
+        from tickets.tasks import send_ticket_notification
+
+        send_ticket_notification.delay(event.pk)
+    return event
+
+
+def _set_status(ticket: Ticket, to: str, *, by, reopened: bool = False) -> TicketEvent:
+    previous = ticket.status
+    ticket.status = to
+    ticket.closed_at = timezone.now() if to not in OPEN_STATUSES else None
+    Ticket.objects.filter(pk=ticket.pk).update(status=to, closed_at=ticket.closed_at)
+    data = {"from": previous, "to": to}
+    if reopened:
+        data["reopened"] = True
+    notify = by is None or by.pk != ticket.requester_id
+    return _event(ticket, TicketEventKind.STATUS_CHANGED, actor=by, data=data, notify=notify)
+
+
+def _attach(ticket: Ticket, uploads, *, by, saved: list[str], notify: bool = False) -> TicketEvent:
+    from tickets.uploads import save_upload
+
+    names = [checked.original_name for _file, checked in uploads]
+    event = _event(ticket, TicketEventKind.ATTACHMENT_ADDED, actor=by, data={"names": names}, notify=notify)
+    rows = []
+    for file, checked in uploads:
+        stored = save_upload(file, checked)
+        saved.append(stored)
+        rows.append(
+            Attachment(
+                ticket=ticket,
+                event=event,
+                file=stored,
+                original_name=checked.original_name,
+                content_type=checked.content_type,
+                kind=checked.kind,
+                size=checked.size,
+                sha256=checked.sha256,
+                uploaded_by=by,
+            )
+        )
+    Attachment.objects.bulk_create(rows)
+    return event
+
+
+def _delete_files(names: list[str]) -> None:
+    if not names:
+        return
+    from tickets.uploads import private_storage
+
+    for name in names:
+        try:
+            private_storage.delete(name)
+        except OSError:
+            log.warning("could not delete the orphan attachment %s", name, exc_info=True)
+
+
+# --- Reported messages -------------------------------------------------------------------------------------------
+
+MAX_ITEMS = 100
+MAX_TEXT = 2000
+
+
+def _jsonable(value, depth: int = 0):
+    """A parsed message as JSON: dataclasses and named tuples become objects, long lists and texts are cut."""
+    if depth > 4:
+        return str(value)[:MAX_TEXT]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        return value[:MAX_TEXT]
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {item.name: _jsonable(getattr(value, item.name), depth + 1) for item in dataclasses.fields(value)}
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return {name: _jsonable(getattr(value, name), depth + 1) for name in value._fields}
+    if isinstance(value, dict):
+        return {str(key)[:200]: _jsonable(item, depth + 1) for key, item in list(value.items())[:MAX_ITEMS]}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(item, depth + 1) for item in list(value)[:MAX_ITEMS]]
+    return str(value)[:MAX_TEXT]
+
+
+SUMMARY_FIELDS = (
+    "sender",
+    "sender_address",
+    "sender_domain",
+    "reply_to",
+    "return_path",
+    "subject",
+    "date",
+    "message_id",
+    "received",
+    "authentication",
+    "links",
+    "attachments",
+    "warnings",
+)
+
+
+def message_summary(message) -> dict:
+    """The parsed message as stored. Warnings keep their code and parameters, so they are shown in the reader's
+    language (tickets.phishing.Finding); the recipients are left out (personal data the helpdesk does not need)."""
+    summary = {name: _jsonable(getattr(message, name, None)) for name in SUMMARY_FIELDS if name != "warnings"}
+    summary["warnings"] = [
+        {
+            "code": str(getattr(finding, "code", "")),
+            "params": _jsonable(dict(getattr(finding, "params", ()))),
+            "message": str(finding)[:MAX_TEXT],
+        }
+        for finding in list(getattr(message, "warnings", []) or [])[:MAX_ITEMS]
+    ]
+    summary["truncated"] = bool(getattr(message, "truncated", False))
+    return summary
+
+
+def _phishing_report(ticket: Ticket, message) -> PhishingReport:
+    from tickets.phishing import campaign_key
+
+    return PhishingReport.objects.create(
+        ticket=ticket, campaign_key=campaign_key(message)[:128], summary=message_summary(message)
+    )
