@@ -24,6 +24,12 @@ BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Incident e-mails (filed, replied, status changed) whose task was lost, as above.
+    "deliver-pending-ticket-notifications": {
+        "task": "tickets.tasks.deliver_pending_ticket_notifications",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # Sign-in counters of identifiers nobody tried for two days. Hourly at :41 (https://crontab.guru/#41_*_*_*_*).
     "purge-stale-lockouts": {
         "task": "portal.tasks.purge_stale_lockouts",

@@ -1,5 +1,4 @@
 import logging
-from datetime import timedelta
 
 from celery import shared_task
 from celery.signals import worker_ready
@@ -7,7 +6,7 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from portal import detection, health, lockout, notifications
+from portal import detection, health, lockout, notifications, outbox
 from portal.models import SecurityEvent, SignedInSession
 
 log = logging.getLogger(__name__)
@@ -42,37 +41,10 @@ def send_security_notification(event_id: int) -> None:
     notifications.deliver_event_notification(event_id)
 
 
-# The sweep leaves a fresh event to the task queued when it was recorded, so the two rarely race for it (the outbox
-# claim makes a race harmless anyway), and stops after a week, so an address that always fails is not tried forever.
-NOTIFICATION_GRACE = timedelta(seconds=30)
-NOTIFICATION_GIVE_UP = timedelta(days=7)
-NOTIFICATION_BATCH = 200
-
-
 @shared_task
 def deliver_pending_notifications() -> int:
     """Send security e-mails whose task never ran (broker down, worker lost); idempotent through the outbox claim."""
-    now = timezone.now()
-    pending = (
-        SecurityEvent.objects.filter(
-            notify=True,
-            notified_at__isnull=True,
-            created_at__lt=now - NOTIFICATION_GRACE,
-            created_at__gte=now - NOTIFICATION_GIVE_UP,
-        )
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:NOTIFICATION_BATCH]
-    )
-    sent = 0
-    for event_id in list(pending):
-        try:
-            if notifications.deliver_event_notification(event_id):
-                sent += 1
-        except Exception:
-            # One unreachable mailbox must not hold back the others; its claim was released for the next sweep.
-            log.warning("could not send the security notification for event %s", event_id, exc_info=True)
-    log.info("sent %d pending security notifications", sent)
-    return sent
+    return outbox.sweep(SecurityEvent, notifications.deliver_event_notification)
 
 
 @shared_task

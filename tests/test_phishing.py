@@ -114,7 +114,8 @@ def test_the_warnings_in_plain_words():
         "authentication_failed",
         "authentication_failed",
     ]
-    messages = [str(finding) for finding in message.warnings]
+    with translation.override("en"):
+        messages = [str(finding) for finding in message.warnings]
     assert (
         "Replies go to the domain outlook-assistance.net, not to the sender's domain acad3mie-fr.com: an answer "
         "would reach someone else." in messages

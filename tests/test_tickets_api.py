@@ -69,7 +69,7 @@ def test_missing_required_fields_get_the_same_errors_as_the_web_form(client, sig
     assert not Ticket.objects.exists()
     errors = response.json()
     assert set(errors) == {"error_message", "url", "browser", "other_browser_tried"}
-    assert errors["other_browser_tried"] == ["Choose yes or no."]
+    assert errors["other_browser_tried"] == ["Choisissez oui ou non."]  # French unless the client asks otherwise
     # The very messages the web form shows for the same answers.
     from django.test import RequestFactory
 

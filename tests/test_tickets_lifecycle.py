@@ -211,3 +211,16 @@ def test_the_average_first_answer_is_measured_from_the_helpdesks_replies(staff, 
     ticket_reply(ticket=ticket, by=agent, body="Nous regardons.")
     average = average_first_response(days=30)
     assert average is not None and abs(average.total_seconds() - 4 * 3600) < 60
+
+
+def test_an_e_mail_whose_task_was_lost_is_sent_once_by_the_sweep(staff, problem_types, mailoutbox, clock, monkeypatch):
+    from tickets.tasks import deliver_pending_ticket_notifications, send_ticket_notification
+
+    monkeypatch.setattr(send_ticket_notification, "delay", lambda *args: None)  # the broker lost the task
+    submission = Submission(answers={"identifier": "marie.dupont", "description": "Boîte pleine", "title": ""})
+    ticket = ticket_create(requester=staff, category=problem_types["quota"], submission=submission)
+    assert mailoutbox == []
+    clock.advance(minutes=2)
+    deliver_pending_ticket_notifications.delay()
+    deliver_pending_ticket_notifications.delay()  # the job may run twice
+    assert [ticket.reference in message.subject for message in mailoutbox] == [True]

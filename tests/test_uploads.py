@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from tickets.uploads import (
     UploadRefused,
@@ -24,6 +25,14 @@ from tickets.uploads import (
     save_upload,
     stored_name,
 )
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english():
+    """The refusal messages are checked in English here; tests/test_catalogs.py checks that French is complete."""
+    with translation.override("en"):
+        yield
+
 
 FIXTURES = Path(__file__).parent / "fixtures" / "phishing"
 

@@ -4,9 +4,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from portal.management.commands.load_demo import CATEGORIES, QUEUES
-from tickets.catalog import problem_type_fields_seed
-from tickets.models import Category, Queue
+from tickets.catalog import standard_catalog_seed
+from tickets.models import Category
 
 FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 CHROME_WINDOWS = (
@@ -43,15 +42,10 @@ Received: from mail.acad3mie-fr.com ([203.0.113.7]) by mx.ac-exemple.fr; Mon, 16
 
 
 def create_problem_types() -> dict[str, Category]:
-    """The demo's queues and problem types (portal/management/commands/load_demo.py) and their default fields."""
-    for slug, name_fr, name_en in QUEUES:
-        Queue.objects.update_or_create(slug=slug, defaults={"name_fr": name_fr, "name_en": name_en})
-    queues = {queue.slug: queue for queue in Queue.objects.all()}
-    for position, (slug, name_fr, name_en, queue) in enumerate(CATEGORIES):
-        Category.objects.update_or_create(
-            slug=slug, defaults={"name_fr": name_fr, "name_en": name_en, "queue": queues[queue], "position": position}
-        )
-    problem_type_fields_seed()
+    """The standard queues and problem types (tickets/catalog.py) and their default fields.
+
+    Migration 0003 creates them, but a test after a transactional test finds the tables flushed: seed again."""
+    standard_catalog_seed()
     return {category.slug: category for category in Category.objects.all()}
 
 

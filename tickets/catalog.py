@@ -1,14 +1,35 @@
-"""The questions each of the nine standard problem types asks, as seed data for the admin-editable rows.
+"""The standard queues, the nine standard problem types and the questions each asks: seed data for admin-editable
+rows.
 
-``problem_type_fields_seed()`` gives a problem type these rows only when it has none, so a form an agent edited in
-the admin is never overwritten; load_demo and the tests call it after creating the problem types.
+``standard_catalog_seed()`` creates what is missing and never changes what exists, so a name or a form an agent
+edited in the admin is never overwritten. Migration 0003 runs it (with the historical models), so a new
+installation, production included, starts with a working incident form; load_demo and the tests run it again.
 """
 
 from django.db import transaction
 
-from tickets.models import Category, FieldKey, ProblemTypeField
+from tickets.models import Category, FieldKey, ProblemTypeField, Queue
 
 REQ, OPT = True, False
+
+QUEUES = [
+    ("niveau-1", "Assistance de premier niveau", "First-line support"),
+    ("messagerie", "Équipe messagerie", "Mail service team"),
+    ("securite", "Sécurité des systèmes d'information", "Information security"),
+]
+
+# slug, French name, English name, queue slug
+PROBLEM_TYPES = [
+    ("echec-connexion", "Échec de connexion", "Sign-in failure", "niveau-1"),
+    ("otp-mfa", "Code OTP / double authentification", "OTP code / two-factor authentication", "niveau-1"),
+    ("sso", "Connexion par l'intranet (SSO)", "Sign-in through the intranet (SSO)", "messagerie"),
+    ("compte-bloque", "Compte bloqué", "Locked account", "niveau-1"),
+    ("mot-de-passe", "Mot de passe oublié ou expiré", "Forgotten or expired password", "niveau-1"),
+    ("hameconnage", "Signalement d'hameçonnage", "Phishing report", "securite"),
+    ("quota", "Boîte pleine et quota", "Full mailbox and quota", "messagerie"),
+    ("client-messagerie", "Configuration d'un logiciel de messagerie", "Mail client setup", "messagerie"),
+    ("autre", "Autre problème", "Other problem", "niveau-1"),
+]
 
 # slug → [(key, required, help_text_fr, help_text_en)], in the order of the form.
 DEFAULT_FIELDS: dict[str, list[tuple]] = {
@@ -127,14 +148,29 @@ DEFAULT_FIELDS: dict[str, list[tuple]] = {
 
 
 @transaction.atomic
-def problem_type_fields_seed() -> int:
+def standard_catalog_seed(*, queue_model=Queue, category_model=Category, field_model=ProblemTypeField) -> int:
+    """Create the standard queues and problem types that do not exist yet, then their default questions; returns
+    the number of question rows created. The model arguments let migration 0003 pass its historical models."""
+    for slug, name_fr, name_en in QUEUES:
+        queue_model.objects.get_or_create(slug=slug, defaults={"name_fr": name_fr, "name_en": name_en})
+    queues = {queue.slug: queue for queue in queue_model.objects.all()}
+    for position, (slug, name_fr, name_en, queue) in enumerate(PROBLEM_TYPES):
+        category_model.objects.get_or_create(
+            slug=slug,
+            defaults={"name_fr": name_fr, "name_en": name_en, "queue": queues[queue], "position": position},
+        )
+    return problem_type_fields_seed(category_model=category_model, field_model=field_model)
+
+
+@transaction.atomic
+def problem_type_fields_seed(*, category_model=Category, field_model=ProblemTypeField) -> int:
     """Give each standard problem type that has no form fields yet its default ones; returns the rows created."""
     rows = []
-    categories = Category.objects.filter(slug__in=DEFAULT_FIELDS, fields__isnull=True)
+    categories = category_model.objects.filter(slug__in=DEFAULT_FIELDS, fields__isnull=True)
     for category in categories:
         for position, (key, required, help_fr, help_en) in enumerate(DEFAULT_FIELDS[category.slug]):
             rows.append(
-                ProblemTypeField(
+                field_model(
                     category=category,
                     key=key,
                     required=required,
@@ -143,5 +179,5 @@ def problem_type_fields_seed() -> int:
                     help_text_en=help_en,
                 )
             )
-    ProblemTypeField.objects.bulk_create(rows)
+    field_model.objects.bulk_create(rows)
     return len(rows)

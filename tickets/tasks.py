@@ -1,9 +1,17 @@
 from celery import shared_task
 
+from portal import outbox
 from tickets import notifications
+from tickets.models import TicketEvent
 
 
 @shared_task
 def send_ticket_notification(event_id: int) -> None:
     """E-mail the requester about one event of their incident; idempotent through the event's outbox claim."""
     notifications.deliver_ticket_notification(event_id)
+
+
+@shared_task
+def deliver_pending_ticket_notifications() -> int:
+    """Send incident e-mails whose task never ran (broker down, worker lost); idempotent through the outbox claim."""
+    return outbox.sweep(TicketEvent, notifications.deliver_ticket_notification)

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from portal import mfa
 from portal.models import AuthenticatorApp, Role, User
-from tickets.catalog import problem_type_fields_seed
+from tickets.catalog import standard_catalog_seed
 from tickets.models import Category, Queue
 
 DEMO_PASSWORD = "Guichet-demo-2026"
@@ -25,25 +25,6 @@ DEMO_USERS = [
     ("admin.guichet", "Administration Guichet", Role.ADMIN),
 ]
 
-QUEUES = [
-    ("niveau-1", "Assistance de premier niveau", "First-line support"),
-    ("messagerie", "Équipe messagerie", "Mail service team"),
-    ("securite", "Sécurité des systèmes d'information", "Information security"),
-]
-
-# slug, French name, English name, queue slug
-CATEGORIES = [
-    ("echec-connexion", "Échec de connexion", "Sign-in failure", "niveau-1"),
-    ("otp-mfa", "Code OTP / double authentification", "OTP code / two-factor authentication", "niveau-1"),
-    ("sso", "Connexion par l'intranet (SSO)", "Sign-in through the intranet (SSO)", "messagerie"),
-    ("compte-bloque", "Compte bloqué", "Locked account", "niveau-1"),
-    ("mot-de-passe", "Mot de passe oublié ou expiré", "Forgotten or expired password", "niveau-1"),
-    ("hameconnage", "Signalement d'hameçonnage", "Phishing report", "securite"),
-    ("quota", "Boîte pleine et quota", "Full mailbox and quota", "messagerie"),
-    ("client-messagerie", "Configuration d'un logiciel de messagerie", "Mail client setup", "messagerie"),
-    ("autre", "Autre problème", "Other problem", "niveau-1"),
-]
-
 
 class Command(BaseCommand):
     help = "Create or refresh the demo accounts, queues and problem types (development only)."
@@ -53,16 +34,8 @@ class Command(BaseCommand):
             raise CommandError("Demo data has known passwords; it is never loaded when DJANGO_ENV=production.")
         enrolled = []
         with transaction.atomic():
-            for slug, name_fr, name_en in QUEUES:
-                Queue.objects.update_or_create(slug=slug, defaults={"name_fr": name_fr, "name_en": name_en})
-            queues = {queue.slug: queue for queue in Queue.objects.all()}
-            for position, (slug, name_fr, name_en, queue) in enumerate(CATEGORIES):
-                Category.objects.update_or_create(
-                    slug=slug,
-                    defaults={"name_fr": name_fr, "name_en": name_en, "queue": queues[queue], "position": position},
-                )
-            # The questions of each problem type's form, only where an agent has not set them already.
-            problem_type_fields_seed()
+            # Queues, problem types and their questions (migration 0003 already made them; an agent's edits stay).
+            standard_catalog_seed()
             for username, display_name, role in DEMO_USERS:
                 user, _ = User.objects.update_or_create(
                     username=username,
@@ -83,7 +56,7 @@ class Command(BaseCommand):
         )
         for username, display_name, role in DEMO_USERS:
             self.stdout.write(f"  {username:<16} {str(Role(role).label):<20} {display_name}")
-        self.stdout.write(f"  {len(QUEUES)} queues, {len(CATEGORIES)} problem types.")
+        self.stdout.write(f"  {Queue.objects.count()} queues, {Category.objects.count()} problem types.")
         self._load_knowledge_base()
         self.stdout.write(
             "Agents and the administrator also need a code: add their key to an authenticator app, "
