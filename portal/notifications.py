@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import EventKind, SecurityEvent
 from portal.models.security import TEAM_ALERT_KINDS
+from portal.user_agent import detect as user_agent_detect
 
 log = logging.getLogger(__name__)
 
@@ -55,37 +56,13 @@ TEAM_EXPLANATIONS = {
     ),
 }
 
-# Checked in order: the first marker found names the browser (Edge and Opera also say "Chrome", every browser on
-# iOS says "Safari", Android says "Linux", iPhones say "Mac OS X").
-BROWSERS = (
-    ("Edg/", "Edge"),
-    ("Edge/", "Edge"),
-    ("OPR/", "Opera"),
-    ("Firefox/", "Firefox"),
-    ("FxiOS/", "Firefox"),
-    ("CriOS/", "Chrome"),
-    ("Chrome/", "Chrome"),
-    ("Safari/", "Safari"),
-)
-SYSTEMS = (
-    ("Windows", "Windows"),
-    ("Android", "Android"),
-    ("iPhone", "iOS"),
-    ("iPad", "iPadOS"),
-    ("Mac OS X", "macOS"),
-    ("CrOS", "ChromeOS"),
-    ("Linux", "Linux"),
-)
 RAW_USER_AGENT_SHOWN = 60
-
-
-def _first_match(user_agent: str, markers) -> str | None:
-    return next((name for marker, name in markers if marker in user_agent), None)
 
 
 def browser_summary(user_agent: str) -> str:
     """A short "Firefox on Windows" for a long user-agent string; the start of the raw string when unrecognised."""
-    browser, system = _first_match(user_agent, BROWSERS), _first_match(user_agent, SYSTEMS)
+    detected = user_agent_detect(user_agent)
+    browser, system = detected.browser_name, detected.system_name
     if browser and system:
         return gettext("%(browser)s on %(system)s") % {"browser": browser, "system": system}
     return browser or system or user_agent[:RAW_USER_AGENT_SHOWN]

@@ -3,10 +3,10 @@
 import pytest
 from django.core.management import call_command
 
+from portal.user_agent import detect
 from tickets.catalog import DEFAULT_FIELDS, problem_type_fields_seed
 from tickets.fields import KINDS
 from tickets.models import Category, FieldKey, ProblemTypeField
-from tickets.user_agent import detect
 
 pytestmark = pytest.mark.django_db
 

@@ -24,8 +24,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from portal.models import identifier_validator
+from portal.user_agent import Detected
 from tickets.models import FieldKey
-from tickets.user_agent import Detected
 
 # How far from now an incident may be dated: a few minutes ahead for clocks that drift, a year back.
 FUTURE_TOLERANCE = datetime.timedelta(minutes=15)

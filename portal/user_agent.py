@@ -1,4 +1,5 @@
-"""Browser, version and operating system read from a User-Agent header, to pre-fill the incident form.
+"""Browser, version and operating system read from a User-Agent header: to pre-fill the incident form, and to name
+the browser in security e-mails and session lists ("Firefox on Windows").
 
 Only a default the person checks and may correct: user agents lie (reduced Chrome strings, iPads calling themselves
 Macs), so this never decides anything. Order matters: Edge and Opera also say "Chrome", every browser on iOS says
@@ -34,23 +35,25 @@ SYSTEMS = (
 class Detected:
     browser: str = ""  # "Firefox 128"
     system: str = ""  # "Windows 10 / 11", "Android 14"
+    browser_name: str = ""  # "Firefox"
+    system_name: str = ""  # "Windows"
 
 
 def detect(user_agent: str) -> Detected:
     user_agent = (user_agent or "")[:MAX_LENGTH]
-    browser = ""
+    browser = browser_name = ""
     for name, pattern in BROWSERS:
         match = pattern.search(user_agent)
         if match:
-            browser = f"{name} {match.group(1)}"
+            browser, browser_name = f"{name} {match.group(1)}", name
             break
-    system = ""
+    system = system_name = ""
     for name, pattern in SYSTEMS:
         match = pattern.search(user_agent)
         if match:
             version = match.group(1).replace("_", ".")
             if name == "Windows":
                 version = WINDOWS_VERSIONS.get(version, version)
-            system = f"{name} {version}".strip()
+            system, system_name = f"{name} {version}".strip(), name
             break
-    return Detected(browser=browser, system=system)
+    return Detected(browser=browser, system=system, browser_name=browser_name, system_name=system_name)
