@@ -148,3 +148,17 @@ def test_agents_link_tickets_and_change_status_from_the_admin_with_events(
     ]
     sign_in(client, staff)
     assert "part of a major incident" in client.get(f"/en/incidents/{ticket.reference}/").content.decode()
+
+
+def test_the_home_page_asks_the_database_nothing_while_no_incident_is_shown_and_shows_a_new_one_at_once(
+    client, problem_types, django_assert_num_queries
+):
+    client.get("/")  # remembers that none is shown
+    with django_assert_num_queries(0):
+        assert client.get("/").status_code == 200
+    MajorIncident.objects.create(
+        title_fr="La messagerie est inaccessible",
+        title_en="Webmail is down",
+        category=problem_types["echec-connexion"],
+    )
+    assert "La messagerie est inaccessible" in client.get("/").content.decode()
