@@ -70,12 +70,15 @@ class CategoryAdmin(AgentsMayEdit, admin.ModelAdmin):
         return category.field_count
 
 
-class MajorIncidentEventInline(admin.TabularInline):
-    model = MajorIncidentEvent
+class TimelineInline(admin.TabularInline):
+    """A history shown under its incident: agents read it, nobody adds to or edits it here (events are written by
+    the services that make the changes)."""
+
     extra = 0
     can_delete = False
-    fields = ("created_at", "kind", "actor", "data")
-    readonly_fields = fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -85,6 +88,11 @@ class MajorIncidentEventInline(admin.TabularInline):
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_agent
+
+
+class MajorIncidentEventInline(TimelineInline):
+    model = MajorIncidentEvent
+    fields = ("created_at", "kind", "actor", "data")
 
 
 @admin.register(MajorIncident)
@@ -139,21 +147,9 @@ class MajorIncidentAdmin(AgentsMayEdit, admin.ModelAdmin):
             )
 
 
-class TicketEventInline(admin.TabularInline):
+class TicketEventInline(TimelineInline):
     model = TicketEvent
-    extra = 0
-    can_delete = False
     fields = ("created_at", "kind", "actor", "public", "body", "data")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_agent
 
 
 @admin.register(Ticket)
