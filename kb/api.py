@@ -1,9 +1,9 @@
 """Read-only API of the knowledge base: articles, search and suggestions.
 
-Open to anyone (``AllowAny`` is explicit: the project default is ``IsAuthenticated``), and every answer is limited
-to what the requester may read, exactly as on the pages: the session decides the audience. The language is the
-``lang`` query parameter, else the language cookie or Accept-Language, else French; the API lives outside the
-language-prefixed URLs, so the page language cannot decide it.
+Open to anyone (``AllowAny`` is explicit: the project default requires a session that passed the second factor), and
+every answer is limited to what the requester may read, exactly as on the pages: the session decides the audience.
+The language is the one portal.middleware.ApiLanguageMiddleware activated: the ``lang`` query parameter, else the
+language cookie or Accept-Language, else French.
 """
 
 from django.http import Http404
@@ -27,11 +27,8 @@ LANG_PARAMETER = OpenApiParameter(
 
 
 def request_language(request) -> str:
-    requested = request.query_params.get("lang", "")
-    if requested in ("fr", "en"):
-        return requested
-    detected = translation.get_language_from_request(request, check_path=False) or "fr"
-    return "en" if detected.startswith("en") else "fr"
+    """The articles' language: the one the API middleware activated for this request."""
+    return "en" if (translation.get_language() or "fr").startswith("en") else "fr"
 
 
 def limit_parameter(request, default: int, maximum: int) -> int:

@@ -7,7 +7,7 @@ from django.contrib.messages.storage import default_storage
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django_otp import user_has_device
 
@@ -46,6 +46,24 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Content-Security-Policy", self.csp)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
+
+
+class ApiLanguageMiddleware:
+    """The API lives outside the language-prefixed URLs, where LocaleMiddleware can only pick the default language
+    (French). For /api/ the client chooses: ``?lang=fr|en``, else Accept-Language. Placed right after
+    LocaleMiddleware, so refusals written before any view runs (session policy, permissions) speak it too."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _is_api(request):
+            requested = request.GET.get("lang", "")
+            if requested not in {code for code, _name in settings.LANGUAGES}:
+                requested = translation.get_language_from_request(request, check_path=False)
+            translation.activate(requested)
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)
 
 
 class SessionPolicyMiddleware:

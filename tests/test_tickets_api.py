@@ -187,3 +187,21 @@ def test_the_schema_describes_the_incident_api(client):
     assert "application/json" in create and "multipart/form-data" in create
     properties = schema["components"]["schemas"]["TicketCreate"]["properties"]
     assert {"problem_type", "identifier", "occurred_at", "error_message", "screenshots"} <= set(properties)
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [({}, "Choisissez oui ou non."), ({"HTTP_ACCEPT_LANGUAGE": "en-GB,en;q=0.8"}, "Choose yes or no.")],
+)
+def test_the_api_answers_in_the_language_the_client_asks_for(client, sign_in, staff, problem_types, headers, expected):
+    sign_in(client, staff)
+    answers = api_answers()
+    answers.pop("other_browser_tried")
+    response = client.post(TICKETS, answers, content_type="application/json", **headers)
+    assert response.json()["other_browser_tried"] == [expected]
+
+
+def test_refusals_before_the_view_follow_the_requested_language_too(client):
+    assert "authentification" in client.get(TICKETS).json()["detail"].lower()
+    assert "credentials" in client.get(TICKETS, HTTP_ACCEPT_LANGUAGE="en").json()["detail"]
+    assert "credentials" in client.get(TICKETS + "?lang=en").json()["detail"]

@@ -9,7 +9,6 @@ does not exist.
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils import translation
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -20,7 +19,6 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from kb.api import request_language
 from tickets.access import ticket_for
 from tickets.fields import KINDS, OccurredAtKind, ScreenshotsKind, SuspiciousMessageKind, TextKind, UrlKind, YesNoKind
 from tickets.forms import IncidentForm, fill_context
@@ -28,16 +26,6 @@ from tickets.major_incidents import major_incident_join, shown_major_incidents
 from tickets.models import Attachment, FieldKey, MajorIncident, ProblemTypeField, Ticket
 from tickets.selectors import active_problem_types, campaign_counts
 from tickets.services import ticket_create
-
-
-class RequestLanguage:
-    """Answers in the ``lang`` parameter's language, else the browser's (Accept-Language), as the KB API does: the
-    API lives outside the language-prefixed URLs, so the path cannot say."""
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        translation.activate(request_language(request))
-
 
 # --- Problem types -----------------------------------------------------------------------------------------------
 
@@ -84,7 +72,7 @@ class ProblemTypeSerializer(serializers.Serializer):
     fields = ProblemTypeFieldSerializer(source="prefetched_fields", many=True)
 
 
-class ProblemTypeListApi(RequestLanguage, generics.ListAPIView):
+class ProblemTypeListApi(generics.ListAPIView):
     """Active problem types in the page language (Accept-Language), each with the fields its form asks."""
 
     serializer_class = ProblemTypeSerializer
@@ -124,14 +112,14 @@ class MajorIncidentSerializer(serializers.ModelSerializer):
         return bool(getattr(incident, "user_is_affected", 0))
 
 
-class MajorIncidentListApi(RequestLanguage, APIView):
+class MajorIncidentListApi(APIView):
     @extend_schema(summary="Ongoing major incidents", responses=MajorIncidentSerializer(many=True))
     def get(self, request):
         incidents = shown_major_incidents(user=request.user)
         return Response(MajorIncidentSerializer(incidents, many=True).data)
 
 
-class MajorIncidentAffectedApi(RequestLanguage, APIView):
+class MajorIncidentAffectedApi(APIView):
     @extend_schema(
         summary="Say you are affected by an ongoing major incident (instead of filing a duplicate)",
         request=None,
@@ -299,7 +287,7 @@ class TicketPagination(PageNumberPagination):
     page_size = 50
 
 
-class TicketListCreateApi(RequestLanguage, generics.ListCreateAPIView):
+class TicketListCreateApi(generics.ListCreateAPIView):
     """The requester's own incidents (newest activity first), and filing a new one (JSON or multipart with files)."""
 
     pagination_class = TicketPagination
@@ -322,7 +310,7 @@ class TicketListCreateApi(RequestLanguage, generics.ListCreateAPIView):
         return super().post(request, *args, **kwargs)
 
 
-class TicketDetailApi(RequestLanguage, APIView):
+class TicketDetailApi(APIView):
     @extend_schema(summary="One incident with its public timeline", responses=TicketDetailSerializer)
     def get(self, request, reference):
         ticket = ticket_for(request.user, reference)
