@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django_otp import user_has_device
 
-from portal import key_policy, session_registry
+from portal import key_policy, passwords, session_registry
 from portal.decorators import redirect_with_next
 from portal.session_state import PASSWORD_MUST_CHANGE, SEEN_AT, SIGNED_IN_AT, read_time
 
@@ -186,15 +186,23 @@ def _enforce_password_change(request: HttpRequest) -> HttpResponse | None:
         return JsonResponse({"detail": gettext("Change your password before using the API.")}, status=403)
     response = redirect("portal:password_change")
     storage = default_storage(request)
-    storage.add(
-        messages.WARNING,
-        gettext(
-            "Your password appears in lists of passwords known to attackers, or contains your name or identifier. "
-            "Choose a new one to continue."
-        ),
-    )
+    storage.add(messages.WARNING, _password_change_reason(request.session[PASSWORD_MUST_CHANGE]))
     storage.update(response)
     return response
+
+
+def _password_change_reason(reason) -> str:
+    if reason == passwords.WEAK_ORGANISATION:
+        return gettext(
+            "Your password contains the name of the organisation or of this service, one of the first words "
+            "attackers try. Choose a new one to continue."
+        )
+    if reason == passwords.WEAK_PERSONAL:
+        return gettext(
+            "Your password contains your identifier or your name, which attackers try first. Choose a new one to "
+            "continue."
+        )
+    return gettext("Your password appears in lists of passwords known to attackers. Choose a new one to continue.")
 
 
 def _end_session(request: HttpRequest) -> HttpResponse:

@@ -16,7 +16,8 @@ PENDING_AT = "guichet_pending_at"
 SIGNED_IN_AT = "guichet_signed_in_at"
 SEEN_AT = "guichet_seen_at"
 REAUTH_AT = "guichet_reauth_at"
-# Set at sign-in when the password typed is on the breached list: nothing but changing it is allowed (R28).
+# Set at sign-in when the password typed is on the breached list or built on the person's or the organisation's
+# words: nothing but changing it is allowed (R28). The value is the reason (portal.passwords.WEAK_*).
 PASSWORD_MUST_CHANGE = "guichet_password_must_change"  # noqa: S105 (a session key name)
 
 

@@ -28,7 +28,7 @@ class PasswordResult(enum.Enum):
 class PasswordOutcome:
     result: PasswordResult
     user: User | None = None
-    weak_password: bool = False
+    weak_password: str | None = None  # why the password must be changed (portal.passwords.WEAK_*), if it must
 
 
 def check_password_step(request: HttpRequest, identifier: str, password: str) -> PasswordOutcome:
@@ -66,7 +66,7 @@ def check_password_step(request: HttpRequest, identifier: str, password: str) ->
         # The password may be known to someone else (20 failures, or 10 wrong codes after it): only a reset helps.
         _record_failure_event(request, user, identifier, reason="reset_required")
         return PasswordOutcome(PasswordResult.REFUSED)
-    return PasswordOutcome(PasswordResult.OK, user, weak_password=passwords.known_weak(password, user))
+    return PasswordOutcome(PasswordResult.OK, user, weak_password=passwords.weakness(password, user))
 
 
 def _record_failure_event(request, account, identifier, *, reason: str) -> None:

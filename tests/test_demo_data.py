@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
 from django.core.management import CommandError, call_command
 
 from portal import mfa
@@ -24,6 +25,17 @@ def test_demo_data_gives_every_role_a_working_login_and_is_idempotent(capsys):
     assert Queue.objects.count() == 3
     assert Category.objects.filter(slug="hameconnage", queue__slug="securite").exists()
     assert Category.objects.count() == 9
+
+
+def test_the_demo_password_passes_the_portal_policy_so_the_demo_signs_in_without_a_detour(client):
+    call_command("load_demo")
+    for username, _, _ in DEMO_USERS:
+        validate_password(DEMO_PASSWORD, User.objects.get(username=username))  # raises if the policy refuses it
+    response = client.post("/compte/connexion/", {"identifier": "marie.dupont", "password": DEMO_PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/"
+    home = client.get("/")
+    assert home.status_code == 200
+    assert b"Marie Dupont" in home.content
 
 
 def test_demo_data_restores_a_changed_demo_password():

@@ -69,7 +69,8 @@ def login_view(request):
         if outcome.result is PasswordResult.OK:
             user = outcome.user
             if outcome.weak_password:
-                request.session[session_state.PASSWORD_MUST_CHANGE] = True  # survives the key changes of sign-in
+                # The reason survives the key changes of sign-in and is named on the change page.
+                request.session[session_state.PASSWORD_MUST_CHANGE] = outcome.weak_password
             if user_has_device(user, confirmed=True):
                 signin.start_second_step(request, user)
                 return redirect(f"{reverse('portal:login_code')}?next={_next_url(request)}")
