@@ -1,8 +1,9 @@
 """Small helpers that read settings from the environment and fail loudly on bad values.
 
 Every setting that differs between a laptop and production is read through these, so the README's table of
-variables is the whole configuration surface. Secrets may also come from files (``NAME_FILE``), which is how
-container orchestrators and systemd credentials hand them over without exposing them in the process environment.
+variables is the whole configuration surface. Every variable may also come from a file (``NAME_FILE``), which is
+how container orchestrators and systemd credentials hand secrets over without exposing them in the process
+environment.
 """
 
 import os
@@ -13,8 +14,8 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
-def env_str(name: str, default: str | None = None) -> str | None:
-    """The variable's value, or the content of the file named by ``NAME_FILE``, or ``default``."""
+def _raw(name: str) -> str | None:
+    """The variable's value, or the content of the file named by ``NAME_FILE`` (which wins), or None."""
     file_path = os.environ.get(f"{name}_FILE")
     if file_path:
         try:
@@ -22,11 +23,16 @@ def env_str(name: str, default: str | None = None) -> str | None:
                 return handle.read().strip()
         except OSError as exc:
             raise ImproperlyConfigured(f"{name}_FILE points to an unreadable file: {exc.strerror}") from exc
-    return os.environ.get(name, default)
+    return os.environ.get(name)
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    raw = _raw(name)
+    return default if raw is None else raw
 
 
 def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
+    raw = _raw(name)
     if raw is None:
         return default
     value = raw.strip().lower()
@@ -38,7 +44,7 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 def env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
+    raw = _raw(name)
     if raw is None or raw.strip() == "":
         return default
     try:
@@ -48,8 +54,8 @@ def env_int(name: str, default: int) -> int:
 
 
 def env_list(name: str, default: list[str] | None = None) -> list[str]:
-    """A comma-separated list; blanks are dropped."""
-    raw = os.environ.get(name)
+    """A comma-separated list (line breaks count as commas, for a file with one item per line); blanks are dropped."""
+    raw = _raw(name)
     if raw is None:
         return list(default or [])
-    return [item.strip() for item in raw.split(",") if item.strip()]
+    return [item.strip() for item in raw.replace("\n", ",").split(",") if item.strip()]

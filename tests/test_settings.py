@@ -96,6 +96,33 @@ def test_secret_key_can_come_from_a_file(tmp_path):
     assert result.stdout.strip() == "k3y-"
 
 
+def test_every_variable_can_come_from_a_file_as_the_readme_promises(tmp_path):
+    """Strings, lists, booleans and integers alike: production starts with every variable given as NAME_FILE."""
+    values = {
+        **PRODUCTION_ENV,
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "GUICHET_SOURCE_FAILURE_LIMIT": "77",
+        "GUICHET_SECURITY_TEAM_EMAILS": "soc@ac-exemple.fr\nrssi@ac-exemple.fr\n",  # one per line
+    }
+    env = {}
+    for name, value in values.items():
+        path = tmp_path / name.lower()
+        path.write_text(value + "\n")
+        env[f"{name}_FILE"] = str(path)
+    result = run_django(
+        "from django.conf import settings as s\n"
+        "print(s.ALLOWED_HOSTS, s.GUICHET_SEALING_KEYS, s.SECURE_SSL_REDIRECT, s.GUICHET_SOURCE_FAILURE_LIMIT,"
+        " s.GUICHET_SECURITY_TEAM_EMAILS, s.DATABASES['default']['HOST'], s.SITE_URL)",
+        env,
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        f"['guichet.ac-exemple.fr'] ['{PRODUCTION_ENV['GUICHET_SEALING_KEYS']}'] False 77"
+        " ['soc@ac-exemple.fr', 'rssi@ac-exemple.fr'] db.internal https://guichet.ac-exemple.fr"
+    )
+
+
 def test_a_malformed_boolean_is_an_error_not_a_guess(tmp_path):
     result = run_django("print('started')", {"DJANGO_DEBUG": "maybe"}, tmp_path)
     assert result.returncode != 0
