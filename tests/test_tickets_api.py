@@ -37,8 +37,14 @@ def test_problem_types_come_with_their_fields(client, sign_in, staff, problem_ty
         "type": "text",
         "required": True,
         "help_text": "Copy it exactly as shown, or pick it from the list of known messages as you type.",
+        "choices": [],
     }
     assert fields["other_browser_tried"]["type"] == "yes_no"
+    assert [choice["value"] for choice in fields["other_browser_tried"]["choices"]] == ["yes", "no", "not_applicable"]
+    assert fields["otp_involved"]["choices"][2] == {"value": "unknown", "label": "I don't know"}
+    # The questions the design requires are required answers, "I don't know" being one of them.
+    for key in ("other_browser_tried", "other_network_tried", "otp_involved", "sso_involved"):
+        assert fields[key]["required"] is True, key
     assert fields["occurred_at"]["type"] == "datetime"
     assert {field["key"] for field in types["hameconnage"]["fields"]} >= {"suspicious_message", "description"}
 
@@ -55,7 +61,7 @@ def test_a_ticket_is_filed_through_the_api_with_json(client, sign_in, staff, pro
     assert body["reference"] == ticket.reference
     assert body["status"] == "new" and body["problem_type"] == "echec-connexion"
     assert ticket.data["identifier"] == "marie.dupont"
-    assert ticket.data["other_browser_tried"] is False
+    assert ticket.data["other_browser_tried"] == "no"  # JSON false is read as the answer "no"
     assert ticket.data["occurred_at"] == an_hour_ago.astimezone(ZoneInfo("Europe/Paris")).isoformat()
 
 
@@ -69,7 +75,7 @@ def test_missing_required_fields_get_the_same_errors_as_the_web_form(client, sig
     assert not Ticket.objects.exists()
     errors = response.json()
     assert set(errors) == {"error_message", "url", "browser", "other_browser_tried"}
-    assert errors["other_browser_tried"] == ["Choisissez oui ou non."]  # French unless the client asks otherwise
+    assert errors["other_browser_tried"] == ["Choisissez oui, non ou « impossible »."]  # French unless the client asks otherwise
     # The very messages the web form shows for the same answers.
     from django.test import RequestFactory
 
@@ -191,7 +197,10 @@ def test_the_schema_describes_the_incident_api(client):
 
 @pytest.mark.parametrize(
     ("headers", "expected"),
-    [({}, "Choisissez oui ou non."), ({"HTTP_ACCEPT_LANGUAGE": "en-GB,en;q=0.8"}, "Choose yes or no.")],
+    [
+        ({}, "Choisissez oui, non ou « impossible »."),
+        ({"HTTP_ACCEPT_LANGUAGE": "en-GB,en;q=0.8"}, "Choose yes, no or “not possible”."),
+    ],
 )
 def test_the_api_answers_in_the_language_the_client_asks_for(client, sign_in, staff, problem_types, headers, expected):
     sign_in(client, staff)

@@ -79,3 +79,38 @@ def test_an_agent_edits_the_questions_inline_in_the_admin(client, sign_in, agent
 def test_the_user_agent_gives_the_defaults(user_agent, browser, system):
     detected = detect(user_agent)
     assert (detected.browser, detected.system) == (browser, system)
+
+
+def test_questions_are_required_wherever_asked_even_when_an_agent_unticks_required(problem_types):
+    row = problem_types["echec-connexion"].fields.get(key=FieldKey.OTP_INVOLVED)
+    row.required = False
+    row.save()
+    row.refresh_from_db()
+    assert row.required is True  # "I don't know" is an answer: a blank is never needed
+
+
+def test_the_upgrade_gives_old_incidents_answer_values_and_types_their_descriptions(staff, problem_types):
+    import importlib
+
+    from django.apps import apps
+
+    from tickets.models import Ticket
+
+    migration = importlib.import_module("tickets.migrations.0004_question_answers")
+    category = problem_types["echec-connexion"]
+    Category.objects.filter(pk=category.pk).update(description_fr="", description_en="Our own words.")
+    ProblemTypeField.objects.filter(key=FieldKey.SSO_INVOLVED).update(required=False)
+    old = Ticket.objects.create(
+        reference="INC-2026-000001",
+        requester=staff,
+        category=category,
+        queue=category.queue,
+        data={"other_browser_tried": True, "other_network_tried": False, "otp_involved": None, "title": "x"},
+    )
+    migration.forwards(apps, None)
+    old.refresh_from_db()
+    category.refresh_from_db()
+    assert old.data == {"other_browser_tried": "yes", "other_network_tried": "no", "otp_involved": None, "title": "x"}
+    assert category.description_fr.startswith("Le webmail refuse")  # filled in
+    assert category.description_en == "Our own words."  # an agent's text stays
+    assert not ProblemTypeField.objects.filter(key=FieldKey.SSO_INVOLVED, required=False).exists()

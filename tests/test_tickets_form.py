@@ -56,8 +56,9 @@ def test_a_complete_report_is_filed_with_a_reference_and_an_event(client, sign_i
     assert ticket.queue.slug == "niveau-1"
     assert ticket.status == "new"
     assert ticket.data["identifier"] == "jean.martin"  # a colleague's, normalised
-    assert ticket.data["other_browser_tried"] is True
-    assert ticket.data["other_network_tried"] is None  # optional and unanswered
+    assert ticket.data["other_browser_tried"] == "yes"
+    assert ticket.data["other_network_tried"] == "not_applicable"
+    assert ticket.data["otp_involved"] == "unknown"  # an answer, not a blank
     assert ticket.data["occurred_at_tz"] == "Europe/Paris"
     assert ticket.data["occurred_at"].startswith(answers["occurred_at"])
     assert ticket.data["occurred_at"][-6:] in ("+01:00", "+02:00")
@@ -83,7 +84,7 @@ def test_missing_answers_are_refused_next_to_each_field_and_typed_values_are_kep
     assert re.search(r'aria-describedby="id_error_message_helptext id_error_message_error"', page)
     assert re.search(r'<input[^>]*name="error_message"[^>]*aria-invalid="true"', page)
     assert re.search(r'<fieldset aria-describedby="[^"]*id_other_browser_tried_error"', page)
-    assert "Choose yes or no." in page
+    assert "Choose yes, no or “not possible”." in page
     assert "Ce que j&#x27;ai tapé" in page
     assert 'value="https://webmail.ac-exemple.fr/"' in page
     assert "<title>Error:" in page
@@ -98,7 +99,8 @@ def test_missing_answers_are_refused_next_to_each_field_and_typed_values_are_kep
         ("occurred_at", "2001-01-01T10:00", "more than a year ago"),
         ("occurred_at_tz", "Mars/Olympus_Mons", "Choose a time zone"),
         ("occurred_at_tz", "../../etc/passwd", "Choose a time zone"),
-        ("other_browser_tried", "maybe", "Choose yes or no."),
+        ("other_browser_tried", "maybe", "Choose yes, no or “not possible”."),
+        ("otp_involved", "maybe", "Choose yes, no or “I don&#x27;t know”."),
         ("identifier", "marie dupont<script>", "An identifier contains"),
         ("url", "javascript:alert(1)", "Enter a web address"),
         ("url", "ftp://webmail.ac-exemple.fr/", "Enter a web address"),

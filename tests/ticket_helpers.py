@@ -66,6 +66,10 @@ def login_failure_answers(**overrides) -> dict:
         "browser": "Firefox 128",
         "device": "Linux",
         "other_browser_tried": "no",
+        "other_network_tried": "not_applicable",
+        "otp_involved": "unknown",
+        "sso_involved": "no",
+        "vpn_used": "no",
         "description": "Depuis ce matin.",
     }
     answers.update(overrides)

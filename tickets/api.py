@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -46,14 +46,21 @@ def field_type(kind) -> str:
     return "text"
 
 
+class AnswerChoiceSerializer(serializers.Serializer):
+    value = serializers.CharField()
+    label = serializers.CharField()
+
+
 class ProblemTypeFieldSerializer(serializers.ModelSerializer):
     label = serializers.SerializerMethodField()
     type = serializers.SerializerMethodField()
+    required = serializers.BooleanField(source="is_required")
     help_text = serializers.SerializerMethodField()
+    choices = serializers.SerializerMethodField(help_text="The answers a question accepts; empty for free text.")
 
     class Meta:
         model = ProblemTypeField
-        fields = ["key", "label", "type", "required", "help_text"]
+        fields = ["key", "label", "type", "required", "help_text", "choices"]
 
     def get_label(self, row) -> str:
         return str(row.get_key_display())
@@ -63,6 +70,12 @@ class ProblemTypeFieldSerializer(serializers.ModelSerializer):
 
     def get_help_text(self, row) -> str:
         return row.help_text or str(KINDS[row.key].help_text)
+
+    @extend_schema_field(AnswerChoiceSerializer(many=True))
+    def get_choices(self, row) -> list[dict]:
+        kind = KINDS[row.key]
+        choices = kind.choices if isinstance(kind, YesNoKind) else []
+        return [{"value": value, "label": str(label)} for value, label in choices]
 
 
 class ProblemTypeSerializer(serializers.Serializer):
@@ -211,7 +224,7 @@ class TicketDetailSerializer(TicketSerializer):
 
 
 def _scalar(value):
-    """Form data from JSON: yes/no as the radio values, numbers as text, anything nested refused."""
+    """Form data from JSON: true/false as the answers "yes"/"no", numbers as text, anything nested refused."""
     if value is True:
         return "yes"
     if value is False:

@@ -31,6 +31,46 @@ PROBLEM_TYPES = [
     ("autre", "Autre problème", "Other problem", "niveau-1"),
 ]
 
+# slug → (French, English): the line under each problem type on the choice page, in the words people use.
+DESCRIPTIONS = {
+    "echec-connexion": (
+        "Le webmail refuse votre identifiant ou votre mot de passe, ou affiche une erreur quand vous vous connectez.",
+        "The webmail refuses your identifier or password, or shows an error when you sign in.",
+    ),
+    "otp-mfa": (
+        "Le code de votre application d'authentification est refusé, ou vous avez changé ou perdu votre téléphone.",
+        "The code of your authenticator app is refused, or you changed or lost your phone.",
+    ),
+    "sso": (
+        "Le lien de l'intranet ou de l'ENT ne vous connecte pas à la messagerie, ou tourne en boucle.",
+        "The intranet or ENT link does not take you into your mailbox, or goes round in circles.",
+    ),
+    "compte-bloque": (
+        "Votre compte est suspendu après des échecs de connexion, parfois sans que vous ayez rien tapé.",
+        "Your account is suspended after failed sign-ins, sometimes without you typing anything.",
+    ),
+    "mot-de-passe": (
+        "Vous avez oublié votre mot de passe, ou il a expiré et la messagerie demande d'en changer.",
+        "You forgot your password, or it expired and the webmail asks you to change it.",
+    ),
+    "hameconnage": (
+        "Vous avez reçu un message suspect qui demande vos identifiants, un code ou un paiement.",
+        "You received a suspicious message asking for your credentials, a code or a payment.",
+    ),
+    "quota": (
+        "Votre boîte est pleine ou presque : les messages n'arrivent plus ou ne partent plus.",
+        "Your mailbox is full or nearly so: messages no longer arrive or leave.",
+    ),
+    "client-messagerie": (
+        "Outlook, Thunderbird, votre iPhone ou votre Android n'envoie plus ou ne reçoit plus vos messages.",
+        "Outlook, Thunderbird, your iPhone or your Android no longer sends or receives your mail.",
+    ),
+    "autre": (
+        "Un problème de messagerie qui n'entre dans aucun des cas ci-dessus.",
+        "A mailbox problem that fits none of the cases above.",
+    ),
+}
+
 # slug → [(key, required, help_text_fr, help_text_en)], in the order of the form.
 DEFAULT_FIELDS: dict[str, list[tuple]] = {
     "echec-connexion": [
@@ -42,10 +82,10 @@ DEFAULT_FIELDS: dict[str, list[tuple]] = {
         (FieldKey.DEVICE, OPT, "", ""),
         (FieldKey.OTHER_BROWSER_TRIED, REQ, "", ""),
         (FieldKey.OTHER_BROWSER, OPT, "", ""),
-        (FieldKey.OTHER_NETWORK_TRIED, OPT, "", ""),
-        (FieldKey.OTP_INVOLVED, OPT, "", ""),
-        (FieldKey.SSO_INVOLVED, OPT, "", ""),
-        (FieldKey.VPN_USED, OPT, "", ""),
+        (FieldKey.OTHER_NETWORK_TRIED, REQ, "", ""),
+        (FieldKey.OTP_INVOLVED, REQ, "", ""),
+        (FieldKey.SSO_INVOLVED, REQ, "", ""),
+        (FieldKey.VPN_USED, REQ, "", ""),
         (FieldKey.SCREENSHOTS, OPT, "", ""),
         (FieldKey.DESCRIPTION, OPT, "", ""),
     ],
@@ -77,7 +117,7 @@ DEFAULT_FIELDS: dict[str, list[tuple]] = {
         (FieldKey.DEVICE, OPT, "", ""),
         (FieldKey.OTHER_BROWSER_TRIED, REQ, "", ""),
         (FieldKey.OTHER_BROWSER, OPT, "", ""),
-        (FieldKey.OTHER_NETWORK_TRIED, OPT, "", ""),
+        (FieldKey.OTHER_NETWORK_TRIED, REQ, "", ""),
         (FieldKey.SCREENSHOTS, OPT, "", ""),
         (FieldKey.DESCRIPTION, OPT, "", ""),
     ],
@@ -91,7 +131,7 @@ DEFAULT_FIELDS: dict[str, list[tuple]] = {
             "Un téléphone ou un logiciel de messagerie qui garde un ancien mot de passe peut bloquer le compte.",
             "A phone or mail app still using an old password can lock the account.",
         ),
-        (FieldKey.OTP_INVOLVED, OPT, "", ""),
+        (FieldKey.OTP_INVOLVED, REQ, "", ""),
         (FieldKey.DESCRIPTION, OPT, "", ""),
     ],
     "mot-de-passe": [
@@ -129,8 +169,8 @@ DEFAULT_FIELDS: dict[str, list[tuple]] = {
         (FieldKey.ERROR_MESSAGE, REQ, "", ""),
         (FieldKey.IDENTIFIER, REQ, "", ""),
         (FieldKey.OCCURRED_AT, OPT, "", ""),
-        (FieldKey.OTHER_NETWORK_TRIED, OPT, "", ""),
-        (FieldKey.VPN_USED, OPT, "", ""),
+        (FieldKey.OTHER_NETWORK_TRIED, REQ, "", ""),
+        (FieldKey.VPN_USED, REQ, "", ""),
         (FieldKey.SCREENSHOTS, OPT, "", ""),
         (FieldKey.DESCRIPTION, OPT, "", ""),
     ],
@@ -155,11 +195,26 @@ def standard_catalog_seed(*, queue_model=Queue, category_model=Category, field_m
         queue_model.objects.get_or_create(slug=slug, defaults={"name_fr": name_fr, "name_en": name_en})
     queues = {queue.slug: queue for queue in queue_model.objects.all()}
     for position, (slug, name_fr, name_en, queue) in enumerate(PROBLEM_TYPES):
+        description_fr, description_en = DESCRIPTIONS[slug]
         category_model.objects.get_or_create(
             slug=slug,
-            defaults={"name_fr": name_fr, "name_en": name_en, "queue": queues[queue], "position": position},
+            defaults={
+                "name_fr": name_fr,
+                "name_en": name_en,
+                "description_fr": description_fr,
+                "description_en": description_en,
+                "queue": queues[queue],
+                "position": position,
+            },
         )
     return problem_type_fields_seed(category_model=category_model, field_model=field_model)
+
+
+def problem_type_descriptions_fill(*, category_model=Category) -> None:
+    """Give the standard problem types that have no description yet their standard one (an agent's text stays)."""
+    for slug, (description_fr, description_en) in DESCRIPTIONS.items():
+        category_model.objects.filter(slug=slug, description_fr="").update(description_fr=description_fr)
+        category_model.objects.filter(slug=slug, description_en="").update(description_en=description_en)
 
 
 @transaction.atomic

@@ -5,8 +5,9 @@ A problem type's form is built from its ProblemTypeField rows (data, edited in t
 place that knows what each key means. The web form and the API both validate through the form built here
 (tickets.forms.IncidentForm), so a rule is written once.
 
-What a kind stores in ``Ticket.data`` is JSON: strings, booleans (yes/no questions, None when unanswered) and, for
-the date, an ISO 8601 string with its offset plus the zone's name. Files are not stored in ``data``: screenshots
+What a kind stores in ``Ticket.data`` is JSON: strings (the answer's value for questions: "yes", "no", "unknown",
+"not_applicable"; older incidents hold true/false) and, for the date, an ISO 8601 string with its offset plus the
+zone's name; None for an optional answer left blank. Files are not stored in ``data``: screenshots
 and the reported message become attachments, and the parsed message a PhishingReport.
 """
 
@@ -133,10 +134,26 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(file, initial) for file in files]
 
 
-def yes_no(value) -> str:
-    if value is None:
-        return ""
-    return str(_("Yes") if value else _("No"))
+# The answers of a question (YesNoKind). Incidents filed before the third answer existed hold true/false.
+YES, NO, UNKNOWN, NOT_APPLICABLE = "yes", "no", "unknown", "not_applicable"
+ANSWER_LABELS = {
+    YES: _("Yes"),
+    NO: _("No"),
+    UNKNOWN: _("I don't know"),
+    NOT_APPLICABLE: _("Not possible"),
+}
+THIRD_ANSWER_REQUIRED = {
+    UNKNOWN: _("Choose yes, no or “I don't know”."),
+    NOT_APPLICABLE: _("Choose yes, no or “not possible”."),
+}
+
+
+def answer_label(value) -> str:
+    """The answer to a question as shown to people ("" when it was not asked)."""
+    if value is True or value is False:
+        value = YES if value else NO
+    label = ANSWER_LABELS.get(value)
+    return str(label) if label else ""
 
 
 class Kind:
@@ -252,32 +269,45 @@ class UrlKind(Kind):
 
 
 class YesNoKind(Kind):
-    """A yes/no question: radio buttons in a fieldset whose legend is the question. None when not answered."""
+    """A question answered yes, no, or a third answer for whoever cannot say: "I don't know" (is a code involved?)
+    or "not possible" (no other browser or network at hand). Radio buttons in a fieldset whose legend is the
+    question. Always required (tickets.models.QUESTION_KEYS): every person has one of the three answers, and a blank
+    leaves support guessing. Stored as the answer's value ("yes", "no", "unknown", "not_applicable")."""
 
-    required_message = _("Choose yes or no.")
+    def __init__(self, key, *, group, help_text="", third=UNKNOWN):
+        self.key, self.group, self.help_text, self.third = key, group, help_text, third
+        self.required_message = THIRD_ANSWER_REQUIRED[third]
 
-    def __init__(self, key, *, group, help_text=""):
-        self.key, self.group, self.help_text = key, group, help_text
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        return [(YES, ANSWER_LABELS[YES]), (NO, ANSWER_LABELS[NO]), (self.third, ANSWER_LABELS[self.third])]
 
     def form_fields(self, *, required, help_text, context):
         return {
-            self.key: forms.TypedChoiceField(
+            self.key: forms.ChoiceField(
                 label=self.label,
                 required=required,
-                choices=[("yes", _("Yes")), ("no", _("No"))],
-                coerce=lambda value: value == "yes",
-                empty_value=None,
+                choices=self.choices,
                 widget=forms.RadioSelect,
                 help_text=help_text,
                 error_messages={"required": self.required_message, "invalid_choice": self.required_message},
             )
         }
 
+    def store(self, form, cleaned, *, required):
+        form.answers[self.key] = cleaned.get(self.key) or None
+
     def api_fields(self):
-        return {self.key: serializers.BooleanField(required=False, allow_null=True, help_text=str(self.help_text))}
+        return {
+            self.key: serializers.ChoiceField(
+                choices=[value for value, _label in self.choices],
+                required=False,
+                help_text=str(self.help_text) or "true and false are read as yes and no.",
+            )
+        }
 
     def display(self, data):
-        return yes_no(data.get(self.key))
+        return answer_label(data.get(self.key))
 
 
 class OccurredAtKind(Kind):
@@ -556,7 +586,12 @@ KINDS: dict[str, Kind] = {
             datalist=DEVICES_LIST_ID,
             required_message=_("Enter the computer or phone, or the mail app."),
         ),
-        YesNoKind(FieldKey.OTHER_BROWSER_TRIED, group="tried", help_text=_("Or a private window.")),
+        YesNoKind(
+            FieldKey.OTHER_BROWSER_TRIED,
+            group="tried",
+            help_text=_("Or a private window. “Not possible”: a mail app, or no other browser on the device."),
+            third=NOT_APPLICABLE,
+        ),
         TextKind(
             FieldKey.OTHER_BROWSER,
             group="tried",
@@ -567,9 +602,16 @@ KINDS: dict[str, Kind] = {
         YesNoKind(
             FieldKey.OTHER_NETWORK_TRIED,
             group="tried",
-            help_text=_("For example your phone's 4G instead of the school's network."),
+            help_text=_(
+                "For example your phone's 4G instead of the school's network. “Not possible”: no other network at hand."
+            ),
+            third=NOT_APPLICABLE,
         ),
-        YesNoKind(FieldKey.OTP_INVOLVED, group="tried"),
+        YesNoKind(
+            FieldKey.OTP_INVOLVED,
+            group="tried",
+            help_text=_("A code from an app or a text message was asked for, or refused."),
+        ),
         YesNoKind(FieldKey.SSO_INVOLVED, group="tried", help_text=_("You came through the intranet or ENT link.")),
         YesNoKind(FieldKey.VPN_USED, group="tried"),
         ScreenshotsKind(),

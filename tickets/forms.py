@@ -73,9 +73,9 @@ class IncidentForm(ErrorSummaryMixin, forms.Form):
             kind = KINDS[row.key]
             help_text = row.help_text or kind.help_text
             for name, form_field in kind.form_fields(
-                required=row.required, help_text=help_text, context=context
+                required=row.is_required, help_text=help_text, context=context
             ).items():
-                if not row.required and name not in kind.always_answered:
+                if not row.is_required and name not in kind.always_answered:
                     # Said in words, not by a colour or a sign alone.
                     form_field.label = format_lazy("{} ({})", form_field.label, _("optional"))
                 self.fields[name] = form_field
@@ -91,7 +91,7 @@ class IncidentForm(ErrorSummaryMixin, forms.Form):
         cleaned = super().clean()
         self.answers, self.uploads, self.reported_message = {}, [], None
         for row in self.rows:
-            KINDS[row.key].store(self, cleaned, required=row.required)
+            KINDS[row.key].store(self, cleaned, required=row.is_required)
         return cleaned
 
     @property

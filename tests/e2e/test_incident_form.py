@@ -58,13 +58,22 @@ def test_filing_without_javascript(browser: Browser, live_server, axe, sign_in, 
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("Some answers need your attention")
     expect(summary.get_by_role("link", name="Address (URL) used")).to_be_visible()
+    # The questions support needs are required answers, with a way to say one does not know.
+    for question in ("4G or another network tried", "Intranet link (SSO) involved"):
+        expect(summary.get_by_role("link", name=question)).to_be_visible()
     expect(page.get_by_label("Exact error message")).to_have_value("token badvalue")  # kept
     assert Ticket.objects.count() == 0
     summary.get_by_role("link", name="Another browser tried").click()
     expect(page.locator("#id_other_browser_tried_0")).to_be_focused()
 
     page.get_by_label("Address (URL) used").fill("https://webmail.ac-exemple.fr/")
-    page.get_by_role("group", name="Another browser tried").get_by_label("No").check()
+    page.get_by_role("group", name="Another browser tried").get_by_label("No", exact=True).check()
+    page.get_by_role("group", name="4G or another network tried").get_by_label("Not possible").check()
+    page.get_by_role("group", name="Code (OTP) or two-factor authentication involved").get_by_label(
+        "I don't know"
+    ).check()
+    page.get_by_role("group", name="Intranet link (SSO) involved").get_by_label("No", exact=True).check()
+    page.get_by_role("group", name="VPN used").get_by_label("No", exact=True).check()
     page.get_by_role("button", name="File the incident").last.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("token badvalue")
     ticket = Ticket.objects.get()
@@ -135,6 +144,9 @@ def test_the_french_forms_filled_and_with_errors(browser: Browser, live_server, 
     page.locator("#id_other_browser_tried_0").check()
     page.locator("#id_other_browser").fill("Firefox 128")
     page.locator("#id_other_network_tried_1").check()
+    page.locator("#id_otp_involved_2").check()  # "Je ne sais pas"
+    page.locator("#id_sso_involved_1").check()
+    page.locator("#id_vpn_used_1").check()
     page.locator("#id_description").fill("Depuis ce matin, même avec le bon mot de passe.")
     shoot(page, "incident-login-filled.png")
     page.locator("#id_url").fill("pas une adresse")

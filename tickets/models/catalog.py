@@ -79,6 +79,19 @@ class FieldKey(models.TextChoices):
     DESCRIPTION = "description", _("Description")
 
 
+# Questions answered by a choice that includes "I don't know" or "not possible" (tickets.fields.YesNoKind): every
+# person has an answer, so wherever a problem type asks one it is required, whatever the row says.
+QUESTION_KEYS = frozenset(
+    {
+        FieldKey.OTHER_BROWSER_TRIED,
+        FieldKey.OTHER_NETWORK_TRIED,
+        FieldKey.OTP_INVOLVED,
+        FieldKey.SSO_INVOLVED,
+        FieldKey.VPN_USED,
+    }
+)
+
+
 class ProblemTypeField(models.Model):
     """One question of a problem type's form: which vocabulary key, whether it must be answered, in what order.
 
@@ -105,6 +118,15 @@ class ProblemTypeField(models.Model):
 
     def __str__(self):
         return self.get_key_display()
+
+    def save(self, *args, **kwargs):
+        if self.key in QUESTION_KEYS:
+            self.required = True
+        super().save(*args, **kwargs)
+
+    @property
+    def is_required(self) -> bool:
+        return self.required or self.key in QUESTION_KEYS
 
     @property
     def help_text(self) -> str:
