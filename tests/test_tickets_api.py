@@ -75,7 +75,8 @@ def test_missing_required_fields_get_the_same_errors_as_the_web_form(client, sig
     assert not Ticket.objects.exists()
     errors = response.json()
     assert set(errors) == {"error_message", "url", "browser", "other_browser_tried"}
-    assert errors["other_browser_tried"] == ["Choisissez oui, non ou « impossible »."]  # French unless the client asks otherwise
+    # French unless the client asks otherwise.
+    assert errors["other_browser_tried"] == ["Choisissez oui, non ou « impossible »."]
     # The very messages the web form shows for the same answers.
     from django.test import RequestFactory
 
