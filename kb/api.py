@@ -3,27 +3,32 @@
 Open to anyone (``AllowAny`` is explicit: the project default requires a session that passed the second factor), and
 every answer is limited to what the requester may read, exactly as on the pages: the session decides the audience.
 The language is the one portal.middleware.ApiLanguageMiddleware activated: the ``lang`` query parameter, else the
-language cookie or Accept-Language, else French.
+language cookie or Accept-Language, else French. Query parameters are validated (portal.api.query_parameters): a bad
+``limit``, ``category`` or ``lang`` is a 400 that says which values are accepted, never a silent default.
 """
 
 from django.http import Http404
 from django.utils import translation
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
-from rest_framework.authentication import SessionAuthentication
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kb.categories import CategoryCode
 from kb.models import Article
-from kb.search import LISTING_FIELDS, MAX_QUERY_LENGTH, SEARCH_LIMIT, SUGGEST_LIMIT, search_articles, suggest_articles
-
-LANG_PARAMETER = OpenApiParameter(
-    "lang", OpenApiTypes.STR, enum=["fr", "en"], description="Language of the articles (default: Accept-Language)."
+from kb.search import (
+    LISTING_FIELDS,
+    MAX_QUERY_LENGTH,
+    MAX_SUGGEST_LENGTH,
+    SEARCH_LIMIT,
+    SUGGEST_LIMIT,
+    search_articles,
+    suggest_articles,
 )
+from portal.api import LanguageField, PageNumberPagination, SearchThrottle, SessionAuthentication, query_parameters
+
+SUGGEST_MAX = 10
 
 
 def request_language(request) -> str:
@@ -31,16 +36,42 @@ def request_language(request) -> str:
     return "en" if (translation.get_language() or "fr").startswith("en") else "fr"
 
 
-def limit_parameter(request, default: int, maximum: int) -> int:
-    try:
-        return max(1, min(maximum, int(request.query_params.get("limit", default))))
-    except ValueError:
-        return default
-
-
 class PublicKbApi:
     authentication_classes = [SessionAuthentication]
     permission_classes = [AllowAny]
+
+
+class SearchTextField(serializers.CharField):
+    """Text typed or pasted into a search: never refused, control characters (NUL included) count as spaces."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, allow_blank=True, trim_whitespace=False, **kwargs)
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data)
+        return "".join(" " if ord(character) < 32 else character for character in text)
+
+
+class LanguageQuery(serializers.Serializer):
+    lang = LanguageField()
+
+
+class ArticleListQuery(LanguageQuery):
+    category = serializers.ChoiceField(choices=CategoryCode.values, required=False, help_text="A category's code.")
+
+
+class SearchQuery(LanguageQuery):
+    q = SearchTextField(help_text=f"Words or an error message (cut at {MAX_QUERY_LENGTH} characters).")
+    limit = serializers.IntegerField(
+        required=False, min_value=1, max_value=SEARCH_LIMIT, help_text=f"1 to {SEARCH_LIMIT} (default {SEARCH_LIMIT})."
+    )
+
+
+class SuggestQuery(LanguageQuery):
+    text = SearchTextField(help_text=f"Free text (cut at {MAX_SUGGEST_LENGTH} characters).")
+    limit = serializers.IntegerField(
+        required=False, min_value=1, max_value=SUGGEST_MAX, help_text=f"1 to {SUGGEST_MAX} (default {SUGGEST_LIMIT})."
+    )
 
 
 class ArticleSummarySerializer(serializers.ModelSerializer):
@@ -74,12 +105,11 @@ class ArticlePagination(PageNumberPagination):
 
 @extend_schema_view(
     list=extend_schema(
-        summary="List the articles the requester may read, in one language",
-        parameters=[LANG_PARAMETER, OpenApiParameter("category", OpenApiTypes.STR, enum=CategoryCode.values)],
+        summary="List the articles the requester may read, in one language", parameters=[ArticleListQuery]
     ),
     retrieve=extend_schema(
         summary="Read one article (in the other language when it has no version in the requested one)",
-        parameters=[LANG_PARAMETER],
+        parameters=[LanguageQuery],
     ),
 )
 class ArticleViewSet(PublicKbApi, viewsets.ReadOnlyModelViewSet):
@@ -92,7 +122,7 @@ class ArticleViewSet(PublicKbApi, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         articles = Article.objects.visible_to(self.request.user).filter(language=request_language(self.request))
-        category = self.request.query_params.get("category")
+        category = query_parameters(self.request, ArticleListQuery).get("category")
         if category:
             articles = articles.filter(category=category)
         return articles.only(*LISTING_FIELDS).order_by("title")
@@ -136,37 +166,31 @@ class SuggestResponseSerializer(serializers.Serializer):
 
 
 class SearchApi(PublicKbApi, APIView):
-    @extend_schema(
-        summary="Search the knowledge base",
-        parameters=[
-            OpenApiParameter("q", OpenApiTypes.STR, description="Words or an error message (cut at 200 characters)."),
-            LANG_PARAMETER,
-            OpenApiParameter("limit", OpenApiTypes.INT, description=f"At most {SEARCH_LIMIT}."),
-        ],
-        responses=SearchResponseSerializer,
-    )
+    throttle_classes = [SearchThrottle]
+
+    @extend_schema(summary="Search the knowledge base", parameters=[SearchQuery], responses=SearchResponseSerializer)
     def get(self, request):
         language = request_language(request)
-        query = request.query_params.get("q", "")[:MAX_QUERY_LENGTH]
-        limit = limit_parameter(request, SEARCH_LIMIT, SEARCH_LIMIT)
+        params = query_parameters(request, SearchQuery)
+        query = params.get("q", "")[:MAX_QUERY_LENGTH]
+        limit = params.get("limit", SEARCH_LIMIT)
         hits = search_articles(query=query, user=request.user, language=language, limit=limit)
         return Response(SearchResponseSerializer({"query": query, "language": language, "results": hits}).data)
 
 
 class SuggestApi(PublicKbApi, APIView):
+    throttle_classes = [SearchThrottle]
+
     @extend_schema(
         summary="Suggest articles for a free text (an error message, an incident title)",
         description="Fast enough to call after every pause in typing; the last word counts as a prefix.",
-        parameters=[
-            OpenApiParameter("text", OpenApiTypes.STR, description="Free text (cut at 500 characters)."),
-            LANG_PARAMETER,
-            OpenApiParameter("limit", OpenApiTypes.INT, description="At most 10 (default 5)."),
-        ],
+        parameters=[SuggestQuery],
         responses=SuggestResponseSerializer,
     )
     def get(self, request):
         language = request_language(request)
-        limit = limit_parameter(request, SUGGEST_LIMIT, 10)
-        text = request.query_params.get("text", "")
+        params = query_parameters(request, SuggestQuery)
+        limit = params.get("limit", SUGGEST_LIMIT)
+        text = params.get("text", "")
         hits = suggest_articles(text=text, user=request.user, language=language, limit=limit)
         return Response(SuggestResponseSerializer({"language": language, "results": hits}).data)

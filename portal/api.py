@@ -1,17 +1,25 @@
-"""What every API view requires unless it says otherwise (R8, R42): a session that passed the second factor.
+"""What every API view shares: who may call it, how it is authenticated and rate-limited, how refusals read.
 
-The API has no credential endpoint of its own: it is reached with the session of a full sign-in (password and
-second factor), so it shares every sign-in protection of the web flow. Staff still inside their enrolment grace
-period, who have no second factor to check yet, are the one exception, as on the web pages; agents and admins never
-are.
+Permission (R8, R42): a session that passed the second factor, unless a view says otherwise. The API has no
+credential endpoint of its own: it is reached with the session of a full sign-in (password and second factor), so it
+shares every sign-in protection of the web flow. Staff still inside their enrolment grace period, who have no second
+factor to check yet, are the one exception, as on the web pages; agents and admins never are.
+
+Refusals have one shape: ``{"detail": "…"}`` (401, 403, 404, 429…), or field errors ``{"field": ["…"]}`` for a 400,
+always JSON and in the request's language (portal.middleware.ApiLanguageMiddleware: ``?lang=``, else
+Accept-Language), including the CSRF refusal, an unknown address under /api/ and a malformed query parameter.
 """
 
+from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_otp import user_has_device
+from rest_framework import authentication, exceptions, pagination, serializers, throttling
 from rest_framework.permissions import BasePermission
 
 from portal import key_policy
+from portal.security import client_ip
 
 
 class IsVerified(BasePermission):
@@ -24,3 +32,73 @@ class IsVerified(BasePermission):
         if user.is_verified():
             return key_policy.session_satisfies(user)  # agents and admins, under the policy: with a key (R14)
         return not user.is_agent and timezone.now() <= user.mfa_deadline and not user_has_device(user, confirmed=True)
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """DRF's session authentication, whose CSRF refusal says what to do in the request's language instead of
+    quoting Django's English reason ("CSRF token missing")."""
+
+    def enforce_csrf(self, request):
+        try:
+            super().enforce_csrf(request)
+        except exceptions.PermissionDenied:
+            raise exceptions.PermissionDenied(
+                _(
+                    "The security token (CSRF) of this request is missing or out of date. Send the csrftoken "
+                    "cookie's value in the X-CSRFToken header, or reload the page and try again."
+                ),
+                code="csrf_failed",
+            ) from None
+
+
+class ScopedThrottle(throttling.SimpleRateThrottle):
+    """Requests per person (or per client address when signed out), counted in the shared cache so that every web
+    process on every host counts together. Rates come from GUICHET_API_RATES, read at each request."""
+
+    scope = "user"
+
+    def get_rate(self):
+        return settings.GUICHET_API_RATES[self.scope]
+
+    def get_cache_key(self, request, view):
+        if request.user and request.user.is_authenticated:
+            ident = f"user-{request.user.pk}"
+        else:
+            ident = f"ip-{client_ip(request)}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class SearchThrottle(ScopedThrottle):
+    """Search and suggestions are called while typing: a bucket of their own, so they never starve the rest."""
+
+    scope = "search"
+
+
+def query_parameters(request, serializer_class) -> dict:
+    """The request's query parameters validated by ``serializer_class``: a 400 with a message per bad parameter,
+    never a silent default."""
+    # A plain dict, not the QueryDict: DRF reads an empty value in form input as "not given", so ``?limit=`` would
+    # silently mean the default instead of being refused like any other value that is not a number.
+    query = serializer_class(data=request.query_params.dict())
+    query.is_valid(raise_exception=True)
+    return query.validated_data
+
+
+class LanguageField(serializers.ChoiceField):
+    """``lang``: the language of the answer. Checked by ApiLanguageMiddleware for every API address; declared in
+    the query serializers that document it."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "Language of the answer: fr or en (default: Accept-Language, else fr).")
+        super().__init__(choices=[code for code, _name in settings.LANGUAGES], required=False, **kwargs)
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    """DRF's page numbers, where a ``page`` that is not a whole number from 1 is a 400 that says so (a page past the
+    end stays a 404: that page does not exist)."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        raw = request.query_params.get(self.page_query_param)
+        if raw is not None and raw not in self.last_page_strings and not (raw.isascii() and raw.isdigit() and int(raw)):
+            raise exceptions.ValidationError({self.page_query_param: [gettext("Give a page number: 1, 2, 3…")]})
+        return super().paginate_queryset(queryset, request, view)

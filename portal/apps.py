@@ -8,6 +8,9 @@ class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Portal and accounts")
 
+    def ready(self):
+        from portal import api_schema  # noqa: F401 - registers the schema extension of the API's authentication
+
 
 class GuichetAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin with the portal's admin site (second factor required) as the default site."""

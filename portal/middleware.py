@@ -51,18 +51,29 @@ class SecurityHeadersMiddleware:
 class ApiLanguageMiddleware:
     """The API lives outside the language-prefixed URLs, where LocaleMiddleware can only pick the default language
     (French). For /api/ the client chooses: ``?lang=fr|en``, else Accept-Language. Placed right after
-    LocaleMiddleware, so refusals written before any view runs (session policy, permissions) speak it too."""
+    LocaleMiddleware, so refusals written before any view runs (session policy, permissions) speak it too.
+
+    Any other ``lang`` is refused with a 400 (in the Accept-Language language), on every API address: a client
+    that asked for a language gets it or is told, never silently another one."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         if _is_api(request):
-            requested = request.GET.get("lang", "")
-            if requested not in {code for code, _name in settings.LANGUAGES}:
-                requested = translation.get_language_from_request(request, check_path=False)
-            translation.activate(requested)
+            languages = {code for code, _name in settings.LANGUAGES}
+            requested = request.GET.get("lang")
+            translation.activate(
+                requested
+                if requested in languages
+                else translation.get_language_from_request(request, check_path=False)
+            )
             request.LANGUAGE_CODE = translation.get_language()
+            if requested is not None and requested not in languages:
+                message = gettext("Choose one of these languages: %(languages)s.") % {
+                    "languages": ", ".join(sorted(languages))
+                }
+                return JsonResponse({"lang": [message]}, status=400)
         return self.get_response(request)
 
 

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django_otp",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -399,15 +400,32 @@ if PRODUCTION:
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["portal.api.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["portal.api.IsVerified"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["portal.api.ScopedThrottle"],
+    "EXCEPTION_HANDLER": "portal.api_errors.api_exception_handler",
+}
+# Requests per person (per client address when signed out), counted in the shared cache; a 429 with Retry-After
+# beyond. Search and suggestions, called while typing, have their own bucket.
+GUICHET_API_RATES = {
+    "user": env_str("GUICHET_API_RATE", "300/min"),
+    "search": env_str("GUICHET_API_SEARCH_RATE", "600/min"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Guichet API",
-    "DESCRIPTION": "Incidents, knowledge base and account recovery for webmail access support.",
+    "DESCRIPTION": "Incidents, knowledge base and account recovery for webmail access support. Every answer is JSON "
+    'in the language asked for (lang, else Accept-Language); refusals read {"detail": …} or list the messages '
+    "of each bad field.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.api_schema.document_shared_answers",
+    ],
     # Several models have a "status" field with its own choices: each enum gets a stable name in the schema.
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "tickets.models.TicketStatus",

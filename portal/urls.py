@@ -3,13 +3,19 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from portal.views import home
+from portal.views import api_docs, errors, home
+
+handler404 = errors.not_found
+handler500 = errors.server_error
 
 # French pages have no prefix and English ones live under /en/, so a link always opens in the language it was
 # shared in, whatever the browser's preferences.
 urlpatterns = [
     path("health/", home.health_view, name="health"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # Interactive documentation, served from our own static files (drf-spectacular-sidecar): no CDN.
+    path("api/docs/", api_docs.SwaggerView.as_view(), name="api-docs"),
+    path("api/docs/redoc/", api_docs.RedocView.as_view(), name="api-redoc"),
     path("api/kb/", include("kb.api_urls")),
     path("api/", include("tickets.api_urls")),
 ]

@@ -26,6 +26,19 @@ def pytest_report_header(config):
     ]
 
 
+# Lines a test module wants shown at the end of the run (figures a closing note quotes), whatever pytest captured.
+SUMMARY_LINES = pytest.StashKey[list]()
+
+
+def pytest_configure(config):
+    config.stash[SUMMARY_LINES] = []
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    for line in config.stash.get(SUMMARY_LINES, []):
+        terminalreporter.write_line(line)
+
+
 def requires_services():
     """Skip when PostgreSQL and Redis are not configured, unless `make test` said they must be there."""
     if connection.vendor == "postgresql" and django_settings.CELERY_BROKER_URL.startswith("redis"):

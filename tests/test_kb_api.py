@@ -23,7 +23,9 @@ def test_the_public_endpoints_declare_their_permission_and_keep_session_authenti
 
     for view in (ArticleViewSet, SearchApi, SuggestApi):
         assert view.permission_classes == [AllowAny]
-        assert view.authentication_classes == [SessionAuthentication]
+        # portal.api's session authentication: DRF's, with the CSRF refusal in the request's language.
+        [authentication] = view.authentication_classes
+        assert issubclass(authentication, SessionAuthentication)
 
 
 def test_search_returns_ranked_results_with_escaped_snippets(client, articles):
@@ -94,7 +96,11 @@ def test_the_list_is_paginated_and_filtered_by_category(client, articles):
 @pytest.mark.parametrize("query", ["", "\x00", "x" * 5000, "%%%", "' OR 1=1 --"])
 def test_odd_queries_never_fail(client, articles, query):
     assert client.get("/api/kb/search/", {"q": query}).status_code == 200
-    assert client.get("/api/kb/suggest/", {"text": query, "limit": "abc"}).status_code == 200
+    assert client.get("/api/kb/suggest/", {"text": query}).status_code == 200
+    # A limit that is not a number is refused and explained, not silently replaced.
+    refused = client.get("/api/kb/suggest/", {"text": query, "limit": "abc", "lang": "en"})
+    assert refused.status_code == 400
+    assert refused.json() == {"limit": ["A valid integer is required."]}
 
 
 def test_the_schema_describes_the_knowledge_base_endpoints(client):

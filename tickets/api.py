@@ -11,23 +11,47 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from portal.api import LanguageField, PageNumberPagination, query_parameters
 from tickets.access import ticket_for
-from tickets.fields import KINDS, OccurredAtKind, ScreenshotsKind, SuspiciousMessageKind, TextKind, UrlKind, YesNoKind
+from tickets.fields import (
+    KINDS,
+    NO,
+    YES,
+    AnswerField,
+    OccurredAtKind,
+    ScreenshotsKind,
+    SuspiciousMessageKind,
+    TextKind,
+    UrlKind,
+    YesNoKind,
+)
 from tickets.forms import IncidentForm, fill_context
 from tickets.major_incidents import major_incident_join, shown_major_incidents
-from tickets.models import Attachment, FieldKey, MajorIncident, ProblemTypeField, Ticket
+from tickets.models import Attachment, Category, FieldKey, MajorIncident, ProblemTypeField, Ticket, TicketStatus
 from tickets.selectors import active_problem_types, campaign_counts
 from tickets.services import ticket_create
 
 # --- Problem types -----------------------------------------------------------------------------------------------
+
+
+class AnswerFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = AnswerField
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {
+            "oneOf": [{"type": "string", "enum": list(self.target.choices)}, {"type": "boolean"}],
+            "description": " ".join(
+                str(text) for text in (self.target.help_text, _("true and false are read as yes and no.")) if text
+            ),
+        }
 
 
 def field_type(kind) -> str:
@@ -132,11 +156,16 @@ class MajorIncidentListApi(APIView):
         return Response(MajorIncidentSerializer(incidents, many=True).data)
 
 
+class AffectedSerializer(serializers.Serializer):
+    affected = serializers.BooleanField()
+
+
 class MajorIncidentAffectedApi(APIView):
     @extend_schema(
         summary="Say you are affected by an ongoing major incident (instead of filing a duplicate)",
+        description="201 the first time, 200 when you had already said so.",
         request=None,
-        responses={201: None, 200: None},
+        responses={201: AffectedSerializer, 200: AffectedSerializer},
     )
     def post(self, request, pk):
         incident = get_object_or_404(MajorIncident.objects.shown(), pk=pk)
@@ -223,17 +252,32 @@ class TicketDetailSerializer(TicketSerializer):
         return {"summary": report.summary, "reports_in_campaign": counts["total"], "other_reporters": counts["others"]}
 
 
-def _scalar(value):
-    """Form data from JSON: true/false as the answers "yes"/"no", numbers as text, anything nested refused."""
-    if value is True:
-        return "yes"
-    if value is False:
-        return "no"
-    if value is None:
+def _takes_files(declared) -> bool:
+    return isinstance(declared, serializers.FileField) or isinstance(
+        getattr(declared, "child", None), serializers.FileField
+    )
+
+
+def _form_value(value, declared):
+    """A JSON value as the web form would have received it, checked against the type the schema documents for the
+    field (``declared``): text for text, true/false or an answer for a question, null only where the schema allows
+    it. A value of another type is refused rather than turned into text ("false" as a description)."""
+    if _takes_files(declared):
+        raise serializers.ValidationError(
+            _("Send files as multipart/form-data file parts, not as values."), code="invalid"
+        )
+    if isinstance(value, str):
+        return value
+    if value is None and declared.allow_null:
         return ""
-    if isinstance(value, int | float | str):
-        return str(value)
-    raise serializers.ValidationError(_("Expected a single value."), code="invalid")
+    if isinstance(value, bool) and isinstance(declared, AnswerField):
+        return YES if value else NO
+    raise serializers.ValidationError(
+        _("Expected yes, no or one of the answers listed.")
+        if isinstance(declared, AnswerField)
+        else _("Expected text."),
+        code="invalid",
+    )
 
 
 def _problem_type(slug):
@@ -257,10 +301,11 @@ class TicketCreateSerializerBase(serializers.Serializer):
             raise serializers.ValidationError({"problem_type": [_("Unknown problem type.")]})
         form_data, errors = {}, {}
         for name in data:
-            if name == "problem_type" or name in request.FILES:
-                continue
+            declared = self.fields.get(name)
+            if name == "problem_type" or name in request.FILES or declared is None:
+                continue  # files are read by the form; keys of no field at all are ignored, as the web form does
             try:
-                form_data[name] = _scalar(data.get(name))
+                form_data[name] = _form_value(data.get(name), declared)
             except serializers.ValidationError as error:
                 errors[name] = error.detail
         if errors:
@@ -269,10 +314,17 @@ class TicketCreateSerializerBase(serializers.Serializer):
             # The identifier concerned defaults to the requester's, as on the pre-filled web form.
             form_data[FieldKey.IDENTIFIER] = request.user.username
         form = IncidentForm(form_data, MultiValueDict(request.FILES), category=category, context=fill_context(request))
-        if not form.is_valid():
-            raise serializers.ValidationError(
+        # A field this problem type does not ask is not stored, but must still be what the schema says it is.
+        for name in form_data.keys() - form.fields.keys():
+            try:
+                self.fields[name].run_validation(data.get(name))
+            except serializers.ValidationError as error:
+                errors[name] = error.detail
+        if not form.is_valid() or errors:
+            errors.update(
                 {name: [error["message"] for error in items] for name, items in form.errors.get_json_data().items()}
             )
+            raise serializers.ValidationError(errors)
         return {"category": category, "submission": form.submission}
 
     def create(self, validated_data):
@@ -289,7 +341,8 @@ class TicketCreateSerializerBase(serializers.Serializer):
 def _create_serializer_class():
     fields = {}
     for kind in KINDS.values():
-        fields.update(kind.api_fields())
+        # Plain strings, not FieldKey members: the schema's YAML writer cannot represent an enum member.
+        fields.update({str(name): api_field for name, api_field in kind.api_fields().items()})
     return type("TicketCreateSerializer", (TicketCreateSerializerBase,), fields)
 
 
@@ -298,6 +351,17 @@ TicketCreateSerializer = _create_serializer_class()
 
 class TicketPagination(PageNumberPagination):
     page_size = 50
+
+
+class TicketListQuery(serializers.Serializer):
+    lang = LanguageField()
+    problem_type = serializers.SlugField(required=False, help_text="Only the incidents of this problem type.")
+    status = serializers.ChoiceField(choices=TicketStatus.choices, required=False, help_text="Only this status.")
+
+    def validate_problem_type(self, slug):
+        if not Category.objects.filter(slug=slug).exists():
+            raise serializers.ValidationError(_("Unknown problem type: see /api/problem-types/ for the codes."))
+        return slug
 
 
 class TicketListCreateApi(generics.ListCreateAPIView):
@@ -310,7 +374,19 @@ class TicketListCreateApi(generics.ListCreateAPIView):
         return TicketCreateSerializer if self.request.method == "POST" else TicketSerializer
 
     def get_queryset(self):
-        return Ticket.objects.filter(requester=self.request.user).select_related("category").order_by("-updated_at")
+        tickets = Ticket.objects.filter(requester=self.request.user).select_related("category").order_by("-updated_at")
+        if self.request.method != "GET":
+            return tickets
+        filters = query_parameters(self.request, TicketListQuery)
+        if "problem_type" in filters:
+            tickets = tickets.filter(category__slug=filters["problem_type"])
+        if "status" in filters:
+            tickets = tickets.filter(status=filters["status"])
+        return tickets
+
+    @extend_schema(summary="Your incidents, newest activity first", parameters=[TicketListQuery])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         summary="File an incident",
@@ -318,6 +394,18 @@ class TicketListCreateApi(generics.ListCreateAPIView):
         "refused with field errors. Files need multipart/form-data.",
         request=TicketCreateSerializer,
         responses={201: TicketSerializer},
+        examples=[
+            OpenApiExample(
+                "Another problem",
+                summary="The smallest complete filing (problem type 'autre'; the identifier defaults to yours)",
+                value={
+                    "problem_type": "autre",
+                    "title": "My signature disappeared",
+                    "description": "Since this morning my signature is no longer added to new messages.",
+                },
+                request_only=True,
+            )
+        ],
     )
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)

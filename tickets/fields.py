@@ -181,7 +181,7 @@ class Kind:
         form.answers[self.key] = cleaned.get(self.key)
 
     def api_fields(self) -> dict[str, serializers.Field]:
-        return {self.key: serializers.CharField(required=False, allow_blank=True, help_text=str(self.help_text))}
+        return {self.key: serializers.CharField(required=False, allow_blank=True, help_text=self.help_text)}
 
     def display(self, data: dict) -> str:
         """The answer as plain text for the ticket page ("" when not answered)."""
@@ -231,7 +231,7 @@ class TextKind(Kind):
     def api_fields(self):
         return {
             self.key: serializers.CharField(
-                required=False, allow_blank=True, max_length=self.max_length, help_text=str(self.help_text)
+                required=False, allow_blank=True, max_length=self.max_length, help_text=self.help_text
             )
         }
 
@@ -265,7 +265,15 @@ class UrlKind(Kind):
         }
 
     def api_fields(self):
-        return {self.key: serializers.URLField(required=False, allow_blank=True, max_length=self.max_length)}
+        # Text, as the form reads it: an address without its scheme ("webmail.ac-exemple.fr") is taken as https.
+        return {
+            self.key: serializers.CharField(
+                required=False,
+                allow_blank=True,
+                max_length=self.max_length,
+                help_text="An http or https address; without a scheme, https is assumed.",
+            )
+        }
 
 
 class YesNoKind(Kind):
@@ -299,15 +307,18 @@ class YesNoKind(Kind):
 
     def api_fields(self):
         return {
-            self.key: serializers.ChoiceField(
-                choices=[value for value, _label in self.choices],
-                required=False,
-                help_text=str(self.help_text) or "true and false are read as yes and no.",
+            self.key: AnswerField(
+                choices=[value for value, _label in self.choices], required=False, help_text=self.help_text
             )
         }
 
     def display(self, data):
         return answer_label(data.get(self.key))
+
+
+class AnswerField(serializers.ChoiceField):
+    """A question's answer in the API: one of its values, or true/false for yes/no (the schema says both, through
+    tickets.api.AnswerFieldSchema)."""
 
 
 class OccurredAtKind(Kind):
@@ -379,10 +390,14 @@ class OccurredAtKind(Kind):
 
     def api_fields(self):
         return {
-            self.key: serializers.DateTimeField(
+            # Text, as the form reads it, so the schema promises no more and no less than the form accepts.
+            self.key: serializers.CharField(
                 required=False,
+                allow_blank=True,
                 allow_null=True,
-                help_text="ISO 8601. Without an offset, the time is read in occurred_at_tz.",
+                max_length=64,
+                help_text="ISO 8601 (2026-11-22T09:30:00+01:00); without an offset, the time is read in "
+                "occurred_at_tz. The web form's formats (2026-11-22 09:30, 22/11/2026 09:30) are accepted too.",
             ),
             self.zone_key: serializers.CharField(
                 required=False, allow_blank=True, help_text=f"IANA time zone (default {settings.TIME_ZONE})."

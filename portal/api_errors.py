@@ -1,0 +1,31 @@
+"""The API's refusals in one shape and in the request's language (REST_FRAMEWORK["EXCEPTION_HANDLER"], and the
+JSON answers of portal.views.errors for addresses under /api/ that no view serves).
+
+Apart from portal.api because DRF imports that module while rest_framework.views is still loading.
+"""
+
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
+from rest_framework.views import exception_handler
+
+NOT_FOUND = _("Nothing was found at this address. Check the address and the reference or identifier in it.")
+
+
+def api_exception_handler(exc, context):
+    """DRF's handler, with our wording for "not found" and for throttling."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(NOT_FOUND)
+    elif isinstance(exc, exceptions.Throttled):
+        wait = int(exc.wait or 1)
+        exc = exceptions.Throttled(
+            wait=exc.wait,
+            detail=gettext("Too many requests: wait %(seconds)d seconds and try again.") % {"seconds": max(wait, 1)},
+        )
+    return exception_handler(exc, context)
+
+
+def api_not_found(request, exception=None) -> JsonResponse:
+    """An unknown address under /api/: JSON like every other API answer (portal.urls.handler404)."""
+    return JsonResponse({"detail": str(NOT_FOUND)}, status=404)
