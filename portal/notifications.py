@@ -60,12 +60,13 @@ RAW_USER_AGENT_SHOWN = 60
 
 
 def browser_summary(user_agent: str) -> str:
-    """A short "Firefox on Windows" for a long user-agent string; the start of the raw string when unrecognised."""
+    """A short "Firefox on Windows" for a long user-agent string; the start of the raw string when it names no
+    browser on a system (a tool such as curl, or a string nobody recognises)."""
     detected = user_agent_detect(user_agent)
     browser, system = detected.browser_name, detected.system_name
     if browser and system:
         return gettext("%(browser)s on %(system)s") % {"browser": browser, "system": system}
-    return browser or system or user_agent[:RAW_USER_AGENT_SHOWN]
+    return user_agent[:RAW_USER_AGENT_SHOWN]
 
 
 def explanation(kind: str) -> str:

@@ -442,7 +442,12 @@ LOGGING = {
     "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["stderr"], "level": env_str("GUICHET_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "guichet.audit": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "guichet.audit": {"level": "INFO"},
+        # Reads reported Outlook files, hostile ones included, and logs what it finds wrong in them: not ours to see.
+        "extract_msg": {"level": "CRITICAL"},
+    },
 }
 # The security event log, one JSON line per event, to a syslog collector off the host (portal/audit_log.py, R35).
 GUICHET_AUDIT_SYSLOG = env_str("GUICHET_AUDIT_SYSLOG")

@@ -1,59 +1,74 @@
-"""Browser, version and operating system read from a User-Agent header: to pre-fill the incident form, and to name
-the browser in security e-mails and session lists ("Firefox on Windows").
+"""Browser, mail app, version and operating system read from a User-Agent header: to pre-fill the incident form, and
+to name the browser in security e-mails and session lists ("Firefox on Windows").
 
-Only a default the person checks and may correct: user agents lie (reduced Chrome strings, iPads calling themselves
-Macs), so this never decides anything. Order matters: Edge and Opera also say "Chrome", every browser on iOS says
-"Safari", Android says "Linux".
+Read by ua-parser (the maintained uap-core rules: Internet Explorer 11, Thunderbird, Outlook, Yandex, Vivaldi…), then
+named the way people know them ("Chrome Mobile" is Chrome, "Mac OS X" is macOS). Only a default the person checks
+and may correct: user agents lie (reduced Chrome strings, iPads calling themselves Macs), so this never decides
+anything.
 """
 
-import re
 from dataclasses import dataclass
+from functools import lru_cache
+
+from ua_parser import parse
 
 MAX_LENGTH = 512
 
-BROWSERS = (
-    ("Edge", re.compile(r"\bEdg(?:e|A|iOS)?/(\d+)")),
-    ("Opera", re.compile(r"\bOPR/(\d+)")),
-    ("Samsung Internet", re.compile(r"\bSamsungBrowser/(\d+)")),
-    ("Firefox", re.compile(r"\b(?:Firefox|FxiOS)/(\d+)")),
-    ("Chrome", re.compile(r"\b(?:Chrome|CriOS|HeadlessChrome)/(\d+)")),
-    ("Safari", re.compile(r"\bVersion/(\d+(?:\.\d+)?).*\bSafari/")),
-)
-WINDOWS_VERSIONS = {"10.0": "10 / 11", "6.3": "8.1", "6.2": "8", "6.1": "7"}
-SYSTEMS = (
-    ("Windows", re.compile(r"\bWindows NT (\d+\.\d+)")),
-    ("Android", re.compile(r"\bAndroid (\d+(?:\.\d+)?)")),
-    ("iPadOS", re.compile(r"\biPad\b.*? OS (\d+(?:_\d+)?)")),
-    ("iOS", re.compile(r"\biPhone\b.*? OS (\d+(?:_\d+)?)")),
-    ("ChromeOS", re.compile(r"\bCrOS\b()")),
-    ("macOS", re.compile(r"\bMac OS X (\d+(?:[_.]\d+)?)")),
-    ("Linux", re.compile(r"\bLinux\b()")),
-)
+# ua-parser's family → the name people use. Families not listed keep their own name.
+BROWSER_NAMES = {
+    "IE": "Internet Explorer",
+    "IE Mobile": "Internet Explorer",
+    "Chrome Mobile": "Chrome",
+    "Chrome Mobile iOS": "Chrome",
+    "Chrome Mobile WebView": "Chrome",
+    "HeadlessChrome": "Chrome",
+    "Firefox Mobile": "Firefox",
+    "Firefox iOS": "Firefox",
+    "Edge Mobile": "Edge",
+    "Mobile Safari": "Safari",
+    "Mobile Safari UI/WKWebView": "Safari",
+    "Opera Mobile": "Opera",
+    "Yandex Browser": "Yandex Browser",
+}
+SYSTEM_NAMES = {"Mac OS X": "macOS", "Chrome OS": "ChromeOS"}
+# Browsers whose minor version matters to support (Safari follows the system: 17.1, 17.2…).
+WITH_MINOR_VERSION = {"Safari"}
+# Windows 10 and 11 send the same version: say both rather than guess.
+WINDOWS_VERSIONS = {"10": "10 / 11", "8.1": "8.1", "8": "8", "7": "7", "XP": "XP", "Vista": "Vista"}
 
 
 @dataclass(frozen=True)
 class Detected:
-    browser: str = ""  # "Firefox 128"
+    browser: str = ""  # "Firefox 128", "Thunderbird 128", "Outlook 2016"
     system: str = ""  # "Windows 10 / 11", "Android 14"
     browser_name: str = ""  # "Firefox"
     system_name: str = ""  # "Windows"
 
 
 def detect(user_agent: str) -> Detected:
-    user_agent = (user_agent or "")[:MAX_LENGTH]
+    return _detect((user_agent or "")[:MAX_LENGTH])
+
+
+@lru_cache(maxsize=512)  # the same few hundred strings come back all day; parsing one costs about 2 ms
+def _detect(user_agent: str) -> Detected:
+    if not user_agent.strip():
+        return Detected()
+    result = parse(user_agent)
     browser = browser_name = ""
-    for name, pattern in BROWSERS:
-        match = pattern.search(user_agent)
-        if match:
-            browser, browser_name = f"{name} {match.group(1)}", name
-            break
+    if result.user_agent is not None:
+        agent = result.user_agent
+        browser_name = BROWSER_NAMES.get(agent.family, agent.family)
+        version = agent.major or ""
+        if version and agent.minor and browser_name in WITH_MINOR_VERSION:
+            version = f"{version}.{agent.minor}"
+        browser = f"{browser_name} {version}".strip()
     system = system_name = ""
-    for name, pattern in SYSTEMS:
-        match = pattern.search(user_agent)
-        if match:
-            version = match.group(1).replace("_", ".")
-            if name == "Windows":
-                version = WINDOWS_VERSIONS.get(version, version)
-            system, system_name = f"{name} {version}".strip(), name
-            break
+    if result.os is not None:
+        system_name = SYSTEM_NAMES.get(result.os.family, result.os.family)
+        if system_name == "iOS" and result.device is not None and result.device.family == "iPad":
+            system_name = "iPadOS"
+        version = ".".join(part for part in (result.os.major, result.os.minor) if part)
+        if system_name == "Windows":
+            version = WINDOWS_VERSIONS.get(version, version)
+        system = f"{system_name} {version}".strip()
     return Detected(browser=browser, system=system, browser_name=browser_name, system_name=system_name)

@@ -72,6 +72,41 @@ def test_an_agent_edits_the_questions_inline_in_the_admin(client, sign_in, agent
             "Safari 17.0",
             "macOS 10.15",
         ),
+        # Named wrongly or not at all by the hand-written rules this replaced:
+        (
+            "Mozilla/5.0 (Windows NT 10.0; WOW64; Trident/7.0; rv:11.0) like Gecko",
+            "Internet Explorer 11",
+            "Windows 10 / 11",
+        ),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Thunderbird/128.5.2",
+            "Thunderbird 128",
+            "Windows 10 / 11",
+        ),
+        (
+            "Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 10.0; WOW64; Trident/7.0; .NET4.0C; .NET4.0E; "
+            "Microsoft Outlook 16.0.5056; ms-office; MSOffice 16)",
+            "Outlook 2016",
+            "Windows 10 / 11",
+        ),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.0.0 "
+            "YaBrowser/24.10.0.0 Safari/537.36",
+            "Yandex Browser 24",
+            "Windows 10 / 11",
+        ),
+        (
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 "
+            "Safari/537.36 Vivaldi/7.0.3495.15",
+            "Vivaldi 7",
+            "Linux",
+        ),
+        (
+            "Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 "
+            "Mobile/15E148 Safari/604.1",
+            "Safari 17.4",
+            "iPadOS 17.4",
+        ),
         ("", "", ""),
         ("x" * 100_000, "", ""),
     ],

@@ -53,7 +53,10 @@ def test_a_report_needs_the_message_or_its_headers(client, sign_in, staff, probl
     sign_in(client, staff)
     response = report(client)
     assert response.status_code == 400
-    assert "Attach the message as an .eml file, or paste its headers below." in response.content.decode()
+    assert (
+        "Attach the message as a file (.eml, or .msg from Outlook), or paste its headers below."
+        in response.content.decode()
+    )
 
 
 @pytest.mark.parametrize(
@@ -95,3 +98,29 @@ def test_the_same_person_reporting_twice_is_not_counted_as_another(client, sign_
     report(client, suspicious_message=SimpleUploadedFile("a.eml", PHISHING_EML))
     page = client.get(Ticket.objects.first().get_absolute_url()).content.decode()
     assert "other person reported" not in page
+
+
+def test_an_outlook_msg_is_accepted_read_and_kept(client, sign_in, staff, problem_types):
+    """The knowledge base tells Outlook users to save the message or forward it as an attachment: a .msg."""
+    from tests.test_phishing import outlook_phish
+
+    sign_in(client, staff)
+    response = report(client, suspicious_message=SimpleUploadedFile("Votre boite.msg", outlook_phish()))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    summary = Ticket.objects.get().phishing_report.summary
+    assert summary["sender_domain"] == "acad3mie-fr.com"
+    assert [link["mismatch"] for link in summary["links"]] == [False, True]
+    attachment = Attachment.objects.get()
+    assert (attachment.content_type, attachment.kind) == ("application/vnd.ms-outlook", "email")
+    assert attachment.original_name == "Votre boite.msg"
+
+
+def test_an_office_document_is_not_taken_for_an_outlook_message(client, sign_in, staff, problem_types):
+    from tests.outlook_msg import compound_file
+
+    sign_in(client, staff)
+    word = compound_file({"WordDocument": b"\x00" * 600, "\x05SummaryInformation": b"\x00" * 200})
+    response = report(client, suspicious_message=SimpleUploadedFile("facture.msg", word))
+    assert response.status_code == 400
+    assert "was refused" in response.content.decode()
+    assert not Ticket.objects.exists()

@@ -465,14 +465,14 @@ class ScreenshotsKind(Kind):
 
 
 class SuspiciousMessageKind(Kind):
-    """The reported message: an .eml file, or its headers pasted. Parsed by tickets.phishing during validation, so
-    an unreadable message is refused next to the field; the message's HTML is never rendered anywhere."""
+    """The reported message: an .eml or Outlook .msg file, or its headers pasted. Parsed by tickets.phishing during
+    validation, so an unreadable message is refused next to the field; the message's HTML is never rendered."""
 
     key = FieldKey.SUSPICIOUS_MESSAGE
     group = "problem"
     help_text = _(
-        "In your mail app, save the message as a file (.eml) or show its source, and attach it here. Do not forward "
-        "it and do not click its links."
+        "In your mail app, save the message as a file (.eml, or .msg from Outlook) or show its source, and attach it "
+        "here. Do not forward it and do not click its links."
     )
     headers_key = "suspicious_message_headers"
     max_headers = 100_000
@@ -483,7 +483,9 @@ class SuspiciousMessageKind(Kind):
                 label=self.label,
                 required=False,
                 help_text=help_text,
-                widget=forms.ClearableFileInput(attrs={"accept": ".eml,message/rfc822"}),
+                widget=forms.ClearableFileInput(
+                    attrs={"accept": ".eml,.msg,message/rfc822,application/vnd.ms-outlook"}
+                ),
             ),
             self.headers_key: forms.CharField(
                 label=_("Or paste the message's headers"),
@@ -496,7 +498,8 @@ class SuspiciousMessageKind(Kind):
         }
 
     def store(self, form, cleaned, *, required):
-        from tickets.phishing import MessageUnreadable, parse_headers, parse_message
+        from tickets.phishing import MessageUnreadable, parse_headers, parse_message, parse_outlook_message
+        from tickets.uploads import OUTLOOK_MESSAGE
 
         file = cleaned.get(self.key)
         headers = (cleaned.get(self.headers_key) or "").strip()
@@ -508,14 +511,18 @@ class SuspiciousMessageKind(Kind):
                 form.add_error(
                     self.key,
                     forms.ValidationError(
-                        _("This file is not an e-mail message: save the message as an .eml file and attach that."),
+                        _(
+                            "This file is not an e-mail message: save the message as a file (.eml, or .msg from "
+                            "Outlook) and attach that."
+                        ),
                         code="not_email",
                     ),
                 )
                 return
             try:
                 file.seek(0)
-                form.reported_message = parse_message(file.read())
+                parse = parse_outlook_message if checked[0][1].content_type == OUTLOOK_MESSAGE else parse_message
+                form.reported_message = parse(file.read())
             except MessageUnreadable:
                 form.add_error(self.key, forms.ValidationError(UNREADABLE, code="unreadable"))
                 return
@@ -531,13 +538,16 @@ class SuspiciousMessageKind(Kind):
             form.add_error(
                 self.key,
                 forms.ValidationError(
-                    _("Attach the message as an .eml file, or paste its headers below."), code="required"
+                    _("Attach the message as a file (.eml, or .msg from Outlook), or paste its headers below."),
+                    code="required",
                 ),
             )
 
     def api_fields(self):
         return {
-            self.key: serializers.FileField(required=False, help_text="The message as .eml (multipart/form-data)."),
+            self.key: serializers.FileField(
+                required=False, help_text="The message as .eml or Outlook .msg (multipart/form-data)."
+            ),
             self.headers_key: serializers.CharField(
                 required=False, allow_blank=True, max_length=self.max_headers, help_text="Or its headers as text."
             ),
@@ -547,7 +557,10 @@ class SuspiciousMessageKind(Kind):
         return ""
 
 
-UNREADABLE = _("This message could not be read. Save it again as an .eml file, or paste its headers instead.")
+UNREADABLE = _(
+    "This message could not be read. Save it again as a file (.eml, or .msg from Outlook), or paste its headers "
+    "instead."
+)
 
 
 def _identifier(context: FillContext) -> str:

@@ -143,7 +143,7 @@ class ReplyForm(ErrorSummaryMixin, forms.Form):
     files = MultipleFileField(
         label=_("Add files"),
         required=False,
-        help_text=_("Images (PNG, JPEG, GIF, WebP), PDF, e-mail files (.eml) or text files."),
+        help_text=_("Images (PNG, JPEG, GIF, WebP), PDF, e-mail files (.eml, Outlook .msg) or text files."),
     )
 
     def __init__(self, *args, already: int = 0, **kwargs):

@@ -15,7 +15,9 @@ What is accepted, decided from the bytes alone (the name and the browser's type 
 - images: PNG, JPEG, GIF (87a/89a), WebP: served as what they are, inline only on request;
 - PDF (``%PDF-`` at offset 0);
 - e-mail files: text that starts with an RFC 5322 header block holding ``From:`` and at least two of ``Date:``,
-  ``Subject:``, ``Received:``, ``Message-ID:``, ``To:``, ``MIME-Version:``, ``Return-Path:``;
+  ``Subject:``, ``Received:``, ``Message-ID:``, ``To:``, ``MIME-Version:``, ``Return-Path:``; or an Outlook item
+  (``.msg``): an OLE compound file with the message property stream and a message class ``IPM.…`` (a Word or
+  Excel file is a compound file too, and is refused);
 - plain text: UTF-8 (BOM allowed), or Windows-1252 (what French Windows tools still write), without NUL or other
   control bytes.
 
@@ -56,6 +58,8 @@ KIND_PDF = "pdf"
 KIND_EMAIL = "email"
 KIND_TEXT = "text"
 
+OUTLOOK_MESSAGE = "application/vnd.ms-outlook"
+OLE_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
 TEXT_UTF8 = "text/plain; charset=utf-8"
 TEXT_WINDOWS_1252 = "text/plain; charset=windows-1252"
 
@@ -67,6 +71,7 @@ ACCEPTED_TYPES = {
     "image/webp": (KIND_IMAGE, "webp"),
     "application/pdf": (KIND_PDF, "pdf"),
     "message/rfc822": (KIND_EMAIL, "eml"),
+    OUTLOOK_MESSAGE: (KIND_EMAIL, "msg"),
     TEXT_UTF8: (KIND_TEXT, "txt"),
     TEXT_WINDOWS_1252: (KIND_TEXT, "txt"),
 }
@@ -186,8 +191,8 @@ def check_count(*, adding: int, already: int = 0) -> None:
 def _refused_type(name: str) -> UploadRefused:
     return UploadRefused(
         _(
-            "“%(name)s” was refused: only images (PNG, JPEG, GIF, WebP), PDF, e-mail files (.eml) and plain text "
-            "are accepted."
+            "“%(name)s” was refused: only images (PNG, JPEG, GIF, WebP), PDF, e-mail files (.eml or Outlook .msg) "
+            "and plain text are accepted."
         )
         % {"name": name},
         code="type",
@@ -223,6 +228,7 @@ def inspect_upload(uploaded_file, *, max_bytes: int | None = None) -> CheckedUpl
     digest = hashlib.sha256()
     text = _TextCheck()
     head = bytearray()
+    whole = bytearray()  # kept only for a compound file, whose type is in its directory, not its first bytes
     size = 0
     if hasattr(uploaded_file, "seek"):
         uploaded_file.seek(0)
@@ -234,6 +240,8 @@ def inspect_upload(uploaded_file, *, max_bytes: int | None = None) -> CheckedUpl
         text.feed(chunk)
         if len(head) < _HEAD:
             head += chunk[: _HEAD - len(head)]
+        if head.startswith(OLE_SIGNATURE):
+            whole += chunk
     if hasattr(uploaded_file, "seek"):
         uploaded_file.seek(0)
     if size == 0:
@@ -242,7 +250,7 @@ def inspect_upload(uploaded_file, *, max_bytes: int | None = None) -> CheckedUpl
             code="empty",
         )
 
-    content_type = _binary_type(bytes(head)) or _text_type(bytes(head), text)
+    content_type = _binary_type(bytes(head)) or _outlook_type(bytes(whole)) or _text_type(bytes(head), text)
     if content_type is None:
         raise _refused_type(name)
     kind, extension = ACCEPTED_TYPES[content_type]
@@ -268,6 +276,26 @@ def _binary_type(head: bytes) -> str | None:
         return "image/webp"
     if re.match(rb"%PDF-\d", head):
         return "application/pdf"
+    return None
+
+
+def _outlook_type(data: bytes) -> str | None:
+    """OUTLOOK_MESSAGE for an Outlook item: a compound file with the message property stream and a message class
+    ``IPM.…`` (IPM.Note for a mail). olefile only reads the directory and one short stream."""
+    if not data.startswith(OLE_SIGNATURE):
+        return None
+    import olefile
+
+    try:
+        with olefile.OleFileIO(data) as ole:
+            if not ole.exists("__properties_version1.0"):
+                return None
+            for stream, encoding in (("__substg1.0_001A001F", "utf-16-le"), ("__substg1.0_001A001E", "cp1252")):
+                if ole.exists(stream):
+                    message_class = ole.openstream(stream).read(256).decode(encoding, "ignore")
+                    return OUTLOOK_MESSAGE if message_class.upper().startswith("IPM.") else None
+    except Exception:
+        return None
     return None
 
 
