@@ -28,6 +28,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from kb import rendering
 from kb.categories import CategoryCode
 from kb.models import Article, Audience, Status, fingerprint
 from kb.services import article_save
@@ -179,6 +180,9 @@ def load_articles(*, directory: Path = DEFAULT_DIRECTORY, check_only: bool = Fal
             for key in source.fields["related"].split(", "):
                 if key and key not in known_slugs:
                     report.warnings.append(f"{source.path.name}: related article '{key}' does not exist (yet)")
+            for key in rendering.article_links(source.fields["body"]):
+                if key not in known_slugs:
+                    report.warnings.append(f"{source.path.name}: the text links to '{key}', which does not exist")
             article = existing.get((source.slug, source.language))
             if article is None:
                 article = Article(slug=source.slug, language=source.language)

@@ -154,7 +154,7 @@ class Article(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.body_html = rendering.render_markdown(self.body)
+        self.body_html = rendering.render_markdown(self.body, language=self.language)
         self.body_text = rendering.plain_text(self.body_html)
         self.match_text = "\n".join(text.fold(line) for line in self.error_list)
         if self.status == Status.PUBLISHED and self.published_at is None:

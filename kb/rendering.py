@@ -4,6 +4,13 @@ Article bodies are written by agents and loaded from files, and may one day come
 always passed through nh3 (an allow-list sanitiser) after rendering, so no ``<script>``, no ``on*=`` handler, no
 ``style`` (the CSP forbids inline styles anyway) and no ``javascript:`` or ``data:`` link survives, whatever the
 Markdown contains. Raw HTML in the Markdown is allowed to reach the sanitiser, which keeps only the allowed tags.
+
+Two conventions of our own:
+
+- ``[the words](article:slug)`` links to another article, in the language of the one being rendered
+  (``/aide/slug/`` or ``/en/aide/slug/``), so a body links where it mentions another answer without spelling URLs.
+- A table whose header is "Paramètre | Valeur" ("Setting | Value") is a settings table: it gets the class
+  ``settings``, and the page adds a "Copy" button to each of its values (static/js/kb-copy.js). No other table does.
 """
 
 import html
@@ -11,10 +18,17 @@ import re
 
 import markdown
 import nh3
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from kb import text
+
+ARTICLE_LINK = "article:"
+# Header rows of a settings table (folded: lower case, no accents), in every language of the base.
+SETTINGS_HEADERS = {("parametre", "valeur"), ("reglage", "valeur"), ("setting", "value")}
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "dl", "dt", "em", "h2", "h3", "h4", "h5",
@@ -51,16 +65,60 @@ class _DemoteHeadings(Treeprocessor):
             element.tag = f"h{min(6, int(element.tag[1]) + shift)}"
 
 
-class _DemoteHeadingsExtension(Extension):
+class _ArticleLinksAndSettingsTables(Treeprocessor):
+    """``article:slug`` links become the article's address in ``language``; settings tables get their class."""
+
+    def __init__(self, md, language: str):
+        super().__init__(md)
+        self.language = language
+
+    def run(self, root):
+        for element in root.iter("a"):
+            href = element.get("href", "")
+            if href.startswith(ARTICLE_LINK):
+                element.set("href", article_url(href.removeprefix(ARTICLE_LINK), self.language))
+        for table in root.iter("table"):
+            header = [text.fold("".join(cell.itertext())).strip() for cell in table.iter("th")]
+            if tuple(header[:2]) in SETTINGS_HEADERS and len(header) == 2:
+                table.set("class", "settings")
+
+
+class _GuichetExtension(Extension):
+    def __init__(self, language: str):
+        super().__init__()
+        self.language = language
+
     def extendMarkdown(self, md):
         md.treeprocessors.register(_DemoteHeadings(md), "guichet_demote_headings", 5)
+        md.treeprocessors.register(_ArticleLinksAndSettingsTables(md, self.language), "guichet_links_tables", 4)
 
 
-def render_markdown(source: str) -> str:
-    """Sanitised HTML for an article body (safe to mark_safe)."""
+def article_url(slug: str, language: str) -> str:
+    """The address of an article in a language (an odd slug gives the help home, never an error).
+
+    Built from the current language's address by swapping the language prefix (none for French, /en/ for English:
+    portal.urls), rather than under translation.override, which would leave French active when it exits in code
+    that runs with translations off (management commands, the loader)."""
+    try:
+        path = reverse("kb:article", kwargs={"slug": slug})
+    except NoReverseMatch:
+        path = reverse("kb:home")
+    current = translation.get_language() or settings.LANGUAGE_CODE
+    if current != settings.LANGUAGE_CODE:
+        path = path.removeprefix(f"/{current}")
+    return path if language == settings.LANGUAGE_CODE else f"/{language}{path}"
+
+
+def article_links(source: str) -> list[str]:
+    """The slugs ``source`` links to with ``article:`` (for the loader, which checks that they exist)."""
+    return re.findall(r"\]\(" + re.escape(ARTICLE_LINK) + r"([^)\s]+)\)", source)
+
+
+def render_markdown(source: str, *, language: str = "fr") -> str:
+    """Sanitised HTML for an article body in ``language`` (safe to mark_safe)."""
     raw = markdown.markdown(
         text.clean(source),
-        extensions=["tables", "fenced_code", "sane_lists", _DemoteHeadingsExtension()],
+        extensions=["tables", "fenced_code", "sane_lists", _GuichetExtension(language)],
         output_format="html",
     )
     return sanitise(raw)
@@ -72,6 +130,7 @@ def sanitise(raw_html: str) -> str:
         tags=ALLOWED_TAGS,
         clean_content_tags=REMOVED_WITH_CONTENT,
         attributes=ALLOWED_ATTRIBUTES,
+        allowed_classes={"table": {"settings"}},
         url_schemes=ALLOWED_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,

@@ -309,6 +309,14 @@ GUICHET_SUPPORT_HOURS = {
     "fr": env_str("GUICHET_SUPPORT_HOURS_FR", "Du lundi au vendredi, de 8 h à 18 h (hors jours fériés)"),
     "en": env_str("GUICHET_SUPPORT_HOURS_EN", "Monday to Friday, 8 am to 6 pm (except public holidays)"),
 }
+# How else to reach the helpdesk, on the contact page (each line shown only when set). The development defaults are
+# fictitious: 01 99 00 … is the range France reserves for fiction, .invalid never resolves.
+GUICHET_SUPPORT_PHONE = env_str("GUICHET_SUPPORT_PHONE", "" if PRODUCTION else "01 99 00 12 34")
+GUICHET_SUPPORT_EMAIL = env_str("GUICHET_SUPPORT_EMAIL", "" if PRODUCTION else "assistance@guichet.invalid")
+GUICHET_SUPPORT_ADDRESS = {
+    "fr": env_str("GUICHET_SUPPORT_ADDRESS_FR", "" if PRODUCTION else "Service informatique, bâtiment B, 2e étage"),
+    "en": env_str("GUICHET_SUPPORT_ADDRESS_EN", "" if PRODUCTION else "IT department, building B, 2nd floor"),
+}
 
 # --- Incidents ---------------------------------------------------------------------------------------------------
 

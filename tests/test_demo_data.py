@@ -104,3 +104,15 @@ def test_demo_otp_never_runs_in_production(settings, agent):
     settings.PRODUCTION = True
     with pytest.raises(CommandError, match="never runs"):
         call_command("demo_otp", agent.username)
+
+
+def test_demo_incidents_are_filed_once_so_agents_have_something_to_open(capsys):
+    from tickets.models import Ticket
+
+    call_command("load_demo")
+    call_command("load_demo")
+    assert "3 demo incidents filed" in capsys.readouterr().out
+    assert Ticket.objects.count() == 3
+    login = Ticket.objects.get(category__slug="echec-connexion")
+    assert login.requester.username == "marie.dupont"
+    assert login.data["other_network_tried"] == "no" and login.data["sso_involved"] == "unknown"

@@ -194,3 +194,25 @@ def test_a_reserved_path_cannot_be_an_article_slug():
 def test_a_pasted_query_with_a_nul_character_is_still_searched(client, articles):
     html = body(client.get("/aide/recherche/", {"q": "mot de\x00passe oublié"}))
     assert 'href="/aide/mot-de-passe-oublie/"' in html
+
+
+def test_the_editor_shows_no_error_alert_until_there_is_an_error(client, sign_in, agent):
+    """The article model has a field named "errors", which {% if form.errors %} used to find instead."""
+    sign_in(client, agent)
+    page = client.get("/en/aide/nouvel-article/").content.decode()
+    assert 'class="form-errors"' not in page
+    refused = client.post("/en/aide/nouvel-article/", {"save": "1"}).content.decode()
+    assert 'class="form-errors"' in refused
+
+
+def test_the_contact_page_shows_the_configured_ways_to_reach_the_helpdesk(client, settings):
+    settings.GUICHET_SUPPORT_PHONE = "01 99 00 12 34"
+    settings.GUICHET_SUPPORT_EMAIL = "assistance@ac-exemple.fr"
+    settings.GUICHET_SUPPORT_ADDRESS = {"fr": "Rectorat, bureau 12", "en": "Rectorate, office 12"}
+    page = client.get("/en/aide/contact/").content.decode()
+    assert '<a href="tel:+33199001234">01 99 00 12 34</a>' in page
+    assert '<a href="mailto:assistance@ac-exemple.fr">assistance@ac-exemple.fr</a>' in page
+    assert "Rectorate, office 12" in page
+    assert "Rectorat, bureau 12" in client.get("/aide/contact/").content.decode()
+    settings.GUICHET_SUPPORT_PHONE = ""
+    assert "tel:" not in client.get("/en/aide/contact/").content.decode()  # what is not configured is not shown

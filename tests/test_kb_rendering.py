@@ -32,7 +32,8 @@ def test_links_are_kept_with_a_safe_rel():
 
 def test_settings_tables_lists_and_code_are_rendered():
     html = render_markdown("| Paramètre | Valeur |\n|---|---|\n| Port | 993 |\n\n1. Un\n2. Deux\n\n`prenom.nom`")
-    assert "<table>" in html and "<th>Paramètre</th>" in html and "<td>993</td>" in html
+    # A settings table is marked as such: the page adds its "Copy" buttons to it, and to no other table.
+    assert '<table class="settings">' in html and "<th>Paramètre</th>" in html and "<td>993</td>" in html
     assert "<ol>" in html
     assert "<code>prenom.nom</code>" in html
 

@@ -105,3 +105,31 @@ def test_openapi_schema_is_served(client):
     response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     assert b"Guichet API" in response.content
+
+
+def current_links(html: str) -> list[str]:
+    """The main menu's links marked current (aria-current), by their text."""
+    menu = html.split('aria-label="Main menu"', 1)[1].split("</nav>", 1)[0]
+    return re.findall(r'aria-current="(?:page|true)">([^<]+)</a>', menu)
+
+
+def test_only_the_current_section_is_marked_current_in_the_header(client):
+    assert current_links(client.get("/en/").content.decode()) == ["Home"]
+    assert current_links(client.get("/en/aide/").content.decode()) == ["Help"]  # the help home is not "Home"
+    assert current_links(client.get("/en/aide/contact/").content.decode()) == ["Help"]
+    assert current_links(client.get("/en/compte/connexion/").content.decode()) == []
+
+
+def test_the_home_page_has_one_call_to_action_and_cards_that_lead_somewhere(client):
+    html = client.get("/en/").content.decode()
+    assert len(re.findall(r'class="button primary"', html)) == 1
+    assert re.search(r'<a class="button primary" href="/en/incidents/signaler/">Report an incident</a>', html)
+    cards = re.findall(r'<li class="card card-link">\s*<h3><a href="([^"]+)">', html)
+    assert cards == ["/en/incidents/signaler/", "/en/aide/", "/en/aide/mot-de-passe-oublie/", "/en/incidents/"]
+
+
+def test_agents_reach_their_workspace_from_the_header_and_staff_do_not_see_it(client, sign_in, staff, agent):
+    sign_in(client, staff)
+    assert "Agents' workspace" not in client.get("/en/").content.decode()
+    sign_in(client, agent)
+    assert '<a href="/en/admin/">Agents\' workspace</a>' in client.get("/en/").content.decode()

@@ -125,3 +125,13 @@ def test_form_answers_are_shown_as_plain_text(client, sign_in, staff, problem_ty
     page = client.get(Ticket.objects.get().get_absolute_url()).content.decode()
     assert "<script>alert" not in page and "&lt;script&gt;alert" in page
     assert "<b>bold</b>" not in page
+
+
+def test_an_agent_is_not_offered_the_requesters_own_actions(client, sign_in, agent, maries_ticket):
+    sign_in(client, agent)
+    page = client.get(f"/en/incidents/{maries_ticket.reference}/").content.decode()
+    assert "My problem is solved" not in page
+    assert "Your report" not in page and "The report" in page
+    assert client.post(f"/en/incidents/{maries_ticket.reference}/cloturer/").status_code == 403
+    maries_ticket.refresh_from_db()
+    assert maries_ticket.status == "new"

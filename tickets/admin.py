@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db import transaction
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -45,10 +46,24 @@ class QueueAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name_fr",)}
 
 
+class LabelledInlineFormSet(BaseInlineFormSet):
+    """A table row's inputs have no <label> of their own (the column header names them): each gets the column's
+    name as its accessible name, "delete" included, so screen readers and axe know what each one is."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        for name, field in form.fields.items():
+            label = field.label or name
+            field.widget.attrs.setdefault("aria-label", str(label))
+
+
 class ProblemTypeFieldInline(AgentsMayEdit, admin.TabularInline):
-    """The questions of the problem type's form, from the fixed vocabulary (tickets/fields.py), in order."""
+    """The questions of the problem type's form, from the fixed vocabulary (tickets/fields.py), in order. Questions
+    with a third answer (another browser or network tried, code, SSO, VPN) are always required, whatever the box
+    says (tickets.models.QUESTION_KEYS)."""
 
     model = ProblemTypeField
+    formset = LabelledInlineFormSet
     extra = 0
     fields = ("position", "key", "required", "help_text_fr", "help_text_en")
     ordering = ("position", "pk")

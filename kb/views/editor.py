@@ -61,7 +61,7 @@ def _edit(request, article: Article, initial=None):
     preview = None
     if request.method == "POST" and form.is_valid():
         if "preview" in request.POST:
-            preview = rendering.render_markdown(form.cleaned_data["body"])
+            preview = rendering.render_markdown(form.cleaned_data["body"], language=form.instance.language)
         else:
             try:
                 with transaction.atomic():
@@ -98,7 +98,7 @@ def history_view(request, slug):
 def revision_view(request, slug, number):
     article = _agent_article(slug)
     revision = get_object_or_404(article.revisions.select_related("author"), number=number)
-    body_html = rendering.render_markdown(revision.snapshot.get("body", ""))
+    body_html = rendering.render_markdown(revision.snapshot.get("body", ""), language=article.language)
     return render(request, "kb/revision.html", {"article": article, "revision": revision, "body_html": body_html})
 
 

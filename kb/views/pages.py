@@ -106,13 +106,35 @@ def search_view(request):
 
 @require_GET
 def contact_view(request):
-    hours = settings.GUICHET_SUPPORT_HOURS
+    language = current_language()
     average = average_first_response(days=30)
+    phone = settings.GUICHET_SUPPORT_PHONE
     context = {
-        "hours": hours.get(current_language()) or hours.get("fr", ""),
+        "hours": _localised(settings.GUICHET_SUPPORT_HOURS, language),
+        "phone": phone,
+        "phone_href": telephone_href(phone),
+        "email": settings.GUICHET_SUPPORT_EMAIL,
+        "address": _localised(settings.GUICHET_SUPPORT_ADDRESS, language),
         "average_response": humanise_duration(average) if average is not None else None,
     }
     return render(request, "kb/contact.html", context)
+
+
+def _localised(values: dict[str, str], language: str) -> str:
+    return values.get(language) or values.get("fr", "")
+
+
+def telephone_href(number: str) -> str:
+    """A tel: link for a number written for people ("01 99 00 12 34", "+33 1 99 00 12 34"): French national numbers
+    get +33; "" when there are no digits."""
+    digits = "".join(character for character in number if character.isdigit())
+    if not digits:
+        return ""
+    if number.strip().startswith("+"):
+        return f"tel:+{digits}"
+    if len(digits) == 10 and digits.startswith("0"):
+        return f"tel:+33{digits[1:]}"
+    return f"tel:{digits}"
 
 
 def humanise_duration(duration: timedelta) -> str:

@@ -20,3 +20,10 @@ def url_in_language(context, language_code: str) -> str:
         url = "/" + bare if language_code == settings.LANGUAGE_CODE else f"/{language_code}/{bare}"
     query = request.META.get("QUERY_STRING")
     return f"{url}?{query}" if query else url
+
+
+@register.filter
+def has_errors(form) -> bool:
+    """Whether a form has errors. ``{% if form.errors %}`` looks up a *field* named "errors" first, and the
+    knowledge-base editor has one: its empty alert showed on every load."""
+    return bool(form.errors)

@@ -1,4 +1,5 @@
-// "Copy" buttons next to the value cells of the settings tables in knowledge-base articles (IMAP server, port…).
+// "Copy" buttons next to the value cells of the settings tables in knowledge-base articles (IMAP server, port…):
+// the tables kb/rendering.py marks with the class "settings" (header "Paramètre | Valeur"), and no other.
 // Progressive enhancement: without JavaScript the table is read and selected as usual. Labels come from data-*
 // attributes of the article body, translated by the template. Each button's accessible name says which value it
 // copies ("Copy Port entrant"), and a polite live region announces the result.
@@ -16,7 +17,7 @@ document.querySelectorAll("[data-copy-tables]").forEach((container) => {
   status.setAttribute("aria-live", "polite");
   container.appendChild(status);
 
-  container.querySelectorAll("table").forEach((table) => {
+  container.querySelectorAll("table.settings").forEach((table) => {
     const headers = Array.from(table.querySelectorAll("thead th")).map((cell) => cell.textContent.trim());
     table.querySelectorAll("tbody tr").forEach((row) => {
       const cells = Array.from(row.cells);

@@ -18,6 +18,12 @@ SETTINGS_TABLE = """Use these settings in your mail app.
 |---|---|
 | Incoming server (IMAP) | imap.example.org |
 | Incoming port | 993 |
+
+## When signing in fails
+
+| Failed attempts | Effect |
+|---|---|
+| 5 | signing in suspended for 15 minutes |
 """
 
 
@@ -55,6 +61,8 @@ def test_search_then_read_an_article_and_copy_a_setting(page: Page, live_server,
     expect(page.get_by_role("heading", level=1)).to_contain_text("Mail app settings")
     copy_port = page.get_by_role("button", name="Copy Incoming port")
     expect(copy_port).to_be_visible()
+    expect(page.locator("table.settings .kb-copy")).to_have_count(2)
+    expect(page.locator(".kb-copy")).to_have_count(2)  # the other table is not settings: nothing to copy there
     assert_accessible(page, axe)
     copy_port.focus()
     page.keyboard.press("Enter")

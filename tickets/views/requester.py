@@ -5,6 +5,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
@@ -150,10 +151,19 @@ def reply_view(request, reference):
     return redirect(ticket.get_absolute_url() + "#timeline")
 
 
+def _requesters_own(request, reference):
+    """The incident, for the actions only its requester takes ("my problem is solved", "it is back"): an agent
+    reading someone else's incident is refused (403); anyone else gets ticket_for's 404."""
+    ticket = ticket_for(request.user, reference)
+    if ticket.requester_id != request.user.pk:
+        raise PermissionDenied
+    return ticket
+
+
 @require_POST
 @login_required
 def close_view(request, reference):
-    ticket = ticket_for(request.user, reference)
+    ticket = _requesters_own(request, reference)
     try:
         ticket_close(ticket=ticket, by=request.user)
     except TicketActionRefused:
@@ -168,7 +178,7 @@ def close_view(request, reference):
 @require_POST
 @login_required
 def reopen_view(request, reference):
-    ticket = ticket_for(request.user, reference)
+    ticket = _requesters_own(request, reference)
     try:
         ticket_reopen(ticket=ticket, by=request.user)
     except TicketActionRefused:

@@ -1,23 +1,69 @@
-"""Demo accounts, queues and problem types, so a newcomer can try every side of the portal at once.
+"""Demo accounts, queues, problem types and a few incidents, so a newcomer can try every side of the portal at once.
 
-Idempotent: running it again restores the demo accounts' passwords and roles and leaves other data alone.
+Idempotent: running it again restores the demo accounts' passwords and roles and leaves other data alone; the demo
+incidents are filed once (through the incident form's own validation), only while the demo staff have none.
 Agents and the admin must use a second factor, so each comes with a confirmed authenticator app whose key and
 current code (`manage.py demo_otp`) are printed.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from portal import mfa
 from portal.models import AuthenticatorApp, Role, User
 from tickets.catalog import standard_catalog_seed
+from tickets.fields import FillContext
 from tickets.models import Category, Queue
 
 # Passes the portal's own policy (no organisation word, no name), so a demo account signs in without being sent to
 # change it (tests/test_demo_data.py checks it against every validator).
 DEMO_PASSWORD = "Lavande-Ardoise-2026"
 DEMO_DEVICE_NAME = "Application de démonstration"
+
+# (requester, problem type, answers): the rest (identifier, time) is filled in as the form would.
+DEMO_INCIDENTS = [
+    (
+        "marie.dupont",
+        "echec-connexion",
+        {
+            "error_message": "token badvalue",
+            "url": "https://webmail.ac-exemple.fr/",
+            "occurred_at_tz": "Europe/Paris",
+            "browser": "Firefox 128",
+            "device": "Windows 10 / 11",
+            "other_browser_tried": "yes",
+            "other_browser": "Edge 131",
+            "other_network_tried": "no",
+            "otp_involved": "no",
+            "sso_involved": "unknown",
+            "vpn_used": "no",
+            "description": "Depuis ce matin, la page de connexion revient après chaque tentative.",
+        },
+    ),
+    (
+        "jean.martin",
+        "otp-mfa",
+        {
+            "error_message": "Code incorrect",
+            "occurred_at_tz": "Europe/Paris",
+            "device": "iPhone 13, FreeOTP",
+            "description": "J'ai changé de téléphone hier ; le code de l'application est toujours refusé.",
+        },
+    ),
+    (
+        "marie.dupont",
+        "quota",
+        {
+            "error_message": "Votre boîte aux lettres a dépassé la limite de taille",
+            "device": "Thunderbird",
+            "description": "Je ne reçois plus de messages depuis lundi.",
+        },
+    ),
+]
 
 DEMO_USERS = [
     ("marie.dupont", "Marie Dupont", Role.STAFF),
@@ -58,7 +104,10 @@ class Command(BaseCommand):
         )
         for username, display_name, role in DEMO_USERS:
             self.stdout.write(f"  {username:<16} {str(Role(role).label):<20} {display_name}")
-        self.stdout.write(f"  {Queue.objects.count()} queues, {Category.objects.count()} problem types.")
+        filed = self._demo_incidents()
+        self.stdout.write(
+            f"  {Queue.objects.count()} queues, {Category.objects.count()} problem types, {filed} demo incidents filed."
+        )
         self._load_knowledge_base()
         self.stdout.write(
             "Agents and the administrator also need a code: add their key to an authenticator app, "
@@ -80,6 +129,28 @@ class Command(BaseCommand):
             self.stderr.write("Knowledge base not loaded:\n  " + "\n  ".join(error.problems))
             return
         self.stdout.write(f"  {report.summary()}")
+
+    @staticmethod
+    def _demo_incidents() -> int:
+        """Marie's and Jean's incidents, filed as the form files them; none when they already have some."""
+        from tickets.forms import IncidentForm
+        from tickets.models import Ticket
+        from tickets.services import ticket_create
+
+        staff = {user.username: user for user in User.objects.filter(username__in=("marie.dupont", "jean.martin"))}
+        if Ticket.objects.filter(requester__in=staff.values()).exists():
+            return 0
+        moment = timezone.localtime() - timedelta(hours=2)
+        filed = 0
+        for username, slug, answers in DEMO_INCIDENTS:
+            category = Category.objects.get(slug=slug)
+            data = {"identifier": username, "occurred_at": moment.strftime("%Y-%m-%dT%H:%M"), **answers}
+            form = IncidentForm(data, category=category, context=FillContext(user=staff[username]))
+            if not form.is_valid():  # a problem type an agent edited may ask more: skip it rather than fail
+                continue
+            ticket_create(requester=staff[username], category=category, submission=form.submission)
+            filed += 1
+        return filed
 
     @staticmethod
     def _demo_device(user) -> AuthenticatorApp:
