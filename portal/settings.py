@@ -78,6 +78,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -441,14 +442,41 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Operations --------------------------------------------------------------------------------------------------
+
+# Prometheus metrics at /metrics/ (portal/metrics.py), for these networks or with this bearer token; nobody else.
+GUICHET_METRICS_TOKEN = env_str("GUICHET_METRICS_TOKEN", "")
+GUICHET_METRICS_ALLOWED_NETWORKS = env_list(
+    "GUICHET_METRICS_ALLOWED_NETWORKS", [] if PRODUCTION else ["127.0.0.0/8", "::1/128"]
+)
+for _network in GUICHET_METRICS_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"GUICHET_METRICS_ALLOWED_NETWORKS: {_error}") from None
+
 # --- Logging -----------------------------------------------------------------------------------------------------
-# One line per record on stderr; the process manager ships it. Request bodies and parameters are never logged.
+# One record per line on stderr; the process manager ships it. Request bodies and parameters are never logged.
+# GUICHET_LOG_FORMAT=json writes each record as one JSON object (time, level, logger, message, and the process and
+# request details a collector indexes) instead of a line of text.
+
+GUICHET_LOG_FORMAT = env_str("GUICHET_LOG_FORMAT", "text")
+if GUICHET_LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"GUICHET_LOG_FORMAT must be 'text' or 'json'; got {GUICHET_LOG_FORMAT!r}")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "formatters": {
+        "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(process)d %(module)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "timestamp": False,
+        },
+    },
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": GUICHET_LOG_FORMAT.replace("text", "line")}},
     "root": {"handlers": ["stderr"], "level": env_str("GUICHET_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

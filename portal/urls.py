@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from portal import metrics
 from portal.views import api_docs, errors, home
 
 handler404 = errors.not_found
@@ -12,6 +13,7 @@ handler500 = errors.server_error
 # shared in, whatever the browser's preferences.
 urlpatterns = [
     path("health/", home.health_view, name="health"),
+    path("metrics/", metrics.metrics_view, name="metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Interactive documentation, served from our own static files (drf-spectacular-sidecar): no CDN.
     path("api/docs/", api_docs.SwaggerView.as_view(), name="api-docs"),
