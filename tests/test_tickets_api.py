@@ -76,7 +76,7 @@ def test_missing_required_fields_get_the_same_errors_as_the_web_form(client, sig
     errors = response.json()
     assert set(errors) == {"error_message", "url", "browser", "other_browser_tried"}
     # French unless the client asks otherwise.
-    assert errors["other_browser_tried"] == ["Choisissez oui, non ou « impossible »."]
+    assert errors["other_browser_tried"] == ["Choisissez oui, non ou «\u00a0impossible\u00a0»."]
     # The very messages the web form shows for the same answers.
     from django.test import RequestFactory
 
@@ -204,7 +204,7 @@ def test_the_schema_describes_the_incident_api(client):
 @pytest.mark.parametrize(
     ("headers", "expected"),
     [
-        ({}, "Choisissez oui, non ou « impossible »."),
+        ({}, "Choisissez oui, non ou «\u00a0impossible\u00a0»."),
         ({"HTTP_ACCEPT_LANGUAGE": "en-GB,en;q=0.8"}, "Choose yes, no or “not possible”."),
     ],
 )
