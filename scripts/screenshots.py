@@ -1,6 +1,7 @@
 """Screenshots of the portal's pages at 1280 and 390 px, to look at before calling a page done.
 
-Runs against a portal started with `make run` (demo data loaded), in Debian's Chromium driven by Playwright:
+Runs against a portal started with `make run` (demo data loaded), in Debian's Chromium driven by Playwright (both
+installed by `make test`, which also installs the test requirements this script needs):
 
     .venv/bin/python scripts/screenshots.py                    # every page, into var/screenshots/
     .venv/bin/python scripts/screenshots.py --out docs/screenshots --only home,help-search
