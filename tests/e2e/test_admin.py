@@ -36,3 +36,23 @@ def test_the_french_header_fits_one_row_at_1280_px_even_for_an_agent(browser: Br
     middles = [box["y"] + box["height"] / 2 for box in boxes.values()]
     assert max(middles) - min(middles) < 12, boxes  # side by side, not stacked
     context.close()
+
+
+def test_an_incident_page_fits_a_phone_screen(browser: Browser, live_server, sign_in, agent, staff, problem_types):
+    """Long questions ("Code (OTP) ou double authentification en jeu") once pushed their answers off the screen."""
+    from tests.ticket_helpers import login_failure_answers
+    from tickets.fields import FillContext
+    from tickets.forms import IncidentForm
+    from tickets.services import ticket_create
+
+    form = IncidentForm(
+        login_failure_answers(), category=problem_types["echec-connexion"], context=FillContext(user=staff)
+    )
+    assert form.is_valid(), form.errors
+    ticket = ticket_create(requester=staff, category=problem_types["echec-connexion"], submission=form.submission)
+    context = signed_in_context(browser, live_server, sign_in, agent, viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    page.goto(live_server.url + ticket.get_absolute_url())
+    expect(page.get_by_text("Identifiant ou mot de passe incorrect").first).to_be_in_viewport()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()
