@@ -97,8 +97,8 @@ def article_url(slug: str, language: str) -> str:
     """The address of an article in a language (an odd slug gives the help home, never an error).
 
     Built from the current language's address by swapping the language prefix (none for French, /en/ for English:
-    portal.urls), rather than under translation.override, which would leave French active when it exits in code
-    that runs with translations off (management commands, the loader)."""
+    portal.urls), rather than under translation.override: in a thread where no language was ever activated (a
+    management command, the loader, a test) it leaves French active when it exits."""
     try:
         path = reverse("kb:article", kwargs={"slug": slug})
     except NoReverseMatch:

@@ -6,6 +6,7 @@ The refusals' shapes are portal.api's: ``Error`` (``{"detail": "…"}``) and ``F
 bad field or query parameter). An operation that documents a status itself keeps its own description.
 """
 
+from django.conf import settings
 from drf_spectacular.authentication import SessionScheme as SpectacularSessionScheme
 
 
@@ -38,7 +39,7 @@ LANG = {
     "in": "query",
     "name": "lang",
     "required": False,
-    "schema": {"type": "string", "enum": ["fr", "en"]},
+    "schema": {"type": "string", "enum": [code for code, _name in settings.LANGUAGES]},
     "description": "Language of the answer and of its messages (default: Accept-Language, else fr).",
 }
 

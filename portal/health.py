@@ -52,11 +52,16 @@ def _check_broker() -> dict:
         return {"transport": conn.transport_cls}
 
 
-def _check_worker() -> dict:
+def worker_heartbeat_age() -> float | None:
+    """Seconds since a worker last recorded its heartbeat, or None when none ever did."""
     raw = cache.get(HEARTBEAT_KEY)
-    if raw is None:
+    return None if raw is None else (timezone.now() - datetime.fromisoformat(raw)).total_seconds()
+
+
+def _check_worker() -> dict:
+    age = worker_heartbeat_age()
+    if age is None:
         raise CheckFailed("no worker heartbeat recorded")
-    age = (timezone.now() - datetime.fromisoformat(raw)).total_seconds()
     result = {"last_heartbeat_seconds_ago": round(age, 1)}
     if age > settings.GUICHET_WORKER_HEARTBEAT_MAX_AGE:
         return {**result, "ok": False, "error": "the last worker heartbeat is too old"}

@@ -110,6 +110,26 @@ def source_blocked(ip: str) -> bool:
     return SourceThrottle.objects.filter(ip=ip, window_started_at__gte=since, failures__gte=_source_limit(ip)).exists()
 
 
+def lock_counts() -> dict[str, int]:
+    """Identifiers locked now (``timed``) and those waiting for a reset or a helpdesk unlock (``reset``), not counting
+    the separate counters of known devices (portal/metrics.py)."""
+    identifiers = AccountLockout.objects.exclude(key__contains="|device:")
+    return {
+        "timed": identifiers.filter(locked_until__gt=timezone.now(), reset_required=False).count(),
+        "reset": identifiers.filter(reset_required=True).count(),
+    }
+
+
+def blocked_source_count() -> int:
+    """Client addresses over their own limit in the current window (shared egress networks have a higher one)."""
+    since = timezone.now() - settings.GUICHET_SOURCE_WINDOW
+    lowest = min(settings.GUICHET_SOURCE_FAILURE_LIMIT, settings.GUICHET_SHARED_EGRESS_FAILURE_LIMIT)
+    rows = SourceThrottle.objects.filter(window_started_at__gte=since, failures__gte=lowest).values_list(
+        "ip", "failures"
+    )
+    return sum(1 for ip, failures in rows if failures >= _source_limit(ip))
+
+
 def record_source_failure(ip: str) -> bool:
     """Count a failure from this address; True when it just reached the limit (for a single audit event)."""
     now = timezone.now()

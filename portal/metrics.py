@@ -8,9 +8,10 @@
   those that need a reset or a helpdesk unlock), ``guichet_sources_throttled`` (client addresses over their limit
   in the current window) and ``guichet_challenge_periods_active``.
 
-Several web processes: with ``PROMETHEUS_MULTIPROC_DIR`` set (an empty directory per host, cleared at start), each
-gunicorn worker writes its counters there and any of them answers the scrape with the sum (gunicorn.conf.py marks
-dead workers). Each host is scraped on its own; the scrape-time figures are the deployment's, read by every host.
+Several web processes: with ``PROMETHEUS_MULTIPROC_DIR`` set (in the environment: an empty directory per host,
+which the service manager empties before each start), each gunicorn worker writes its counters there and any of
+them answers the scrape with the sum. There are no per-process gauges, so a worker that exits needs no clean-up.
+Each host is scraped on its own; the scrape-time figures are the deployment's, read by every host.
 
 Access: from the networks of ``GUICHET_METRICS_ALLOWED_NETWORKS`` (loopback by default in development), or with
 ``Authorization: Bearer <GUICHET_METRICS_TOKEN>``; anyone else gets a 404, as if there were nothing there.
@@ -21,7 +22,6 @@ import ipaddress
 import logging
 import os
 import time
-from datetime import datetime
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
@@ -78,49 +78,47 @@ class DeploymentCollector:
             log.warning("metrics: could not read %s", read.__name__.strip("_"), exc_info=True)
 
     def _queue(self):
+        from kombu.exceptions import ChannelError
+
         from portal.celery import app
 
         family = GaugeMetricFamily("guichet_celery_queue_messages", "Tasks waiting in the broker.", labels=["queue"])
         name = app.conf.task_default_queue
         with app.connection_for_read() as connection:
             connection.ensure_connection(max_retries=0, timeout=2)
-            declared = connection.default_channel.queue_declare(queue=name, passive=True)
-            family.add_metric([name], declared.message_count)
+            try:
+                waiting = connection.default_channel.queue_declare(queue=name, passive=True).message_count
+            except ChannelError:
+                waiting = 0  # Redis drops an empty list: an empty queue does not "exist"
+            family.add_metric([name], waiting)
         yield family
 
     def _heartbeat(self):
-        from django.core.cache import cache
+        from portal.health import worker_heartbeat_age
 
-        from portal.health import HEARTBEAT_KEY
-
-        raw = cache.get(HEARTBEAT_KEY)
-        if raw is not None:
-            age = (timezone.now() - datetime.fromisoformat(raw)).total_seconds()
+        age = worker_heartbeat_age()
+        if age is not None:
             yield GaugeMetricFamily(
                 "guichet_worker_heartbeat_age_seconds", "Seconds since a worker last said it was consuming.", age
             )
 
     def _locks(self):
-        from portal.models import AccountLockout, ChallengeMode, SourceThrottle
+        from portal import lockout
+        from portal.models import ChallengeMode
 
-        now = timezone.now()
         locks = GaugeMetricFamily("guichet_signin_locks", "Identifiers whose sign-in is locked now.", labels=["kind"])
-        locked = AccountLockout.objects.filter(locked_until__gt=now)
-        locks.add_metric(["timed"], locked.filter(reset_required=False).count())
-        locks.add_metric(["reset"], AccountLockout.objects.filter(reset_required=True).count())
+        for kind, count in lockout.lock_counts().items():
+            locks.add_metric([kind], count)
         yield locks
-        window_start = now - settings.GUICHET_SOURCE_WINDOW
         yield GaugeMetricFamily(
             "guichet_sources_throttled",
             "Client addresses over their failed sign-in limit in the current window.",
-            SourceThrottle.objects.filter(
-                window_started_at__gte=window_start, failures__gte=settings.GUICHET_SOURCE_FAILURE_LIMIT
-            ).count(),
+            lockout.blocked_source_count(),
         )
         yield GaugeMetricFamily(
             "guichet_challenge_periods_active",
             "Networks (or everyone) asked for the anti-robot check now.",
-            ChallengeMode.objects.filter(active_until__gt=now).count(),
+            ChallengeMode.objects.filter(active_until__gt=timezone.now()).count(),
         )
 
 

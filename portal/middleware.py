@@ -15,20 +15,27 @@ from portal import key_policy, passwords, session_registry
 from portal.decorators import redirect_with_next
 from portal.session_state import PASSWORD_MUST_CHANGE, SEEN_AT, SIGNED_IN_AT, read_time
 
-# Pages load only the portal's own scripts, styles and images; nothing may frame them, no plugin runs, forms post
-# only back to the portal. Django 5.2 has no CSP setting of its own, so the header is set here.
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
+
+def content_security_policy(*, style_src: str = "'self'", extra: tuple[str, ...] = ()) -> str:
+    """Pages load only the portal's own scripts, styles and images; nothing may frame them, no plugin runs, forms
+    post only back to the portal. Django 5.2 has no CSP setting of its own, so the header is set here. A page with
+    a different need (the API reference, portal.views.api_docs) asks for its own styles or directives."""
+    directives = [
         "default-src 'self'",
         "script-src 'self'",
-        "style-src 'self'",
+        f"style-src {style_src}",
         "img-src 'self' data:",
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",
         "frame-ancestors 'none'",
+        *extra,
     ]
-)
+    if getattr(settings, "GUICHET_CSP_REPORT_URI", ""):
+        directives.append(f"report-uri {settings.GUICHET_CSP_REPORT_URI}")
+    return "; ".join(directives)
+
+
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 
@@ -37,9 +44,7 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.csp = CONTENT_SECURITY_POLICY
-        if getattr(settings, "GUICHET_CSP_REPORT_URI", ""):
-            self.csp += f"; report-uri {settings.GUICHET_CSP_REPORT_URI}"
+        self.csp = content_security_policy()
 
     def __call__(self, request):
         response = self.get_response(request)
@@ -60,7 +65,7 @@ class ApiLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if _is_api(request):
+        if is_api_request(request):
             languages = {code for code, _name in settings.LANGUAGES}
             requested = request.GET.get("lang")
             translation.activate(
@@ -158,7 +163,7 @@ def _enforce_second_factor(request: HttpRequest) -> HttpResponse | None:
     has_device = user_has_device(user, confirmed=True)
     if has_device and not user.is_agent:
         return None  # staff: the sign-in and the verified_required views ask for it
-    if _is_api(request):
+    if is_api_request(request):
         detail = (
             gettext("Sign in with your second factor before using the API.")
             if has_device
@@ -176,7 +181,7 @@ def _enforce_security_key(request: HttpRequest) -> HttpResponse | None:
     if key_policy.session_satisfies(user) or _view_name(request) in OPEN_WITHOUT_SECURITY_KEY:
         return None
     has_key = key_policy.has_key(user)
-    if _is_api(request):
+    if is_api_request(request):
         detail = (
             gettext("Confirm it is you with your security key before using the API.")
             if has_key
@@ -193,7 +198,7 @@ OPEN_WITH_PASSWORD_TO_CHANGE = OPEN_WITHOUT_SECOND_FACTOR | {"portal:password_ch
 def _enforce_password_change(request: HttpRequest) -> HttpResponse | None:
     if not request.session.get(PASSWORD_MUST_CHANGE) or _view_name(request) in OPEN_WITH_PASSWORD_TO_CHANGE:
         return None
-    if _is_api(request):
+    if is_api_request(request):
         return JsonResponse({"detail": gettext("Change your password before using the API.")}, status=403)
     response = redirect("portal:password_change")
     storage = default_storage(request)
@@ -219,7 +224,7 @@ def _password_change_reason(reason) -> str:
 def _end_session(request: HttpRequest) -> HttpResponse:
     logout(request)
     message = gettext("Your session expired. Please sign in again.")
-    if _is_api(request):
+    if is_api_request(request):
         return JsonResponse({"detail": message}, status=401)
     response = redirect_with_next(request, "portal:login")
     # MessageMiddleware comes after this one and never sees this response: store the message here.
@@ -229,7 +234,7 @@ def _end_session(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _is_api(request: HttpRequest) -> bool:
+def is_api_request(request: HttpRequest) -> bool:
     return request.path_info.startswith("/api/")
 
 

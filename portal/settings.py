@@ -457,8 +457,8 @@ for _network in GUICHET_METRICS_ALLOWED_NETWORKS:
 
 # --- Logging -----------------------------------------------------------------------------------------------------
 # One record per line on stderr; the process manager ships it. Request bodies and parameters are never logged.
-# GUICHET_LOG_FORMAT=json writes each record as one JSON object (time, level, logger, message, and the process and
-# request details a collector indexes) instead of a line of text.
+# GUICHET_LOG_FORMAT=json writes each record as one JSON object (time, level, logger, message, process, module)
+# instead of a line of text.
 
 GUICHET_LOG_FORMAT = env_str("GUICHET_LOG_FORMAT", "text")
 if GUICHET_LOG_FORMAT not in {"text", "json"}:
@@ -468,7 +468,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
             "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(process)d %(module)s",
@@ -476,7 +476,7 @@ LOGGING = {
             "timestamp": False,
         },
     },
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": GUICHET_LOG_FORMAT.replace("text", "line")}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": GUICHET_LOG_FORMAT}},
     "root": {"handlers": ["stderr"], "level": env_str("GUICHET_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -8,7 +8,6 @@ anything.
 """
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 from ua_parser import parse
 
@@ -28,7 +27,6 @@ BROWSER_NAMES = {
     "Mobile Safari": "Safari",
     "Mobile Safari UI/WKWebView": "Safari",
     "Opera Mobile": "Opera",
-    "Yandex Browser": "Yandex Browser",
 }
 SYSTEM_NAMES = {"Mac OS X": "macOS", "Chrome OS": "ChromeOS"}
 # Browsers whose minor version matters to support (Safari follows the system: 17.1, 17.2…).
@@ -46,11 +44,7 @@ class Detected:
 
 
 def detect(user_agent: str) -> Detected:
-    return _detect((user_agent or "")[:MAX_LENGTH])
-
-
-@lru_cache(maxsize=512)  # the same few hundred strings come back all day; parsing one costs about 2 ms
-def _detect(user_agent: str) -> Detected:
+    user_agent = (user_agent or "")[:MAX_LENGTH]
     if not user_agent.strip():
         return Detected()
     result = parse(user_agent)

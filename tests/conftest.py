@@ -69,6 +69,15 @@ def clock(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _no_language_left_active():
+    """A language a test (or code under test) activated does not carry over into the next test's messages."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _isolated_cache():
     """Every test starts with an empty cache (Redis under `make test` is shared by the whole run)."""
     cache.clear()

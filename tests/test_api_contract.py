@@ -133,3 +133,9 @@ def test_too_many_requests_get_a_429_with_the_wait(client, settings):
     assert 0 < int(refused["Retry-After"]) <= 60
     assert refused.json()["detail"].startswith("Too many requests: wait ")
     assert client.get("/api/kb/articles/").status_code == 200  # another bucket
+
+
+@pytest.mark.parametrize("page", ["9" * 5000, "0", "-1", "²"])
+def test_a_page_number_of_any_length_is_answered_never_a_500(client, page):
+    response = client.get("/api/kb/articles/", {"page": page})
+    assert response.status_code in (400, 404)

@@ -220,3 +220,16 @@ def test_refusals_before_the_view_follow_the_requested_language_too(client):
     assert "authentification" in client.get(TICKETS).json()["detail"].lower()
     assert "credentials" in client.get(TICKETS, HTTP_ACCEPT_LANGUAGE="en").json()["detail"]
     assert "credentials" in client.get(TICKETS + "?lang=en").json()["detail"]
+
+
+def test_a_type_without_an_identifier_question_files_and_reads_answers_as_the_form_does(
+    client, sign_in, staff, problem_types
+):
+    """Fields a problem type does not ask are checked as sent (true for a question is valid), never as defaulted."""
+    from tickets.models import ProblemTypeField
+
+    ProblemTypeField.objects.filter(category__slug="quota", key="identifier").delete()
+    sign_in(client, staff)
+    answers = {"problem_type": "quota", "description": "Boîte pleine.", "vpn_used": True}
+    response = client.post(TICKETS, answers, content_type="application/json")
+    assert response.status_code == 201, response.json()

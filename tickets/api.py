@@ -314,10 +314,11 @@ class TicketCreateSerializerBase(serializers.Serializer):
             # The identifier concerned defaults to the requester's, as on the pre-filled web form.
             form_data[FieldKey.IDENTIFIER] = request.user.username
         form = IncidentForm(form_data, MultiValueDict(request.FILES), category=category, context=fill_context(request))
-        # A field this problem type does not ask is not stored, but must still be what the schema says it is.
-        for name in form_data.keys() - form.fields.keys():
+        # A field this problem type does not ask is not stored, but what the client sent must still be what the schema
+        # says it is (read as the form reads it: true/false as answers).
+        for name in (form_data.keys() & set(data)) - form.fields.keys():
             try:
-                self.fields[name].run_validation(data.get(name))
+                self.fields[name].run_validation(form_data[name])
             except serializers.ValidationError as error:
                 errors[name] = error.detail
         if not form.is_valid() or errors:

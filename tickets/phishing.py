@@ -44,6 +44,8 @@ from django.utils.translation import gettext_lazy as _
 from publicsuffixlist import PublicSuffixList
 from selectolax.lexbor import LexborHTMLParser
 
+from tickets.uploads import OLE_SIGNATURE, OUTLOOK_MESSAGE
+
 MAX_MESSAGE_BYTES = 5 * 1024 * 1024
 MAX_HEADER_TEXT = 256 * 1024
 MAX_PART_TEXT = 256 * 1024
@@ -729,9 +731,6 @@ def parse_message(
     return report
 
 
-OUTLOOK_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")  # an OLE compound file, which a .msg is
-
-
 def parse_outlook_message(raw: bytes, *, organisation_domains: list[str] | None = None) -> ReportedMessage:
     """Read an Outlook ``.msg`` file: extract-msg turns it back into the message it holds (its transport headers
     as received, its plain and HTML bodies, its attachments), which ``parse_message`` then reads like any other.
@@ -743,7 +742,7 @@ def _outlook_to_mime(raw: bytes) -> bytes:
     import extract_msg  # heavy: only when an Outlook file comes in
 
     raw = bytes(raw or b"")
-    if not raw.startswith(OUTLOOK_SIGNATURE) or len(raw) > MAX_MESSAGE_BYTES:
+    if not raw.startswith(OLE_SIGNATURE) or len(raw) > MAX_MESSAGE_BYTES:
         raise MessageUnreadable()
     try:
         outlook = extract_msg.openMsg(raw)
@@ -775,8 +774,11 @@ def _forwarded(message):
             if count >= MAX_PARTS:
                 return None
             filename = (part.get_filename() or "").lower()
-            if part.get_content_type() == "application/vnd.ms-outlook" or filename.endswith(".msg"):
-                return _PARSER.parsebytes(_outlook_to_mime(_payload(part, MAX_MESSAGE_BYTES)))
+            if part.get_content_type() == OUTLOOK_MESSAGE or filename.endswith(".msg"):
+                try:
+                    return _PARSER.parsebytes(_outlook_to_mime(_payload(part, MAX_MESSAGE_BYTES)))
+                except MessageUnreadable:
+                    continue  # named .msg but not an Outlook item: a real message may follow
             if part.get_content_type() != "message/rfc822" and not filename.endswith(".eml"):
                 continue
             inner = part.get_payload()
@@ -868,10 +870,12 @@ def campaign_key(message: ReportedMessage, *, include_links: bool = True) -> str
     Consequences: a campaign that rotates its sender domains or its link sites splits into several keys; two
     campaigns from one domain with the same subject and link sites share one. Pasted headers have no links, so
     their key only matches other header-only keys; ``include_links=False`` gives that header-only key for a
-    whole message too. The "v2" prefix inside the hash changes if the recipe does (v1 cut domains by a heuristic
-    instead of the Public Suffix List).
+    whole message too. The "v1" prefix inside the hash changes if the recipe does. Sites came from a heuristic
+    (co.uk, gouv.fr…) before the Public Suffix List; both agree on nearly every domain, so the prefix stayed and
+    stored campaigns did not split: only reports whose links sit under a private suffix (github.io…) changed key,
+    which is the point of the change.
     """
     subject = _normalised_subject(message.subject, message.recipients)
     sites = sorted({_site(link.domain) for link in message.links if link.domain}) if include_links else []
-    material = "\x1f".join(["v2", _host(message.sender_domain), subject, ",".join(sites)])
+    material = "\x1f".join(["v1", _host(message.sender_domain), subject, ",".join(sites)])
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:16]

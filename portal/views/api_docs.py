@@ -3,7 +3,7 @@ in our own templates (no web fonts, no inline script)."""
 
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 
-from portal.middleware import CONTENT_SECURITY_POLICY
+from portal.middleware import content_security_policy
 
 
 class SwaggerView(SpectacularSwaggerSplitView):
@@ -22,8 +22,7 @@ class RedocView(SpectacularRedocView):
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        response["Content-Security-Policy"] = (
-            CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
-            + "; worker-src 'self' blob:"
+        response["Content-Security-Policy"] = content_security_policy(
+            style_src="'self' 'unsafe-inline'", extra=("worker-src 'self' blob:",)
         )
         return response

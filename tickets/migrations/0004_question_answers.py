@@ -22,7 +22,9 @@ def forwards(apps, schema_editor):
 
 
 def backwards(apps, schema_editor):
-    _answers_to_values(apps.get_model("tickets", "Ticket"), {"yes": True, "no": False})
+    # The third answers had no value before: they go back to unanswered.
+    mapping = {"yes": True, "no": False, "unknown": None, "not_applicable": None}
+    _answers_to_values(apps.get_model("tickets", "Ticket"), mapping)
 
 
 def _answers_to_values(ticket_model, mapping):
