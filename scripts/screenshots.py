@@ -32,17 +32,8 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 
 from portal.management.commands.load_demo import DEMO_PASSWORD  # noqa: E402
+from tests.e2e.conftest import CHROMIUM_ARGS  # noqa: E402
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WIDTHS = (1280, 390)
 
 
