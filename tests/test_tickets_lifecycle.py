@@ -97,8 +97,10 @@ def test_an_agents_reply_is_emailed_and_takes_the_ticket_in_progress(agent, tick
 def test_the_requester_sees_helpdesk_not_the_agents_name(client, sign_in, staff, agent, ticket):
     ticket_reply(ticket=ticket, by=agent, body="Bonjour")
     sign_in(client, staff)
-    page = client.get(ticket.get_absolute_url()).content.decode()
-    assert "Helpdesk" in page and "Sophie Bernard" not in page
+    english = client.get(f"/en/incidents/{ticket.reference}/").content.decode()
+    assert "Helpdesk" in english and "Sophie Bernard" not in english
+    french = client.get(f"/incidents/{ticket.reference}/").content.decode()
+    assert "Assistance" in french and "Sophie Bernard" not in french
 
 
 def test_answering_a_ticket_that_waits_for_the_requester_puts_it_back_in_progress(
