@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_otp import user_has_device
-from rest_framework import authentication, exceptions, pagination, serializers, throttling
+from rest_framework import authentication, exceptions, pagination, parsers, serializers, throttling
 from rest_framework.permissions import BasePermission
 
 from portal import key_policy
@@ -107,3 +107,13 @@ class PageNumberPagination(pagination.PageNumberPagination):
         ):
             raise exceptions.ValidationError({self.page_query_param: [gettext("Give a page number: 1, 2, 3…")]})
         return super().paginate_queryset(queryset, request, view)
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, which lets Python's RecursionError escape on a document nested thousands deep."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError(_("This JSON document is nested too deeply to be read.")) from None

@@ -1,10 +1,10 @@
-"""The API's refusals in one shape and in the request's language (REST_FRAMEWORK["EXCEPTION_HANDLER"], and the
-JSON answers of portal.views.errors for addresses under /api/ that no view serves).
+"""The API's refusals in one shape and in the request's language (REST_FRAMEWORK["EXCEPTION_HANDLER"]; the error
+views of portal.views.errors answer JSON in the same shape for what happens before or outside a view).
 
 Apart from portal.api because DRF imports that module while rest_framework.views is still loading.
 """
 
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
@@ -24,8 +24,3 @@ def api_exception_handler(exc, context):
             detail=gettext("Too many requests: wait %(seconds)d seconds and try again.") % {"seconds": max(wait, 1)},
         )
     return exception_handler(exc, context)
-
-
-def api_not_found(request, exception=None) -> JsonResponse:
-    """An unknown address under /api/: JSON like every other API answer (portal.urls.handler404)."""
-    return JsonResponse({"detail": str(NOT_FOUND)}, status=404)

@@ -19,6 +19,18 @@ def redirect_with_next(request: HttpRequest, url_name: str) -> HttpResponse:
     return redirect(f"{reverse(url_name)}?{urlencode({'next': next_url(request)}, safe='/')}")
 
 
+def local_path(candidate: str, request: HttpRequest) -> str | None:
+    """``candidate`` when it is a path on this site ("/incidents/?page=2"), else None.
+
+    A bare word ("foo") passes Django's own check but ``redirect()`` takes it for a URL name and fails, after the
+    password and the code were already accepted; "//host" and "/\\host" lead elsewhere in browsers."""
+    if not candidate.startswith("/") or candidate.startswith(("//", "/\\")):
+        return None
+    if not url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}, require_https=False):
+        return None
+    return candidate
+
+
 def next_url(request: HttpRequest) -> str:
     """Where to come back to: the page itself, or for a form submission the page the form was on.
 

@@ -412,6 +412,11 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["portal.api.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["portal.api.IsVerified"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "portal.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_CLASSES": ["portal.api.ScopedThrottle"],
     "EXCEPTION_HANDLER": "portal.api_errors.api_exception_handler",
 }

@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView
 from portal import metrics
 from portal.views import api_docs, errors, home
 
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
 handler404 = errors.not_found
 handler500 = errors.server_error
 

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import get_resolver
 
-from tests.test_privileged_routes import _routes
+from tests.url_map import routes
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def test_no_page_asks_a_security_question_or_offers_a_password_hint(agent, sign_
     browser = sign_in(Client(), agent)
     anonymous = Client()
     opened = 0
-    for _name, path in _routes(get_resolver().url_patterns):
+    for _name, path in routes(get_resolver().url_patterns):
         if path.startswith("/api/") or "deconnexion" in path:
             continue
         for client in (browser, anonymous):

@@ -5,17 +5,15 @@ routes declared open below may answer; every other one must send the agent to en
 factor (302), or refuse (403, or 405 for POST-only actions). API routes must refuse with 403.
 """
 
-import re
 from urllib.parse import urlsplit
 
 import pytest
-from django.contrib import admin
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.urls.resolvers import RoutePattern
+from django.urls import get_resolver
 
 from portal.models import SignedInSession
 from tests.conftest import enrol_totp
+from tests.url_map import admin_paths, routes
 
 pytestmark = pytest.mark.django_db
 
@@ -31,32 +29,11 @@ OPEN = {
 }
 # Public knowledge-base pages and API (they filter by audience themselves; tested in tests/test_kb_*.py).
 OPEN_PREFIXES = ("kb:", "kb-api:")
-SAMPLE_ARGUMENTS = {"int": "1", "str": "sample", "slug": "sample", "path": "sample"}
-
-
-def _routes(patterns, prefix="", namespace=""):
-    """(name, concrete path) for every named route whose pattern is a route string (admin is checked apart)."""
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            if entry.app_name == "admin":
-                continue
-            child_namespace = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from _routes(entry.url_patterns, prefix + str(entry.pattern), child_namespace)
-        elif isinstance(entry, URLPattern) and entry.name and isinstance(entry.pattern, RoutePattern):
-            route = re.sub(r"<(?:(\w+):)?\w+>", lambda m: SAMPLE_ARGUMENTS[m.group(1) or "str"], str(entry.pattern))
-            yield f"{namespace}{entry.name}", "/" + prefix + route
-
-
-def _admin_paths():
-    yield reverse("admin:index")
-    for model in admin.site._registry:
-        meta = model._meta
-        yield reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")
 
 
 def _privileged_paths():
-    paths = [(name, path) for name, path in _routes(get_resolver().url_patterns)]
-    paths += [("admin", path) for path in _admin_paths()]
+    paths = [(name, path) for name, path in routes(get_resolver().url_patterns)]
+    paths += [("admin", path) for path in admin_paths()]
     checked = [(name, path) for name, path in paths if name not in OPEN and not name.startswith(OPEN_PREFIXES)]
     assert len(checked) > 15, "the walk found too few routes: the URL map changed shape"
     return checked

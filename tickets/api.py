@@ -14,12 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from portal.api import LanguageField, PageNumberPagination, query_parameters
+from portal.api import JSONParser, LanguageField, PageNumberPagination, query_parameters
 from tickets.access import ticket_for
 from tickets.fields import (
     KINDS,

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -20,6 +20,7 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 
 from portal import challenge, key_policy, known_device, session_state, signin, webauthn
+from portal.decorators import local_path
 from portal.forms import CodeForm, LoginForm, ReauthForm, SecurityKeyAnswerForm
 from portal.security import client_ip
 from portal.signin import CodeResult, PasswordResult
@@ -27,11 +28,7 @@ from portal.signin import CodeResult, PasswordResult
 
 def _next_url(request, default: str = "home") -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return reverse(default)
+    return local_path(candidate, request) or reverse(default)
 
 
 def _refused(form: LoginForm) -> None:
@@ -73,7 +70,7 @@ def login_view(request):
                 request.session[session_state.PASSWORD_MUST_CHANGE] = outcome.weak_password
             if user_has_device(user, confirmed=True):
                 signin.start_second_step(request, user)
-                return redirect(f"{reverse('portal:login_code')}?next={_next_url(request)}")
+                return redirect(f"{reverse('portal:login_code')}?{urlencode({'next': _next_url(request)})}")
             # No second factor yet: staff within their grace period may go on; everyone else is sent to enrol by
             # the session middleware before they can reach anything else.
             signin.complete_sign_in(request, user)

@@ -12,13 +12,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kb.search import suggest_articles
 from kb.views.common import article_for_reader, current_language
+from portal.decorators import local_path
 from tickets.fields import DEVICE_SUGGESTIONS
 from tickets.forms import IncidentForm, fill_context
 from tickets.major_incidents import major_incident_join, shown_major_incidents
@@ -146,9 +146,4 @@ def affected_view(request, pk):
         )
     else:
         messages.info(request, gettext("You had already told us you are affected. Thank you."))
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect("tickets:mine")
-    return redirect(target)
+    return redirect(local_path(request.POST.get("next", ""), request) or "tickets:mine")
