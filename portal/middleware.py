@@ -53,6 +53,38 @@ class SecurityHeadersMiddleware:
         return response
 
 
+class RequestSizeMiddleware:
+    """Refuses, with 413, a request whose declared body is larger than GUICHET_MAX_REQUEST_BYTES, before anything
+    reads it: otherwise the CSRF check would parse it, spooling a multipart body of any size to disk, before any
+    permission or size check ran. Django reads no more than the declared length, so the declaration is the limit.
+    Placed before every middleware that could touch the body."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0  # Django reads nothing of a body whose length it cannot read
+        if declared > settings.GUICHET_MAX_REQUEST_BYTES:
+            return _too_large(request)
+        return self.get_response(request)
+
+
+def _too_large(request: HttpRequest) -> HttpResponse:
+    from django.template.defaultfilters import filesizeformat
+
+    # LocaleMiddleware has not run yet: the language comes from the path or the browser, as it would decide.
+    with translation.override(translation.get_language_from_request(request, check_path=True)):
+        message = gettext(
+            "This request is larger than %(max)s, the most the portal accepts: send fewer or smaller files."
+        ) % {"max": filesizeformat(settings.GUICHET_MAX_REQUEST_BYTES)}
+    if is_api_request(request):
+        return JsonResponse({"detail": message}, status=413)
+    return HttpResponse(message, content_type="text/plain; charset=utf-8", status=413)
+
+
 class ApiLanguageMiddleware:
     """The API lives outside the language-prefixed URLs, where LocaleMiddleware can only pick the default language
     (French). For /api/ the client chooses: ``?lang=fr|en``, else Accept-Language. Placed right after

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "portal.metrics.MetricsMiddleware",
+    "portal.middleware.RequestSizeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -330,6 +331,12 @@ GUICHET_TICKET_REOPEN_DAYS = env_int("GUICHET_TICKET_REOPEN_DAYS", 14)
 GUICHET_ATTACHMENT_MAX_BYTES = env_int("GUICHET_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 GUICHET_ATTACHMENT_MAX_COUNT = env_int("GUICHET_ATTACHMENT_MAX_COUNT", 5)
 GUICHET_ATTACHMENT_MAX_PER_TICKET = env_int("GUICHET_ATTACHMENT_MAX_PER_TICKET", 20)
+# The largest request body the portal accepts: a submission's attachments at their largest, plus room for the
+# form's fields and the multipart framing. Anything declared larger is refused with 413 before a byte of it is read
+# or spooled to disk (portal.middleware.RequestSizeMiddleware). The reverse proxy should refuse the same (README).
+GUICHET_MAX_REQUEST_BYTES = env_int(
+    "GUICHET_MAX_REQUEST_BYTES", GUICHET_ATTACHMENT_MAX_BYTES * GUICHET_ATTACHMENT_MAX_COUNT + 1024 * 1024
+)
 GUICHET_PRIVATE_MEDIA_ROOT = Path(env_str("GUICHET_PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private-media")))
 # The organisation's own mail domains (sub-domains included), for reported phishing (tickets/phishing.py): a sender
 # outside them whose name claims to be the organisation, or a domain imitating them, is flagged.
