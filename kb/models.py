@@ -234,7 +234,11 @@ class Revision(models.Model):
 
 
 class Feedback(models.Model):
-    """One answer to "did this article solve your problem?", with an optional comment."""
+    """One answer to "did this article solve your problem?", with an optional comment.
+
+    One per signed-in person and article (answering again replaces it), and one per client address and article
+    a day for people not signed in (``source`` is a keyed hash of the address, never the address), so fifty fresh
+    sessions from one machine weigh as one reader in the agents' report (kb.services.feedback_record)."""
 
     COMMENT_MAX_LENGTH = 1000
 
@@ -242,13 +246,22 @@ class Feedback(models.Model):
     helpful = models.BooleanField(_("helpful"))
     comment = models.TextField(_("comment"), max_length=COMMENT_MAX_LENGTH, blank=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    source = models.CharField(_("source"), max_length=16, blank=True, editable=False)
     created_at = models.DateTimeField(_("date"), default=timezone.now)
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("feedback")
         verbose_name_plural = _("feedback")
-        indexes = [models.Index(fields=["created_at", "helpful"], name="kb_feedback_recent")]
+        indexes = [
+            models.Index(fields=["created_at", "helpful"], name="kb_feedback_recent"),
+            models.Index(fields=["article", "source", "created_at"], name="kb_feedback_source"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "user"], condition=Q(user__isnull=False), name="kb_feedback_once_per_person"
+            )
+        ]
 
     def __str__(self):
         return f"{self.article}: {'+' if self.helpful else '-'}"

@@ -1,8 +1,11 @@
 """Workflows on articles: saving with a revision, restoring a revision, recording and reporting feedback."""
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
@@ -57,15 +60,38 @@ def article_restore(*, article: Article, revision: Revision, by) -> Revision | N
     return article_save(article=article, by=by, note=note)
 
 
-def feedback_record(*, article: Article, helpful: bool, comment: str, user) -> Feedback:
-    """Store an answer to "did this solve your problem?"; the comment is kept only with a "no" or a "yes"."""
-    feedback = Feedback(
-        article=article,
-        helpful=helpful,
-        comment=comment.strip()[: Feedback.COMMENT_MAX_LENGTH],
-        user=user if user is not None and user.is_authenticated else None,
-    )
-    feedback.full_clean()
+ANONYMOUS_FEEDBACK_WINDOW = timedelta(days=1)
+
+
+def feedback_source(address: str) -> str:
+    """A keyed hash of a client address: equal for equal addresses, and not the address (nothing to hand over)."""
+    return hmac.new(settings.SECRET_KEY.encode(), f"kb-feedback:{address}".encode(), hashlib.sha256).hexdigest()[:16]
+
+
+@transaction.atomic
+def feedback_record(*, article: Article, helpful: bool, comment: str, user, address: str = "") -> Feedback:
+    """Store an answer to "did this solve your problem?". A signed-in person has one answer per article (a new one
+    replaces it); without a session, one answer per client address and article a day, a later one replacing it."""
+    values = {
+        "helpful": helpful,
+        "comment": comment.strip()[: Feedback.COMMENT_MAX_LENGTH],
+        "created_at": timezone.now(),
+    }
+    if user is not None and user.is_authenticated:
+        existing = Feedback.objects.select_for_update().filter(article=article, user=user).first()
+        feedback = existing or Feedback(article=article, user=user)
+    else:
+        source = feedback_source(address)
+        since = timezone.now() - ANONYMOUS_FEEDBACK_WINDOW
+        existing = (
+            Feedback.objects.select_for_update()
+            .filter(article=article, user=None, source=source, created_at__gte=since)
+            .first()
+        )
+        feedback = existing or Feedback(article=article, source=source)
+    for name, value in values.items():
+        setattr(feedback, name, value)
+    feedback.full_clean(validate_constraints=False)
     feedback.save()
     return feedback
 

@@ -19,7 +19,7 @@ from rest_framework import authentication, exceptions, pagination, parsers, seri
 from rest_framework.permissions import BasePermission
 
 from portal import key_policy
-from portal.security import client_ip
+from portal.ratelimit import limited
 
 
 class IsVerified(BasePermission):
@@ -51,27 +51,32 @@ class SessionAuthentication(authentication.SessionAuthentication):
             ) from None
 
 
-class ScopedThrottle(throttling.SimpleRateThrottle):
-    """Requests per person (or per client address when signed out), counted in the shared cache so that every web
-    process on every host counts together. Rates come from GUICHET_API_RATES, read at each request."""
+class ScopedThrottle(throttling.BaseThrottle):
+    """portal.ratelimit's counters for the API: ``scope`` names the limit, ``methods`` (all when None) the requests
+    it counts. The default throttle of every view is "api"; views add the scopes of what they do."""
 
-    scope = "user"
+    scope = "api"
+    methods: tuple[str, ...] | None = None
 
-    def get_rate(self):
-        return settings.GUICHET_API_RATES[self.scope]
+    def allow_request(self, request, view):
+        if self.methods is not None and request.method not in self.methods:
+            return True
+        self.waiting = limited(request, self.scope)
+        return self.waiting is None
 
-    def get_cache_key(self, request, view):
-        if request.user and request.user.is_authenticated:
-            ident = f"user-{request.user.pk}"
-        else:
-            ident = f"ip-{client_ip(request)}"
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+    def wait(self):
+        return self.waiting
 
 
 class SearchThrottle(ScopedThrottle):
     """Search and suggestions are called while typing: a bucket of their own, so they never starve the rest."""
 
     scope = "search"
+
+
+class AffectedThrottle(ScopedThrottle):
+    scope = "affected"
+    methods = ("POST",)
 
 
 def query_parameters(request, serializer_class) -> dict:

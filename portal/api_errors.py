@@ -5,10 +5,11 @@ Apart from portal.api because DRF imports that module while rest_framework.views
 """
 
 from django.http import Http404
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.views import exception_handler
+
+from portal.ratelimit import wait_message
 
 NOT_FOUND = _("Nothing was found at this address. Check the address and the reference or identifier in it.")
 
@@ -18,9 +19,6 @@ def api_exception_handler(exc, context):
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(NOT_FOUND)
     elif isinstance(exc, exceptions.Throttled):
-        wait = int(exc.wait or 1)
-        exc = exceptions.Throttled(
-            wait=exc.wait,
-            detail=gettext("Too many requests: wait %(seconds)d seconds and try again.") % {"seconds": max(wait, 1)},
-        )
+        wait = max(1, int(exc.wait or 1))
+        exc = exceptions.Throttled(wait=wait, detail=wait_message(wait))
     return exception_handler(exc, context)

@@ -427,12 +427,27 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["portal.api.ScopedThrottle"],
     "EXCEPTION_HANDLER": "portal.api_errors.api_exception_handler",
 }
-# Requests per person (per client address when signed out), counted in the shared cache; a 429 with Retry-After
-# beyond. Search and suggestions, called while typing, have their own bucket.
-GUICHET_API_RATES = {
-    "user": env_str("GUICHET_API_RATE", "300/min"),
-    "search": env_str("GUICHET_API_SEARCH_RATE", "600/min"),
+# Rate limits (portal/ratelimit.py): a count per window, per person (per client address when signed out), counted
+# in the shared cache; a 429 with Retry-After beyond. GUICHET_RATE_LIMIT_<SCOPE> changes one.
+GUICHET_RATE_LIMITS = {
+    scope: env_str(f"GUICHET_RATE_LIMIT_{scope.upper()}", default)
+    for scope, default in (
+        ("api", "300/min"),  # every API call
+        ("search", "120/min"),  # help search page, API search and suggestions (called while typing)
+        ("feedback", "20/hour"),  # "did this article help?" answers
+        ("filing", "10/hour"),  # incidents filed, on the page or through the API
+        ("affected", "30/hour"),  # "I'm affected too"
+        ("reply", "60/hour"),  # messages and files added to an incident
+    )
 }
+# Addresses of GUICHET_SHARED_EGRESS_NETWORKS (many people behind one NAT) get this many times each limit.
+GUICHET_SHARED_EGRESS_RATE_FACTOR = env_int("GUICHET_SHARED_EGRESS_RATE_FACTOR", 10)
+for _scope, _rate in GUICHET_RATE_LIMITS.items():
+    _count, _slash, _period = _rate.partition("/")
+    if not (
+        _count.strip().isdigit() and _period.strip() in {"s", "sec", "second", "min", "minute", "h", "hour", "day"}
+    ):
+        raise ImproperlyConfigured(f"GUICHET_RATE_LIMIT_{_scope.upper()} must read like 60/min; got {_rate!r}")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Guichet API",
     "DESCRIPTION": "Incidents, knowledge base and account recovery for webmail access support. Every answer is JSON "

@@ -126,7 +126,7 @@ def test_not_found_is_json_in_the_clients_language(client, sign_in, staff, probl
 
 
 def test_too_many_requests_get_a_429_with_the_wait(client, settings):
-    settings.GUICHET_API_RATES = {**settings.GUICHET_API_RATES, "search": "3/min"}
+    settings.GUICHET_RATE_LIMITS = {**settings.GUICHET_RATE_LIMITS, "search": "3/min"}
     statuses = [client.get("/api/kb/search/", {"q": "code", "lang": "en"}).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     refused = client.get("/api/kb/search/", {"q": "code", "lang": "en"})

@@ -54,7 +54,7 @@ def session(client, sign_in, staff, problem_types, settings):
 
     Like Django's test client, requests do not close the database connection when they end: it holds the test's
     transaction, where the session and the staff member live."""
-    settings.GUICHET_API_RATES = {"user": "100000/min", "search": "100000/min"}
+    settings.GUICHET_RATE_LIMITS = dict.fromkeys(settings.GUICHET_RATE_LIMITS, "100000/min")
     sign_in(client, staff)
     token = get_random_string(32)
     cookies = {settings.SESSION_COOKIE_NAME: client.cookies[settings.SESSION_COOKIE_NAME].value}

@@ -13,13 +13,21 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
-from rest_framework import generics, serializers, status
+from rest_framework import exceptions, generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from portal.api import JSONParser, LanguageField, PageNumberPagination, query_parameters
+from portal.api import (
+    AffectedThrottle,
+    JSONParser,
+    LanguageField,
+    PageNumberPagination,
+    ScopedThrottle,
+    query_parameters,
+)
+from portal.ratelimit import limited
 from tickets.access import ticket_for
 from tickets.fields import (
     KINDS,
@@ -161,6 +169,8 @@ class AffectedSerializer(serializers.Serializer):
 
 
 class MajorIncidentAffectedApi(APIView):
+    throttle_classes = [ScopedThrottle, AffectedThrottle]
+
     @extend_schema(
         summary="Say you are affected by an ongoing major incident (instead of filing a duplicate)",
         description="201 the first time, 200 when you had already said so.",
@@ -329,6 +339,10 @@ class TicketCreateSerializerBase(serializers.Serializer):
         return {"category": category, "submission": form.submission}
 
     def create(self, validated_data):
+        # Counted when an incident would really be filed, as on the page: correcting a refused form costs nothing.
+        wait = limited(self.context["request"], "filing")
+        if wait is not None:
+            raise exceptions.Throttled(wait=wait)
         return ticket_create(
             requester=self.context["request"].user,
             category=validated_data["category"],

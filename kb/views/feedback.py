@@ -9,13 +9,17 @@ from kb.services import articles_failing_to_help, feedback_record
 from kb.views.common import article_for_reader
 from kb.views.pages import FEEDBACK_SESSION_KEY, render_article
 from portal.decorators import agent_required
+from portal.ratelimit import rate_limited
+from portal.security import client_ip
 
 REPORT_PERIODS = (30, 90, 365)
 
 
 @require_POST
+@rate_limited("feedback")
 def feedback_view(request, slug):
-    """Record one answer per article and session (reloading or double-clicking does not count twice)."""
+    """Record one answer per article and session (reloading or double-clicking does not count twice), and one per
+    person or per address a day (kb.services.feedback_record)."""
     article, _ = article_for_reader(request, slug)
     form = FeedbackForm(request.POST)
     if not form.is_valid():
@@ -27,6 +31,7 @@ def feedback_view(request, slug):
             helpful=form.cleaned_data["helpful"],
             comment=form.cleaned_data["comment"],
             user=request.user,
+            address=client_ip(request),
         )
         # Bounded, so a long browsing session does not grow the session row without limit.
         request.session[FEEDBACK_SESSION_KEY] = [*given, article.pk][-200:]

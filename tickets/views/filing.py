@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kb.search import suggest_articles
 from kb.views.common import article_for_reader, current_language
 from portal.decorators import local_path
+from portal.ratelimit import limited, rate_limited, too_many_requests
 from tickets.fields import DEVICE_SUGGESTIONS
 from tickets.forms import IncidentForm, fill_context
 from tickets.major_incidents import major_incident_join, shown_major_incidents
@@ -73,6 +74,10 @@ def file_view(request, slug):
     if request.method == "POST" and "suggest" not in request.POST:
         form = IncidentForm(request.POST, request.FILES, category=category, context=context)
         if form.is_valid():
+            # Counted when an incident would really be filed: correcting a refused form costs nothing.
+            wait = limited(request, "filing")
+            if wait is not None:
+                return too_many_requests(request, wait)
             ticket = ticket_create(requester=request.user, category=category, submission=form.submission)
             messages.success(
                 request,
@@ -84,6 +89,9 @@ def file_view(request, slug):
         suggestions = _suggestions(request, language)
     elif request.method == "POST":
         # "Look for answers" (the no-JavaScript way to the suggestions): keep what was typed, check nothing yet.
+        wait = limited(request, "search")
+        if wait is not None:
+            return too_many_requests(request, wait)
         form = IncidentForm(initial=_typed(request.POST), category=category, context=context)
         suggestions = _suggestions(request, language)
     else:
@@ -136,6 +144,7 @@ def deflect_view(request, slug):
 
 @require_POST
 @login_required
+@rate_limited("affected")
 def affected_view(request, pk):
     """ "I'm affected too": counts the person in an ongoing major incident instead of filing one more copy of it."""
     incident = get_object_or_404(MajorIncident.objects.shown(), pk=pk)

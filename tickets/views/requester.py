@@ -14,6 +14,7 @@ from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from portal.ratelimit import rate_limited
 from tickets.access import ticket_for
 from tickets.fields import KINDS
 from tickets.forms import ReplyForm, problem_type_rows
@@ -134,6 +135,7 @@ def detail_view(request, reference):
 @never_cache
 @require_POST
 @login_required
+@rate_limited("reply")
 def reply_view(request, reference):
     ticket = ticket_for(request.user, reference)
     if not ticket.is_open:
