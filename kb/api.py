@@ -26,7 +26,14 @@ from kb.search import (
     search_articles,
     suggest_articles,
 )
-from portal.api import LanguageField, PageNumberPagination, SearchThrottle, SessionAuthentication, query_parameters
+from portal.api import (
+    LanguageField,
+    PageNumberPagination,
+    SearchThrottle,
+    SessionAuthentication,
+    TokenAuthentication,
+    query_parameters,
+)
 
 SUGGEST_MAX = 10
 
@@ -37,7 +44,7 @@ def request_language(request) -> str:
 
 
 class PublicKbApi:
-    authentication_classes = [SessionAuthentication]
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [AllowAny]
 
 

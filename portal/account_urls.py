@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal.views import account, login, mfa
+from portal.views import account, login, mfa, tokens
 
 app_name = "portal"
 
@@ -18,6 +18,8 @@ urlpatterns = [
     path("securite/deconnecter-autres-sessions/", account.logout_other_sessions_view, name="logout_others"),
     path("securite/sessions/<str:public_id>/deconnecter/", account.session_end_view, name="session_end"),
     path("mot-de-passe/", account.password_change_view, name="password_change"),
+    path("securite/jetons/ajouter/", tokens.api_token_add_view, name="api_token_add"),
+    path("securite/jetons/<str:prefix>/revoquer/", tokens.api_token_revoke_view, name="api_token_revoke"),
     path("double-authentification/", mfa.mfa_overview_view, name="mfa"),
     path("double-authentification/application/ajouter/", mfa.totp_add_view, name="mfa_totp_add"),
     path("double-authentification/<int:device_id>/supprimer/", mfa.device_remove_view, name="mfa_device_remove"),

@@ -19,19 +19,58 @@ from rest_framework import authentication, exceptions, pagination, parsers, seri
 from rest_framework.permissions import BasePermission
 
 from portal import key_policy
+from portal.api_tokens import TOKEN_PREFIX, TokenRefused, api_token_check
+from portal.models import ApiToken, Scope
 from portal.ratelimit import limited
 
 
 class IsVerified(BasePermission):
+    """A session that passed the second factor, or a personal token (issued only to such a session) whose scopes
+    cover the request: "read" for reading, "file" for writing, and "agent" for any token of an agent or admin,
+    whose every answer carries the helpdesk's rights."""
+
     message = _("Sign in with your second factor to use the API.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user
         if not user or not user.is_authenticated:
             return False
+        if isinstance(getattr(request, "auth", None), ApiToken):
+            return self._token_allows(request, request.auth)
         if user.is_verified():
             return key_policy.session_satisfies(user)  # agents and admins, under the policy: with a key (R14)
         return not user.is_agent and timezone.now() <= user.mfa_deadline and not user_has_device(user, confirmed=True)
+
+    def _token_allows(self, request, token: ApiToken) -> bool:
+        needed = Scope.READ if request.method in ("GET", "HEAD", "OPTIONS") else Scope.FILE
+        if token.user.is_agent and not token.allows(Scope.AGENT):
+            self.message = _("This token has no agent scope: an agent's account needs one to use the API.")
+            return False
+        if not token.allows(needed):
+            self.message = _("This token does not have the “%(scope)s” scope this request needs.") % {"scope": needed}
+            return False
+        return True
+
+
+class TokenAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Bearer gch_…``: a personal token (portal.api_tokens). Any other scheme or none is left to
+    session authentication; a wrong token is refused, never treated as no token. Refusals stay 403 (no
+    WWW-Authenticate challenge), as for a session without its second factor."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        scheme, _space, value = header.partition(" ")
+        if scheme != self.keyword or not value.startswith(f"{TOKEN_PREFIX}_"):
+            return None
+        try:
+            token = api_token_check(request, value.strip())
+        except TokenRefused as refused:
+            if refused.source_blocked:
+                raise exceptions.Throttled(wait=int(settings.GUICHET_SOURCE_WINDOW.total_seconds())) from None
+            raise exceptions.AuthenticationFailed(_("This token is not valid, or no longer is.")) from None
+        return token.user, token
 
 
 class SessionAuthentication(authentication.SessionAuthentication):

@@ -8,12 +8,27 @@ bad field or query parameter). An operation that documents a status itself keeps
 
 from django.conf import settings
 from drf_spectacular.authentication import SessionScheme as SpectacularSessionScheme
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
 class SessionScheme(SpectacularSessionScheme):
     """portal.api.SessionAuthentication is DRF's with our CSRF wording: the same cookie scheme."""
 
     target_class = "portal.api.SessionAuthentication"
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """Personal API tokens (portal.api_tokens), created on the account's security page."""
+
+    target_class = "portal.api.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal token (gch_…) from the security page of your account, with its scopes.",
+        }
 
 
 ERROR = {

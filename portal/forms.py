@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 NO_AUTOCORRECT = {"autocapitalize": "none", "spellcheck": "false"}
 
@@ -94,3 +95,33 @@ class PasswordChangeForm(forms.Form):
         if new and again and new != again:
             self.add_error("confirmation", forms.ValidationError(_("The two new passwords differ."), code="mismatch"))
         return cleaned
+
+
+class ApiTokenForm(forms.Form):
+    """A new personal API token: what it is for, what it may do, how long it lives."""
+
+    name = forms.CharField(
+        label=_("What is this token for?"),
+        max_length=80,
+        help_text=_("For example: the school's inventory script. It helps you recognise it in the list."),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("What may it do?"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one thing the token may do.")},
+    )
+    days = forms.TypedChoiceField(
+        label=_("Valid for"),
+        coerce=int,
+        initial=30,
+        error_messages={"invalid_choice": _("Choose one of the durations offered.")},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        from portal.api_tokens import LIFETIMES, scopes_for
+
+        super().__init__(*args, **kwargs)
+        self.fields["scopes"].choices = scopes_for(user)
+        self.fields["days"].choices = [
+            (days, ngettext("%(count)d day", "%(count)d days", days) % {"count": days}) for days in LIFETIMES
+        ]

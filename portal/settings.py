@@ -416,7 +416,7 @@ if PRODUCTION:
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["portal.api.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["portal.api.TokenAuthentication", "portal.api.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["portal.api.IsVerified"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [

@@ -23,9 +23,11 @@ def test_the_public_endpoints_declare_their_permission_and_keep_session_authenti
 
     for view in (ArticleViewSet, SearchApi, SuggestApi):
         assert view.permission_classes == [AllowAny]
-        # portal.api's session authentication: DRF's, with the CSRF refusal in the request's language.
-        [authentication] = view.authentication_classes
-        assert issubclass(authentication, SessionAuthentication)
+        # portal.api's session authentication (DRF's, with the CSRF refusal in the request's language), after the
+        # personal tokens.
+        token, session = view.authentication_classes
+        assert issubclass(session, SessionAuthentication)
+        assert token.__name__ == "TokenAuthentication"
 
 
 def test_search_returns_ranked_results_with_escaped_snippets(client, articles):

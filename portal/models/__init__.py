@@ -1,4 +1,5 @@
 from portal.models.accounts import Role, User, UserManager, identifier_validator
+from portal.models.api_token import ApiToken, Scope
 from portal.models.authenticator import AuthenticatorApp
 from portal.models.lockout import AccountLockout, ChallengeMode, SourceThrottle
 from portal.models.mfa import RecoveryCode, RecoveryCodeDevice
@@ -8,12 +9,14 @@ from portal.models.sessions import SignedInSession
 
 __all__ = [
     "AccountLockout",
+    "ApiToken",
     "AuthenticatorApp",
     "ChallengeMode",
     "EventKind",
     "RecoveryCode",
     "RecoveryCodeDevice",
     "Role",
+    "Scope",
     "SecurityEvent",
     "SecurityKey",
     "SignedInSession",

@@ -23,6 +23,8 @@ class EventKind(models.TextChoices):
     SESSION_ENDED = "session_ended", _("One other session signed out")
     SESSIONS_REVOKED_BY_ADMIN = "session_revoked_admin", _("All sessions signed out by an administrator")
     LOGOUT = "authn_logout", _("Signed out")
+    API_TOKEN_CREATED = "api_token_created", _("API token created")
+    API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
 
 
 # Kinds the security team is e-mailed about (GUICHET_SECURITY_TEAM_EMAILS), besides the account's owner if any.

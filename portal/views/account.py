@@ -63,6 +63,7 @@ def security_view(request):
     context = {
         "rows": _recent_events(request.user),
         "sessions": _session_rows(request),
+        "tokens": request.user.api_tokens.filter(revoked_at__isnull=True).order_by("-created_at"),
     }
     return render(request, "portal/account/security.html", context)
 
