@@ -4,7 +4,7 @@ from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from portal import lockout, session_registry
+from portal import session_registry
 from portal.models import (
     AccountLockout,
     AuthenticatorApp,
@@ -15,6 +15,7 @@ from portal.models import (
     User,
 )
 from portal.security import record_event
+from portal.services import lockout_lift
 
 
 class UserCreationForm(BaseUserCreationForm):
@@ -29,19 +30,51 @@ class UserEditForm(UserChangeForm):
         fields = "__all__"
 
 
+def _lift(admin_view, request, identifiers) -> None:
+    """Lift every block of these identifiers and say, for each, what was lifted."""
+    labels = {
+        "reset required": _("the reset that was required"),
+        "second factor blocked": _("the second-factor block"),
+        "code throttling": _("the code throttling of its devices"),
+    }
+    for identifier in dict.fromkeys(identifiers):
+        report = lockout_lift(identifier=identifier, by=request.user, request=request)
+        lifted = [str(_("%(count)d failure counter(s)") % {"count": report.counters})]
+        lifted += [str(labels[item]) for item in report.cleared]
+        admin_view.message_user(
+            request,
+            _("The identifier %(identifier)s can sign in again. Lifted: %(what)s.")
+            % {"identifier": identifier, "what": ", ".join(lifted)},
+        )
+
+
+class LiftPermission:
+    """The admin, and agents given the "lift sign-in blocks" permission (through a group), may lift blocks."""
+
+    def has_lift_permission(self, request):
+        return request.user.is_superuser or request.user.has_perm("portal.lift_lockout")
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(LiftPermission, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
     list_display = ("username", "display_name", "email", "role", "is_active", "last_login")
     list_filter = ("role", "is_active")
     search_fields = ("username", "display_name", "email")
     ordering = ("username",)
-    readonly_fields = ("last_login", "date_joined")
+    readonly_fields = ("last_login", "date_joined", "password_reset_required", "otp_blocked_until")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Person"), {"fields": ("display_name", "email", "recovery_email")}),
         (_("Access"), {"fields": ("role", "is_active", "groups", "user_permissions")}),
+        (
+            _("Sign-in blocks"),
+            {
+                "fields": ("password_reset_required", "otp_blocked_until"),
+                "description": _("Lifted with the action “Lift every sign-in block”, after checking who it is."),
+            },
+        ),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
@@ -51,7 +84,11 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
     filter_horizontal = ("groups", "user_permissions")
-    actions = ["sign_out_everywhere"]
+    actions = ["sign_out_everywhere", "lift_blocks"]
+
+    @admin.action(description=_("Lift every sign-in block (after checking who the person is)"), permissions=["lift"])
+    def lift_blocks(self, request, queryset):
+        _lift(self, request, [user.username for user in queryset])
 
     @admin.action(description=_("Sign out of every session"))
     def sign_out_everywhere(self, request, queryset):
@@ -91,7 +128,9 @@ class SecurityEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccountLockout)
-class AccountLockoutAdmin(admin.ModelAdmin):
+class AccountLockoutAdmin(LiftPermission, admin.ModelAdmin):
+    """The counters of failed sign-ins, for support: seen and lifted by those who may lift blocks."""
+
     list_display = ("key", "failures", "locked_until", "reset_required", "last_failure_at")
     list_filter = ("reset_required",)
     search_fields = ("key",)
@@ -101,19 +140,21 @@ class AccountLockoutAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description=_("Lift the sign-in suspension"))
+    def has_module_permission(self, request):
+        return self.has_lift_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_lift_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    @admin.action(description=_("Lift every sign-in block (after checking who the person is)"), permissions=["lift"])
     def unlock_selected(self, request, queryset):
-        for row in queryset:
-            identifier = row.key.split("|", 1)[0]
-            lockout.unlock(identifier)
-            record_event(
-                EventKind.LOGIN_UNLOCK,
-                request=request,
-                user=User.objects.filter(username=identifier).first(),
-                identifier=identifier,
-                data={"by": request.user.username},
-            )
-        self.message_user(request, _("Suspension lifted for %(count)d identifier(s).") % {"count": queryset.count()})
+        _lift(self, request, [row.key.split("|", 1)[0] for row in queryset])
 
 
 class SecondFactorAdmin(admin.ModelAdmin):

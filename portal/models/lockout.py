@@ -21,6 +21,7 @@ class AccountLockout(models.Model):
     class Meta:
         verbose_name = _("sign-in lockout")
         verbose_name_plural = _("sign-in lockouts")
+        permissions = [("lift_lockout", _("Can lift sign-in blocks"))]
 
     def __str__(self):
         return self.key
