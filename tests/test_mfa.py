@@ -103,7 +103,7 @@ def test_a_valid_code_confirms_the_device_and_verifies_the_current_session(clien
 
 def test_with_recovery_codes_already_there_enrolment_returns_to_the_overview_with_a_message(client, sign_in, staff):
     sign_in(client, staff)
-    client.post(url("portal:mfa_recovery_codes"))
+    generate_codes(client)  # through the page, as a person does (a bare POST makes none)
     response, device = enrol(client, name="Tablette")
     assert response["Location"] == reverse("portal:mfa")
     page = client.get(url("portal:mfa")).content.decode()
@@ -420,3 +420,10 @@ def test_the_recovery_page_offers_printing_through_a_script_file_and_works_witho
     assert re.search(r'<script src="[^"]*/js/print\.js" defer></script>', body)
     assert re.search(r"<button [^>]*data-print hidden", body)  # only JavaScript reveals it
     assert f'href="{url("portal:mfa")}"' in body
+
+
+def test_a_bare_post_without_ever_opening_the_page_makes_no_new_codes(client, sign_in, staff):
+    sign_in(client, staff)
+    for _attempt in range(3):
+        assert client.post(url("portal:mfa_recovery_codes")).status_code == 302
+    assert not SecurityEvent.objects.filter(kind=EventKind.RECOVERY_CODES_REGENERATED).exists()

@@ -154,7 +154,9 @@ def recovery_codes_view(request):
     if request.method == "POST":
         # The form carries a single-use token: reloading the page of new codes re-sends the form, and must not
         # silently replace the codes the person is copying down.
-        if request.POST.get("generation") != request.session.pop(RECOVERY_GENERATION, None):
+        # A token is needed: a bare POST (no page opened, so None on both sides) makes no new set either.
+        expected = request.session.pop(RECOVERY_GENERATION, None)
+        if not expected or not secrets.compare_digest(request.POST.get("generation", ""), expected):
             messages.info(
                 request,
                 _("Your codes were already generated. If you did not note them down, generate a new set below."),
