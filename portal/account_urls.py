@@ -14,6 +14,7 @@ urlpatterns = [
     path("confirmer/", login.reauth_view, name="reauth"),
     path("confirmer/cle/options/", login.reauth_key_options_view, name="reauth_key_options"),
     path("deconnexion/", account.logout_view, name="logout"),
+    path("ce-netait-pas-moi/<str:token>/", account.not_me_view, name="not_me"),
     path("securite/", account.security_view, name="security"),
     path("securite/deconnecter-autres-sessions/", account.logout_other_sessions_view, name="logout_others"),
     path("securite/sessions/<str:public_id>/deconnecter/", account.session_end_view, name="session_end"),

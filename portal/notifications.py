@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import EventKind, SecurityEvent
 from portal.models.security import TEAM_ALERT_KINDS
+from portal.not_me import not_me_url
 from portal.user_agent import detect as user_agent_detect
 
 log = logging.getLogger(__name__)
@@ -167,4 +168,5 @@ def _context(event: SecurityEvent) -> dict:
         "browser": browser_summary(event.user_agent),
         # From the configured address only: a request's Host header could point the link at another site.
         "security_url": settings.SITE_URL + reverse("portal:security"),
+        "not_me_url": not_me_url(event),
     }

@@ -19,6 +19,8 @@ from tickets.models import (
     Category,
     Deflection,
     PhishingReport,
+    Priority,
+    Queue,
     Ticket,
     TicketEvent,
     TicketEventKind,
@@ -302,3 +304,26 @@ def _phishing_report(ticket: Ticket, message) -> PhishingReport:
     return PhishingReport.objects.create(
         ticket=ticket, campaign_key=campaign_key(message)[:128], summary=message_summary(message)
     )
+
+
+@transaction.atomic
+def security_case_open(*, requester, title: str, description: str) -> Ticket:
+    """A case for the security team on someone's behalf ("this wasn't me" in a security e-mail): an urgent
+    incident of the "other" problem type in the security queue, with its "created" event."""
+    category = Category.objects.filter(slug="autre").first() or Category.objects.filter(is_active=True).first()
+    queue = Queue.objects.filter(slug="securite").first() or category.queue
+    now = timezone.now()
+    ticket = Ticket.objects.create(
+        reference=next_reference(timezone.localdate(now).year),
+        requester=requester,
+        category=category,
+        queue=queue,
+        priority=Priority.URGENT,
+        title=title[:200],
+        data={"identifier": requester.username, "description": description},
+        created_at=now,
+        updated_at=now,
+    )
+    _event(ticket, TicketEventKind.CREATED, actor=requester, notify=True, data={"category": category.slug})
+    log.info("security case %s opened for %s", ticket.reference, requester.pk)
+    return ticket

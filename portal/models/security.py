@@ -25,10 +25,13 @@ class EventKind(models.TextChoices):
     LOGOUT = "authn_logout", _("Signed out")
     API_TOKEN_CREATED = "api_token_created", _("API token created")
     API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
+    NOT_ME = "authn_not_me_reported", _("Reported as not done by the account's owner")
 
 
 # Kinds the security team is e-mailed about (GUICHET_SECURITY_TEAM_EMAILS), besides the account's owner if any.
-TEAM_ALERT_KINDS = frozenset({EventKind.SPRAY_DETECTED, EventKind.MASS_LOCKOUT, EventKind.MFA_FAIL_MAX})
+TEAM_ALERT_KINDS = frozenset(
+    {EventKind.SPRAY_DETECTED, EventKind.MASS_LOCKOUT, EventKind.MFA_FAIL_MAX, EventKind.NOT_ME}
+)
 
 
 class Source(models.TextChoices):

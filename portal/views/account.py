@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal import session_registry
+from portal import not_me, session_registry
 from portal.decorators import agent_required, recent_verification_required
 from portal.forms import PasswordChangeForm
 from portal.models import EventKind, SecurityEvent, SignedInSession, User, UserManager
@@ -136,3 +136,18 @@ def password_change_view(request):
 
 def _password_change_page(request, form):
     return render(request, "portal/account/password_change.html", {"form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def not_me_view(request, token):
+    """ "This wasn't me", from a security e-mail: the page says what will happen; only the button does it."""
+    event = not_me.event_for(token)
+    if event is None:
+        return render(request, "portal/account/not_me.html", {"expired": True}, status=410)
+    if request.method == "POST":
+        case = not_me.not_me_report(request=request, event=event)
+        if request.user.is_authenticated:
+            logout(request)  # this browser's session ended with the others
+        return render(request, "portal/account/not_me.html", {"done": True, "case": case})
+    return render(request, "portal/account/not_me.html", {"event": event})
