@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext
 from django_otp import user_has_device
 
@@ -50,7 +51,14 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", self.csp)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if _never_stored(request.path_info):
+            # API answers and account pages (second factor, codes, tokens, sessions) stay out of every cache.
+            patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+def _never_stored(path: str) -> bool:
+    return path.startswith(("/api/", "/compte/", "/en/compte/"))
 
 
 class RequestSizeMiddleware:

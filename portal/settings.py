@@ -297,6 +297,7 @@ GUICHET_PRIVILEGED_REQUIRE_SECURITY_KEY = env_bool("GUICHET_PRIVILEGED_REQUIRE_S
 
 GUICHET_KNOWN_DEVICE_COOKIE = "guichet-device"
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+MESSAGE_STORAGE = "portal.message_storage.HostFallbackStorage"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_AGE = int(timedelta(hours=12).total_seconds())
 SESSION_COOKIE_HTTPONLY = True

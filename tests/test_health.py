@@ -72,3 +72,14 @@ def test_unreachable_cache_gives_503(client, settings):
 
 def test_health_is_read_only(client):
     assert client.post("/health/").status_code == 405
+
+
+def test_the_public_learns_only_up_or_down(client, settings):
+    settings.GUICHET_METRICS_ALLOWED_NETWORKS = ["10.0.0.0/8"]
+    settings.GUICHET_METRICS_TOKEN = "probe-token"
+    public = client.get("/health/", REMOTE_ADDR="203.0.113.5").json()
+    assert set(public) == {"status"}
+    inside = client.get("/health/", REMOTE_ADDR="10.0.0.7").json()
+    assert {"database", "cache", "broker", "worker"} <= set(inside["checks"])
+    with_token = client.get("/health/", REMOTE_ADDR="203.0.113.5", HTTP_AUTHORIZATION="Bearer probe-token")
+    assert "checks" in with_token.json()

@@ -3,7 +3,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from portal import health
+from portal import health, metrics
 from tickets.major_incidents import shown_major_incidents
 
 
@@ -17,7 +17,12 @@ def home(request):
 @never_cache
 @require_GET
 def health_view(request):
-    """JSON status of every dependency; 200 only when all are up, 503 otherwise (for load balancers and probes)."""
+    """200 only when every dependency is up, 503 otherwise (for load balancers and probes). The state of each part
+    (which one is down, how slow) is for the people who run the portal: the networks and the token that may read
+    /metrics/; anyone else only learns up or down."""
     checks = health.run_checks()
     healthy = all(check["ok"] for check in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
+    answer = {"status": "ok" if healthy else "error"}
+    if metrics.allowed(request):
+        answer["checks"] = checks
+    return JsonResponse(answer, status=200 if healthy else 503)
