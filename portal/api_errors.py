@@ -20,5 +20,7 @@ def api_exception_handler(exc, context):
         exc = exceptions.NotFound(NOT_FOUND)
     elif isinstance(exc, exceptions.Throttled):
         wait = max(1, int(exc.wait or 1))
-        exc = exceptions.Throttled(wait=wait, detail=wait_message(wait))
+        exc = exceptions.Throttled(wait=wait)
+        # Our sentence says the wait already: not DRF's "Expected available in…" after it.
+        exc.detail = exceptions.ErrorDetail(wait_message(wait), code="throttled")
     return exception_handler(exc, context)

@@ -67,6 +67,14 @@ def first_incident() -> str | None:
     return ticket.get_absolute_url() if ticket else None
 
 
+def not_me_link() -> str:
+    """The "this wasn't me" link of Marie's latest security event, as her e-mail carries it."""
+    from portal.models import SecurityEvent
+    from portal.not_me import not_me_url
+
+    return not_me_url(SecurityEvent.objects.filter(user__username="marie.dupont").latest("created_at"))
+
+
 def pages(base: str) -> list[tuple[str, str | None, str]]:
     """(name, who, path): who is None (anonymous), "staff" or "agent"."""
     return [
@@ -82,6 +90,8 @@ def pages(base: str) -> list[tuple[str, str | None, str]]:
         ("incident-form-errors", "staff", "submit:/incidents/signaler/echec-connexion/"),
         ("my-incidents", "staff", "/incidents/"),
         ("security", "staff", "/compte/securite/"),
+        ("api-token-add", "staff", "/compte/securite/jetons/ajouter/"),
+        ("not-me", None, "not-me"),
         ("agent-incident", "agent", "incident"),
         ("api-docs", None, "/api/docs/"),
         ("kb-editor", "agent", "/aide/nouvel-article/"),
@@ -125,6 +135,8 @@ def main() -> None:
                         print(f"{name}: no incident to show (file one first)")
                         break
                     page.goto(f"{args.base}{path_now}")
+                elif path == "not-me":
+                    page.goto(not_me_link())
                 elif path.startswith("submit:"):
                     page.goto(f"{args.base}{prefix}{path.removeprefix('submit:')}")
                     page.locator("form.incident-form button[type=submit].primary").last.click()

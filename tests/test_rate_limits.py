@@ -112,3 +112,13 @@ def test_a_signed_in_person_answers_once_per_article_and_may_change_their_mind(c
     session.save()
     client.post("/en/aide/mot-de-passe-oublie/avis/", {"helpful": "yes"})
     assert list(Feedback.objects.values_list("helpful", flat=True)) == [True]
+
+
+def test_the_api_429_says_the_wait_once(client, settings):
+    settings.GUICHET_RATE_LIMITS = {**settings.GUICHET_RATE_LIMITS, "search": "1/min"}
+    client.get("/api/kb/suggest/", {"text": "code", "lang": "en"})
+    refused = client.get("/api/kb/suggest/", {"text": "code", "lang": "en"})
+    wait = int(refused["Retry-After"])
+    assert refused.json() == {
+        "detail": f"Too many requests: wait {wait} second{'s' if wait > 1 else ''} and try again."
+    }
