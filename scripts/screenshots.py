@@ -91,7 +91,9 @@ def pages(base: str) -> list[tuple[str, str | None, str]]:
         ("my-incidents", "staff", "/incidents/"),
         ("security", "staff", "/compte/securite/"),
         ("api-token-add", "staff", "/compte/securite/jetons/ajouter/"),
+        ("api-token-add-agent", "agent", "/compte/securite/jetons/ajouter/"),
         ("not-me", None, "not-me"),
+        ("too-many-requests", None, "flood:/aide/recherche/?q=quota"),
         ("agent-incident", "agent", "incident"),
         ("api-docs", None, "/api/docs/"),
         ("kb-editor", "agent", "/aide/nouvel-article/"),
@@ -137,6 +139,12 @@ def main() -> None:
                     page.goto(f"{args.base}{path_now}")
                 elif path == "not-me":
                     page.goto(not_me_link())
+                elif path.startswith("flood:"):
+                    # Spend the address's search allowance, then show the refusal page a person would meet.
+                    address = f"{args.base}{prefix}{path.removeprefix('flood:')}"
+                    while page.request.get(address).status != 429:
+                        pass
+                    page.goto(address)
                 elif path.startswith("submit:"):
                     page.goto(f"{args.base}{prefix}{path.removeprefix('submit:')}")
                     page.locator("form.incident-form button[type=submit].primary").last.click()

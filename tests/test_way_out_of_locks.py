@@ -44,6 +44,18 @@ def test_after_twenty_paced_failures_only_the_helpdesk_lets_the_owner_back_in(cl
     assert event.data["by"] == agent.username and event.data["counters"] >= 1
 
 
+def test_staff_in_their_grace_period_hold_no_cookie_that_would_outlast_the_lock(client, staff, clock, settings):
+    """Password-only sign-ins (staff who have not enrolled yet) prove nothing about the browser: no known-device
+    cookie is given, so the browser the owner used yesterday is refused like any other once the reset is due."""
+    yesterday = Client()
+    response = yesterday.post(SIGN_IN, {"identifier": staff.username, "password": DEMO_PASSWORD})
+    assert response.status_code == 302 and settings.GUICHET_KNOWN_DEVICE_COOKIE not in response.cookies
+    yesterday.logout()
+    fail_twenty_times(client, staff.username, clock)
+    clock.advance(days=1)
+    assert yesterday.post(SIGN_IN, {"identifier": staff.username, "password": DEMO_PASSWORD}).status_code == 200
+
+
 def test_ten_wrong_codes_are_lifted_too_and_the_admin_shows_the_block(client, sign_in, staff, admin_user, clock):
     device = enrol_totp(staff)
     for number in range(10):
