@@ -2,8 +2,8 @@
 
 Open to anyone (``AllowAny`` is explicit: the project default requires a session that passed the second factor), and
 every answer is limited to what the requester may read, exactly as on the pages: the session decides the audience.
-The language is the one portal.middleware.ApiLanguageMiddleware activated: the ``lang`` query parameter, else the
-language cookie or Accept-Language, else French. Query parameters are validated (portal.api.query_parameters): a bad
+The language is the one portal.web.middleware.ApiLanguageMiddleware activated: the ``lang`` query parameter, else the
+language cookie or Accept-Language, else French. Query parameters are validated (portal.web.api.query_parameters): a bad
 ``limit``, ``category`` or ``lang`` is a 400 that says which values are accepted, never a silent default.
 """
 
@@ -26,7 +26,7 @@ from kb.search import (
     search_articles,
     suggest_articles,
 )
-from portal.api import (
+from portal.web.api import (
     LanguageField,
     PageNumberPagination,
     SearchThrottle,

@@ -34,8 +34,8 @@ RESERVED_SLUGS = {"recherche", "contact", "categorie", "retours", "nouvel-articl
 def reads_agent_content(user) -> bool:
     """Agents see agents-only articles and drafts, but only once their second factor is checked in this session.
 
-    That is the rule of every agent page (portal.decorators.agent_required); a stolen password alone must not open
-    the internal procedures. ``is_verified`` is set by django-otp's middleware on the request's user.
+    That is the rule of every agent page (portal.identity.decorators.agent_required); a stolen password alone
+    must not open the internal procedures. ``is_verified`` is set by django-otp's middleware on the request's user.
     """
     if not (user is not None and user.is_authenticated and user.is_agent):
         return False

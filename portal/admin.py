@@ -4,7 +4,9 @@ from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from portal import session_registry
+from portal.identity import session_registry
+from portal.identity.events import record_event
+from portal.identity.services import lockout_lift
 from portal.models import (
     AccountLockout,
     AuthenticatorApp,
@@ -14,8 +16,6 @@ from portal.models import (
     SecurityKey,
     User,
 )
-from portal.security import record_event
-from portal.services import lockout_lift
 
 
 class UserCreationForm(BaseUserCreationForm):

@@ -9,7 +9,7 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portal and accounts")
 
     def ready(self):
-        from portal import api_schema  # noqa: F401 - registers the schema extension of the API's authentication
+        from portal.web import api_schema  # noqa: F401 - registers the schema extension of the API's authentication
 
         _request_encoding_without_parsing()
 
@@ -34,4 +34,4 @@ class GuichetAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin with the portal's admin site (second factor required) as the default site."""
 
     default = False
-    default_site = "portal.admin_site.GuichetAdminSite"
+    default_site = "portal.site.admin_site.GuichetAdminSite"

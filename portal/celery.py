@@ -1,7 +1,7 @@
 """The Celery application.
 
 - Tasks are discovered in each installed app's ``tasks.py``.
-- Periodic jobs are declared in one place, ``portal/schedule.py``.
+- Periodic jobs are declared in one place, ``portal/site/schedule.py``.
 - Every task is enqueued only once the surrounding database transaction commits (``OnCommitTask``), so a worker
   never picks up a row that is not there yet or was rolled back, and nobody has to remember ``on_commit``.
 - ``acks_late``: a task is acknowledged after it ran, so a worker killed mid-task leaves it to another worker.
@@ -65,7 +65,7 @@ app.autodiscover_tasks()
 
 
 def _load_schedule(sender, **kwargs):
-    from portal.schedule import BEAT_SCHEDULE
+    from portal.site.schedule import BEAT_SCHEDULE
 
     sender.conf.beat_schedule = BEAT_SCHEDULE
 

@@ -17,7 +17,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from portal.env import env_bool, env_int, env_list, env_str
+from portal.site.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("GUICHET_VAR_DIR", str(BASE_DIR / "var")))
@@ -78,19 +78,19 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "portal.metrics.MetricsMiddleware",
-    "portal.middleware.RequestSizeMiddleware",
+    "portal.site.metrics.MetricsMiddleware",
+    "portal.web.middleware.RequestSizeMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "portal.middleware.SecurityHeadersMiddleware",
+    "portal.web.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "portal.middleware.ApiLanguageMiddleware",
+    "portal.web.middleware.ApiLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "portal.middleware.SessionPolicyMiddleware",
+    "portal.identity.middleware.SessionPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -152,7 +152,7 @@ else:
     }
 
 # --- Celery ------------------------------------------------------------------------------------------------------
-# Read by portal/celery.py (namespace CELERY_). The periodic jobs themselves are declared in portal/schedule.py.
+# Read by portal/celery.py (namespace CELERY_). The periodic jobs themselves are declared in portal/site/schedule.py.
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", REDIS_URL)
@@ -187,8 +187,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "portal.passwords.ContextWordsValidator"},
-    {"NAME": "portal.passwords.MaximumLengthValidator"},
+    {"NAME": "portal.identity.passwords.ContextWordsValidator"},
+    {"NAME": "portal.identity.passwords.MaximumLengthValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 30 * 60
 LOGIN_URL = "portal:login"
@@ -257,7 +257,7 @@ def _sealing_keys() -> list[str]:
     return [base64.urlsafe_b64encode(hashlib.sha256(b"guichet-sealing:" + SECRET_KEY.encode()).digest()).decode()]
 
 
-# Keys that seal authenticator seeds at rest (portal/sealing.py): the first seals, all of them open.
+# Keys that seal authenticator seeds at rest (portal/identity/sealing.py): the first seals, all of them open.
 GUICHET_SEALING_KEYS = _sealing_keys()
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
@@ -297,7 +297,7 @@ GUICHET_PRIVILEGED_REQUIRE_SECURITY_KEY = env_bool("GUICHET_PRIVILEGED_REQUIRE_S
 
 GUICHET_KNOWN_DEVICE_COOKIE = "guichet-device"
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-MESSAGE_STORAGE = "portal.message_storage.HostFallbackStorage"
+MESSAGE_STORAGE = "portal.web.message_storage.HostFallbackStorage"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_AGE = int(timedelta(hours=12).total_seconds())
 SESSION_COOKIE_HTTPONLY = True
@@ -334,7 +334,7 @@ GUICHET_ATTACHMENT_MAX_COUNT = env_int("GUICHET_ATTACHMENT_MAX_COUNT", 5)
 GUICHET_ATTACHMENT_MAX_PER_TICKET = env_int("GUICHET_ATTACHMENT_MAX_PER_TICKET", 20)
 # The largest request body the portal accepts: a submission's attachments at their largest, plus room for the
 # form's fields and the multipart framing. Anything declared larger is refused with 413 before a byte of it is read
-# or spooled to disk (portal.middleware.RequestSizeMiddleware). The reverse proxy should refuse the same (README).
+# or spooled to disk (portal.web.middleware.RequestSizeMiddleware). The reverse proxy should refuse the same (README).
 GUICHET_MAX_REQUEST_BYTES = env_int(
     "GUICHET_MAX_REQUEST_BYTES", GUICHET_ATTACHMENT_MAX_BYTES * GUICHET_ATTACHMENT_MAX_COUNT + 1024 * 1024
 )
@@ -417,18 +417,18 @@ if PRODUCTION:
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["portal.api.TokenAuthentication", "portal.api.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["portal.api.IsVerified"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["portal.web.api.TokenAuthentication", "portal.web.api.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["portal.web.api.IsVerified"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "portal.api.JSONParser",
+        "portal.web.api.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_THROTTLE_CLASSES": ["portal.api.ScopedThrottle"],
-    "EXCEPTION_HANDLER": "portal.api_errors.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["portal.web.api.ScopedThrottle"],
+    "EXCEPTION_HANDLER": "portal.web.api_errors.api_exception_handler",
 }
-# Rate limits (portal/ratelimit.py): a count per window, per person (per client address when signed out), counted
+# Rate limits (portal/web/ratelimit.py): a count per window, per person (per client address when signed out), counted
 # in the shared cache; a 429 with Retry-After beyond. GUICHET_RATE_LIMIT_<SCOPE> changes one.
 GUICHET_RATE_LIMITS = {
     scope: env_str(f"GUICHET_RATE_LIMIT_{scope.upper()}", default)
@@ -461,7 +461,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "portal.api_schema.document_shared_answers",
+        "portal.web.api_schema.document_shared_answers",
     ],
     # Several models have a "status" field with its own choices: each enum gets a stable name in the schema.
     "ENUM_NAME_OVERRIDES": {
@@ -472,7 +472,7 @@ SPECTACULAR_SETTINGS = {
 
 # --- Operations --------------------------------------------------------------------------------------------------
 
-# Prometheus metrics at /metrics/ (portal/metrics.py), for these networks or with this bearer token; nobody else.
+# Prometheus metrics at /metrics/ (portal/site/metrics.py), for these networks or with this bearer token; nobody else.
 GUICHET_METRICS_TOKEN = env_str("GUICHET_METRICS_TOKEN", "")
 GUICHET_METRICS_ALLOWED_NETWORKS = env_list(
     "GUICHET_METRICS_ALLOWED_NETWORKS", [] if PRODUCTION else ["127.0.0.0/8", "::1/128"]
@@ -513,8 +513,12 @@ LOGGING = {
         "extract_msg": {"level": "CRITICAL"},
     },
 }
-# The security event log, one JSON line per event, to a syslog collector off the host (portal/audit_log.py, R35).
+# The security event log, one JSON line per event, to a syslog collector off the host (R35,
+# portal/identity/audit_log.py).
 GUICHET_AUDIT_SYSLOG = env_str("GUICHET_AUDIT_SYSLOG")
 if GUICHET_AUDIT_SYSLOG:
-    LOGGING["handlers"]["audit_syslog"] = {"()": "portal.audit_log.syslog_handler", "address": GUICHET_AUDIT_SYSLOG}
+    LOGGING["handlers"]["audit_syslog"] = {
+        "()": "portal.identity.audit_log.syslog_handler",
+        "address": GUICHET_AUDIT_SYSLOG,
+    }
     LOGGING["loggers"]["guichet.audit"]["handlers"] = ["audit_syslog"]

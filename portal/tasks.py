@@ -6,8 +6,10 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from portal import detection, health, lockout, notifications, outbox
+from portal.identity import detection, lockout, notifications
 from portal.models import SecurityEvent, SignedInSession
+from portal.site import health
+from portal.web import outbox
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +39,7 @@ def _heartbeat_on_start(**kwargs) -> None:
 
 @shared_task
 def send_security_notification(event_id: int) -> None:
-    """E-mail the person about a security event (see portal/notifications.py); idempotent through the outbox."""
+    """E-mail the person about a security event (portal/identity/notifications.py); idempotent (the outbox)."""
     notifications.deliver_event_notification(event_id)
 
 
@@ -55,8 +57,8 @@ def purge_stale_lockouts() -> int:
 
 @shared_task
 def detect_credential_attacks() -> dict:
-    """Look for spraying and mass lockouts in the last minutes (portal/detection.py); idempotent: a second run in
-    the same window raises no second alert."""
+    """Look for spraying and mass lockouts in the last minutes (portal/identity/detection.py); idempotent: a second
+    run in the same window raises no second alert."""
     findings = detection.detect_credential_attacks()
     return {
         "spraying_networks": findings.spraying_networks,

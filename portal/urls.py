@@ -3,8 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from portal import metrics
-from portal.views import api_docs, errors, home
+from portal.site import metrics
+from portal.site.views import api_docs, errors, home
 
 handler400 = errors.bad_request
 handler403 = errors.permission_denied
@@ -25,7 +25,7 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("", home.home, name="home"),
-    path("compte/", include("portal.account_urls")),
+    path("compte/", include("portal.identity.urls")),
     path("aide/", include("kb.urls")),
     path("incidents/", include("tickets.urls")),
     path("admin/", admin.site.urls),

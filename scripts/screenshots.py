@@ -69,8 +69,8 @@ def first_incident() -> str | None:
 
 def not_me_link() -> str:
     """The "this wasn't me" link of Marie's latest security event, as her e-mail carries it."""
+    from portal.identity.not_me import not_me_url
     from portal.models import SecurityEvent
-    from portal.not_me import not_me_url
 
     return not_me_url(SecurityEvent.objects.filter(user__username="marie.dupont").latest("created_at"))
 

@@ -159,9 +159,9 @@ def sign_in():
     """Sign a client in as a user, fully: password and a verified second factor (creating a TOTP device)."""
     from django_otp import DEVICE_ID_SESSION_KEY
 
+    from portal.identity.session_registry import SESSION_ENTRY
+    from portal.identity.session_state import REAUTH_AT, SEEN_AT, SIGNED_IN_AT, now_stamp
     from portal.models import AuthenticatorApp, SignedInSession
-    from portal.session_registry import SESSION_ENTRY
-    from portal.session_state import REAUTH_AT, SEEN_AT, SIGNED_IN_AT, now_stamp
 
     def sign(client, user, *, verified=True):
         client.force_login(user)
@@ -172,7 +172,7 @@ def sign_in():
             device = AuthenticatorApp.objects.filter(user=user, confirmed=True).first() or enrol_totp(user)
             session[DEVICE_ID_SESSION_KEY] = device.persistent_id
             session[REAUTH_AT] = stamp
-        # Listed among the person's sessions, as the sign-in form does (portal/session_registry.py).
+        # Listed among the person's sessions, as the sign-in form does (portal/identity/session_registry.py).
         session[SESSION_ENTRY] = SignedInSession.objects.create(user=user).public_id
         session.save()
         return client
@@ -184,7 +184,7 @@ def solved_challenge(ip: str = "127.0.0.1") -> dict:
     """The anti-robot fields a browser would send from `ip`: a solved challenge when one is required, else none."""
     from itertools import count
 
-    from portal import challenge
+    from portal.identity import challenge
 
     if not challenge.required(ip):
         return {}

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from portal.audit_log import syslog_handler
+from portal.identity.audit_log import syslog_handler
 from portal.models import EventKind, RecoveryCodeDevice, SecurityEvent
 from tests.conftest import DEMO_PASSWORD, enrol_totp, totp_now
 
@@ -107,7 +107,7 @@ def test_every_flow_is_shipped_once_with_all_fields_and_no_secret_anywhere(
 def test_an_event_of_a_rolled_back_change_is_not_shipped(collector, staff):
     from django.db import transaction
 
-    from portal.security import record_event
+    from portal.identity.events import record_event
 
     with pytest.raises(RuntimeError), transaction.atomic():
         record_event(EventKind.PASSWORD_CHANGE, user=staff)

@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.test import Client, RequestFactory
 
-from portal import challenge, signin
+from portal.identity import challenge, signin
 from portal.models import AccountLockout, ChallengeMode, EventKind, SecurityEvent, SourceThrottle
 from portal.tasks import detect_credential_attacks
 from tests.conftest import DEMO_PASSWORD, solved_challenge

@@ -3,7 +3,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.management import CommandError, call_command
 
-from portal import mfa
+from portal.identity import mfa
 from portal.management.commands.load_demo import DEMO_DEVICE_NAME, DEMO_PASSWORD, DEMO_USERS
 from portal.models import AuthenticatorApp, Role, User
 from tests.conftest import enrol_totp, totp_now

@@ -6,8 +6,8 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from portal import health
 from portal.celery import app as celery_app
+from portal.site import health
 
 pytestmark = pytest.mark.django_db
 

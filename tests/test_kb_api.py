@@ -23,7 +23,7 @@ def test_the_public_endpoints_declare_their_permission_and_keep_session_authenti
 
     for view in (ArticleViewSet, SearchApi, SuggestApi):
         assert view.permission_classes == [AllowAny]
-        # portal.api's session authentication (DRF's, with the CSRF refusal in the request's language), after the
+        # portal.web.api's session authentication (DRF's, with the CSRF refusal in the request's language), after the
         # personal tokens.
         token, session = view.authentication_classes
         assert issubclass(session, SessionAuthentication)

@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from portal.identity.session_state import PENDING_AT
 from portal.models import AccountLockout, EventKind, RecoveryCodeDevice, SecurityEvent, User
-from portal.session_state import PENDING_AT
 from tests.conftest import DEMO_PASSWORD, enrol_totp, solved_challenge, totp_now
 
 pytestmark = pytest.mark.django_db
@@ -101,7 +101,9 @@ def test_lockout_tiers_lengthen_and_the_last_requires_a_reset(client, staff):
 
 def test_a_lock_sends_one_email_not_one_per_attempt(client, staff, django_capture_on_commit_callbacks, monkeypatch):
     sent = []
-    monkeypatch.setattr("portal.notifications.deliver_event_notification", lambda event_id: sent.append(event_id))
+    monkeypatch.setattr(
+        "portal.identity.notifications.deliver_event_notification", lambda event_id: sent.append(event_id)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         for i in range(12):
             attempt(client, "marie.dupont", f"wrong-{i}")
@@ -245,7 +247,7 @@ def test_a_wrong_code_then_the_right_one_at_once_is_throttled_then_accepted_afte
 
 
 def test_ten_wrong_codes_across_devices_block_the_second_factor_and_require_a_reset(client, staff, monkeypatch):
-    monkeypatch.setattr("portal.notifications.deliver_event_notification", lambda event_id: None)
+    monkeypatch.setattr("portal.identity.notifications.deliver_event_notification", lambda event_id: None)
     device = enrol_totp(staff)
     recovery = RecoveryCodeDevice.objects.create(user=staff, name="Codes de secours")
     recovery.regenerate()
@@ -277,7 +279,7 @@ def test_a_code_cannot_be_replayed_and_only_one_step_of_drift_is_accepted(staff)
 
 
 def test_a_recovery_code_signs_in_once_and_leads_to_setting_up_a_new_authenticator(client, staff, monkeypatch):
-    monkeypatch.setattr("portal.notifications.deliver_event_notification", lambda event_id: None)
+    monkeypatch.setattr("portal.identity.notifications.deliver_event_notification", lambda event_id: None)
     enrol_totp(staff)
     recovery = RecoveryCodeDevice.objects.create(user=staff, name="Codes de secours")
     codes = recovery.regenerate()

@@ -91,10 +91,10 @@ def test_several_web_processes_on_a_host_add_up(tmp_path):
     """gunicorn workers each write their counters into PROMETHEUS_MULTIPROC_DIR; any of them answers the sum."""
     env = {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
     (tmp_path / "metrics").mkdir()
-    count = "from portal.metrics import REQUESTS\nREQUESTS.labels('GET', 'home', '200').inc()"
+    count = "from portal.site.metrics import REQUESTS\nREQUESTS.labels('GET', 'home', '200').inc()"
     for _worker in range(2):
         assert run_django(count, env, tmp_path).returncode == 0
-    scrape = "from prometheus_client import generate_latest\nfrom portal import metrics\n"
+    scrape = "from prometheus_client import generate_latest\nfrom portal.site import metrics\n"
     scrape += "print(generate_latest(metrics._registry()).decode())"
     result = run_django(scrape, env, tmp_path)
     assert result.returncode == 0, result.stderr

@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django_otp import DEVICE_ID_SESSION_KEY
 
-from portal import mfa
+from portal.identity import mfa
+from portal.identity.session_state import REAUTH_AT, now_stamp
 from portal.models import AuthenticatorApp, EventKind, RecoveryCode, RecoveryCodeDevice, SecurityEvent
 from portal.models.mfa import normalise_recovery_code
-from portal.session_state import REAUTH_AT, now_stamp
 from tests.conftest import enrol_totp, totp_now
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _no_notification_mail(monkeypatch):
     # Sending the e-mails is not built yet; these tests check the SecurityEvent rows that drive them.
-    monkeypatch.setattr("portal.notifications.deliver_event_notification", lambda event_id: None)
+    monkeypatch.setattr("portal.identity.notifications.deliver_event_notification", lambda event_id: None)
 
 
 def url(name, *args):

@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 
 from portal.celery import app as celery_app
+from portal.identity.events import record_event
+from portal.identity.notifications import browser_summary, deliver_event_notification
 from portal.models import EventKind, SecurityEvent
-from portal.notifications import browser_summary, deliver_event_notification
-from portal.security import record_event
 from portal.tasks import deliver_pending_notifications, send_security_notification
 from tests.conftest import DEMO_PASSWORD
 
@@ -237,7 +237,7 @@ def test_the_notification_task_reports_what_it_did(staff, mailoutbox):
 
 
 def test_the_recovery_code_e_mail_says_how_many_codes_remain(staff, mailoutbox, django_capture_on_commit_callbacks):
-    from portal.security import record_event
+    from portal.identity.events import record_event
 
     with django_capture_on_commit_callbacks(execute=True):
         record_event(EventKind.RECOVERY_CODE_USED, user=staff, data={"remaining": 7}, notify=True)

@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from portal.identity.session_state import REAUTH_AT
 from portal.models import EventKind, SecurityEvent
-from portal.session_state import REAUTH_AT
 from tests.conftest import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db

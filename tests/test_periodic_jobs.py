@@ -1,4 +1,4 @@
-"""Every periodic job declared in portal/schedule.py exists, runs, and is safe to run twice."""
+"""Every periodic job declared in portal/site/schedule.py exists, runs, and is safe to run twice."""
 
 from datetime import timedelta
 
@@ -9,7 +9,7 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from portal.celery import app as celery_app
-from portal.schedule import BEAT_SCHEDULE
+from portal.site.schedule import BEAT_SCHEDULE
 
 pytestmark = pytest.mark.django_db
 

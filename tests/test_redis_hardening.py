@@ -58,7 +58,9 @@ def redis_with_password(tmp_path):
     process.wait(timeout=10)
 
 
-HEALTH = "from portal import health\nchecks = health.run_checks()\nprint(checks['cache']['ok'], checks['broker']['ok'])"
+HEALTH = (
+    "from portal.site import health\nchecks = health.run_checks()\nprint(checks['cache']['ok'], checks['broker']['ok'])"
+)
 
 
 def test_the_portal_runs_against_a_redis_that_requires_a_password(redis_with_password, tmp_path):

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from portal import sealing
+from portal.identity import sealing
 from portal.models import AuthenticatorApp
 from tests.conftest import enrol_totp, totp_now
 

@@ -7,8 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
+from portal.identity.events import record_event
 from portal.models import EventKind
-from portal.security import record_event
 
 pytestmark = pytest.mark.django_db
 

@@ -56,7 +56,7 @@ def test_every_kind_of_answer_carries_the_headers(client, sign_in, staff, agent,
 
 def test_the_messages_cookie_is_host_locked_in_production(tmp_path):
     result = run_django(
-        "from portal.message_storage import HostCookieStorage\nprint(HostCookieStorage.cookie_name)",
+        "from portal.web.message_storage import HostCookieStorage\nprint(HostCookieStorage.cookie_name)",
         PRODUCTION_ENV,
         tmp_path,
     )

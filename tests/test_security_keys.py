@@ -22,10 +22,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django_otp import DEVICE_ID_SESSION_KEY, device_classes
 
-from portal import webauthn
-from portal.api import IsVerified
+from portal.identity import webauthn
+from portal.identity.session_state import REAUTH_AT, now_stamp
 from portal.models import AuthenticatorApp, EventKind, RecoveryCodeDevice, SecurityEvent, SecurityKey, User
-from portal.session_state import REAUTH_AT, now_stamp
+from portal.web.api import IsVerified
 from tests.conftest import DEMO_PASSWORD, enrol_totp, totp_now
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +46,7 @@ def _webauthn_site(settings):
 @pytest.fixture(autouse=True)
 def _no_notification_mail(monkeypatch):
     # The e-mails have their own tests (tests/test_notifications.py); here the SecurityEvent rows are checked.
-    monkeypatch.setattr("portal.notifications.deliver_event_notification", lambda event_id: None)
+    monkeypatch.setattr("portal.identity.notifications.deliver_event_notification", lambda event_id: None)
 
 
 @pytest.fixture
@@ -712,7 +712,7 @@ def test_under_the_policy_agent_pages_and_the_admin_themselves_refuse_a_code_ver
     agent, key_policy_on, rf: RequestFactory
 ):
     """Behind the middleware, each check stands on its own (defence in depth)."""
-    from portal.views.account import account_events_view
+    from portal.identity.views.account import account_events_view
 
     request = rf.get(url("portal:account_events", agent.username))
     request.user = agent

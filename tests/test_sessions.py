@@ -10,8 +10,8 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from portal.identity.session_state import SIGNED_IN_AT
 from portal.models import EventKind, SecurityEvent, SignedInSession
-from portal.session_state import SIGNED_IN_AT
 from tests.conftest import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db

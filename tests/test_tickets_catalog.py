@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from portal.user_agent import detect
+from portal.web.user_agent import detect
 from tickets.catalog import DEFAULT_FIELDS, problem_type_fields_seed
 from tickets.fields import KINDS
 from tickets.models import Category, FieldKey, ProblemTypeField

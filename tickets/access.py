@@ -1,8 +1,8 @@
 """Who may see which incident (object-level access), in one place for the pages, the downloads and the API.
 
 A requester sees only their own incidents; agents and admins see all of them (their sessions have proved a second
-factor: portal.middleware). Someone else's reference answers 404 exactly like a reference that does not exist, so
-references cannot be probed.
+factor: portal.identity.middleware). Someone else's reference answers 404 exactly like a reference that does not
+exist, so references cannot be probed.
 """
 
 from django.http import Http404

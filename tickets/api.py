@@ -1,6 +1,6 @@
 """The incident API: problem types with their fields, ongoing major incidents, filing and reading one's incidents.
 
-Every view needs a verified session (the project default, portal.api.IsVerified). Filing goes through the same
+Every view needs a verified session (the project default, portal.web.api.IsVerified). Filing goes through the same
 form as the web page (tickets.forms.IncidentForm): the serializer binds the request to it, so a missing required
 field is refused with the same field errors. A reference that is not the requester's answers 404, like one that
 does not exist.
@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from portal.api import (
+from portal.web.api import (
     AffectedThrottle,
     JSONParser,
     LanguageField,
@@ -27,7 +27,7 @@ from portal.api import (
     ScopedThrottle,
     query_parameters,
 )
-from portal.ratelimit import limited
+from portal.web.ratelimit import limited
 from tickets.access import ticket_for
 from tickets.fields import (
     KINDS,

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from portal.models import identifier_validator
-from portal.user_agent import Detected
+from portal.web.user_agent import Detected
 from tickets.models import FieldKey
 
 # How far from now an incident may be dated: a few minutes ahead for clocks that drift, a year back.

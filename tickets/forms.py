@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from portal.user_agent import detect
+from portal.web.user_agent import detect
 from tickets.fields import GROUPS, KINDS, FillContext, MultipleFileField, check_uploads
 from tickets.models import Category, FieldKey, ProblemTypeField
 

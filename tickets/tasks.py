@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from portal import outbox
+from portal.web import outbox
 from tickets import notifications
 from tickets.models import TicketEvent
 

@@ -17,7 +17,7 @@ from kb.forms import ArticleForm
 from kb.models import Article, Status
 from kb.services import StaleEdit, article_restore, article_save
 from kb.views.common import current_language
-from portal.decorators import agent_required
+from portal.identity.decorators import agent_required
 
 
 def _agent_article(slug: str) -> Article:

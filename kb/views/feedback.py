@@ -8,9 +8,9 @@ from kb.forms import FeedbackForm
 from kb.services import articles_failing_to_help, feedback_record
 from kb.views.common import article_for_reader
 from kb.views.pages import FEEDBACK_SESSION_KEY, render_article
-from portal.decorators import agent_required
-from portal.ratelimit import rate_limited
-from portal.security import client_ip
+from portal.identity.decorators import agent_required
+from portal.web.network import client_ip
+from portal.web.ratelimit import rate_limited
 
 REPORT_PERIODS = (30, 90, 365)
 

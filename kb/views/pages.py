@@ -14,7 +14,7 @@ from kb.forms import FeedbackForm, SearchForm
 from kb.models import Article, feedback_counts, reads_agent_content
 from kb.search import LISTING_FIELDS, SEARCH_LIMIT, search_articles
 from kb.views.common import article_for_reader, current_language, union_all
-from portal.ratelimit import rate_limited
+from portal.web.ratelimit import rate_limited
 from tickets.metrics import average_first_response
 
 HOME_ARTICLES_PER_CATEGORY = 6

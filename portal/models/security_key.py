@@ -15,8 +15,8 @@ class SecurityKey(TimestampMixin, ThrottlingMixin, Device):
     """A security key or passkey (WebAuthn / FIDO2), the phishing-resistant second factor (R14).
 
     Nothing here is secret: the private key never leaves the authenticator, the portal keeps the public key and the
-    last signature counter. It is verified only through the WebAuthn ceremony (``portal.webauthn``), never by a typed
-    code, so ``verify_token`` always refuses; it is a django-otp device so that a session verified with it is
+    last signature counter. It is verified only through the WebAuthn ceremony (``portal.identity.webauthn``), never
+    by a typed code, so ``verify_token`` always refuses; it is a django-otp device so that a session verified with it is
     ``is_verified()`` like any other, and so that ``otp_device`` tells which kind of factor the session proved.
     """
 

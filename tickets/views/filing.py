@@ -18,8 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kb.search import suggest_articles
 from kb.views.common import article_for_reader, current_language
-from portal.decorators import local_path
-from portal.ratelimit import limited, rate_limited, too_many_requests
+from portal.identity.decorators import local_path
+from portal.web.ratelimit import limited, rate_limited, too_many_requests
 from tickets.fields import DEVICE_SUGGESTIONS
 from tickets.forms import IncidentForm, fill_context
 from tickets.major_incidents import major_incident_join, shown_major_incidents

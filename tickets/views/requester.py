@@ -14,7 +14,7 @@ from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.ratelimit import rate_limited
+from portal.web.ratelimit import rate_limited
 from tickets.access import ticket_for
 from tickets.fields import KINDS
 from tickets.forms import ReplyForm, problem_type_rows

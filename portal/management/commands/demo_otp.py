@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import TOTP
 
-from portal import mfa
+from portal.identity import mfa
 from portal.models import User
 
 

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from portal import mfa
+from portal.identity import mfa
 from portal.models import AuthenticatorApp, Role, User
 from tickets.catalog import standard_catalog_seed
 from tickets.fields import FillContext

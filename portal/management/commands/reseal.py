@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from portal import sealing
+from portal.identity import sealing
 from portal.models import AuthenticatorApp
 
 

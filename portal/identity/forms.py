@@ -1,0 +1,127 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+NO_AUTOCORRECT = {"autocapitalize": "none", "spellcheck": "false"}
+
+
+def password_field(label, autocomplete: str) -> forms.CharField:
+    # strip=False: spaces are part of a passphrase. max_length only bounds the work done on a hostile input; the
+    # policy's own maximum (128) is a validator with a readable message.
+    return forms.CharField(
+        label=label, strip=False, max_length=4096, widget=forms.PasswordInput(attrs={"autocomplete": autocomplete})
+    )
+
+
+class CodeField(forms.CharField):
+    """A code as typed from an app or from paper: "123 456" and "abcd-efgh …" lose their spaces."""
+
+    def to_python(self, value):
+        return "".join(super().to_python(value).split())
+
+
+def code_field(*, required: bool = True) -> forms.CharField:
+    return CodeField(
+        label=_("Code"),
+        max_length=40,
+        required=required,
+        help_text=_("The 6-digit code of your authenticator app, or one of your recovery codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", **NO_AUTOCORRECT}),
+    )
+
+
+class LoginForm(forms.Form):
+    identifier = forms.CharField(
+        label=_("Identifier"),
+        max_length=150,
+        help_text=_("Usually firstname.lastname, as in your e-mail address."),
+        widget=forms.TextInput(attrs={"autocomplete": "username", **NO_AUTOCORRECT}),
+    )
+    password = password_field(_("Password"), "current-password")
+
+
+class CodeForm(forms.Form):
+    code = code_field()
+
+
+def security_key_answer_field(*, required: bool = True) -> forms.CharField:
+    """The browser's answer to a security-key ceremony (JSON, base64url inside), filled in by static/js/webauthn.js."""
+    return forms.CharField(required=required, max_length=65536, strip=False, widget=forms.HiddenInput)
+
+
+class SecurityKeyAnswerForm(forms.Form):
+    credential = security_key_answer_field()
+
+
+class ReauthForm(forms.Form):
+    password = password_field(_("Password"), "current-password")
+    code = code_field(required=False)
+    credential = security_key_answer_field(required=False)
+
+
+class PasswordChangeForm(forms.Form):
+    current_password = password_field(_("Current password"), "current-password")
+    new_password = password_field(_("New password"), "new-password")
+    confirmation = password_field(_("New password again"), "new-password")
+
+    def __init__(self, user, *args, check_current=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        # Checks the current password through the sign-in lockout (portal.identity.signin.check_current_password).
+        self.check_current = check_current
+        # Built per form, not at import, so the rules are listed in the language of the page.
+        self.fields["new_password"].help_text = password_validation.password_validators_help_text_html()
+
+    def clean_current_password(self):
+        from portal.identity.signin import CurrentPassword
+
+        password = self.cleaned_data["current_password"]
+        result = self.check_current(password)
+        if result is CurrentPassword.THROTTLED:
+            raise forms.ValidationError(_("Too many attempts: wait a moment and try again."), code="throttled")
+        if result is CurrentPassword.WRONG:
+            raise forms.ValidationError(_("This is not your current password."), code="wrong_password")
+        return password
+
+    def clean_new_password(self):
+        password = self.cleaned_data["new_password"]
+        password_validation.validate_password(password, self.user)
+        return password
+
+    def clean(self):
+        cleaned = super().clean()
+        new, again = cleaned.get("new_password"), cleaned.get("confirmation")
+        if new and again and new != again:
+            self.add_error("confirmation", forms.ValidationError(_("The two new passwords differ."), code="mismatch"))
+        return cleaned
+
+
+class ApiTokenForm(forms.Form):
+    """A new personal API token: what it is for, what it may do, how long it lives."""
+
+    name = forms.CharField(
+        label=_("What is this token for?"),
+        max_length=80,
+        help_text=_("For example: the school's inventory script. It helps you recognise it in the list."),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("What may it do?"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one thing the token may do.")},
+    )
+    days = forms.TypedChoiceField(
+        label=_("Valid for"),
+        coerce=int,
+        initial=30,
+        error_messages={"invalid_choice": _("Choose one of the durations offered.")},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        from portal.identity.api_tokens import LIFETIMES, scopes_for
+
+        super().__init__(*args, **kwargs)
+        self.fields["scopes"].choices = scopes_for(user)
+        self.fields["days"].choices = [
+            (days, ngettext("%(count)d day", "%(count)d days", days) % {"count": days}) for days in LIFETIMES
+        ]

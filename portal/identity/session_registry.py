@@ -1,0 +1,61 @@
+"""The list of a person's signed-in browsers, and signing one of them out from another (R33).
+
+``register`` runs when a session is fully signed in; ``check`` runs on every authenticated request (from
+SessionPolicyMiddleware) and tells whether the session was signed out from elsewhere; ``end`` removes entries.
+"""
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from portal.models import SignedInSession
+from portal.web.network import client_ip
+
+SESSION_ENTRY = "guichet_session_entry"
+
+
+def register(request: HttpRequest) -> SignedInSession:
+    entry = SignedInSession.objects.create(
+        user=request.user,
+        ip=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+    )
+    request.session[SESSION_ENTRY] = entry.public_id
+    return entry
+
+
+def check(request: HttpRequest, *, touch: bool) -> bool:
+    """False when this session's entry was removed (signed out from another browser or by an admin).
+
+    A signed-in session without an entry (signed in before the registry existed) is registered now. With
+    ``touch``, the entry's last activity is updated (the caller rate-limits it).
+    """
+    public_id = request.session.get(SESSION_ENTRY)
+    if public_id is None:
+        register(request)
+        return True
+    entries = SignedInSession.objects.filter(public_id=public_id, user=request.user)
+    if touch:
+        return entries.update(last_seen_at=timezone.now(), ip=client_ip(request)) == 1
+    return entries.exists()
+
+
+def current_id(request: HttpRequest) -> str | None:
+    return request.session.get(SESSION_ENTRY)
+
+
+def end(request: HttpRequest) -> None:
+    """Forget this session's entry (at sign-out)."""
+    public_id = request.session.get(SESSION_ENTRY)
+    if public_id is not None:
+        SignedInSession.objects.filter(public_id=public_id).delete()
+
+
+def end_one(*, user, public_id: str) -> bool:
+    """Sign out one of the person's other browsers; False when there is no such entry (already gone)."""
+    deleted, _ = SignedInSession.objects.filter(user=user, public_id=public_id).delete()
+    return deleted > 0
+
+
+def end_all_but(*, user, keep: str | None) -> int:
+    deleted, _ = SignedInSession.objects.filter(user=user).exclude(public_id=keep or "").delete()
+    return deleted

@@ -1,0 +1,54 @@
+"""What the portal keeps in a session about how and when the person signed in. One place for the key names."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth import update_session_auth_hash
+from django.http import HttpRequest
+from django.utils import timezone
+
+# Half-signed-in state between the password and the code (never an authenticated session).
+PENDING_USER = "guichet_pending_user"
+PENDING_STAMP = "guichet_pending_stamp"
+PENDING_AT = "guichet_pending_at"
+# Fully signed in: when the session started, when it was last used, and when the person last proved who they are
+# with every factor they have (password and code; password alone while they have no second factor yet).
+SIGNED_IN_AT = "guichet_signed_in_at"
+SEEN_AT = "guichet_seen_at"
+REAUTH_AT = "guichet_reauth_at"
+# Set at sign-in when the password typed is on the breached list or built on the person's or the organisation's
+# words: nothing but changing it is allowed (R28). The value is the reason (portal.identity.passwords.WEAK_*).
+PASSWORD_MUST_CHANGE = "guichet_password_must_change"  # noqa: S105 (a session key name)
+
+
+def now_stamp() -> str:
+    return timezone.now().isoformat()
+
+
+def read_time(request: HttpRequest, key: str) -> datetime | None:
+    raw = request.session.get(key)
+    return datetime.fromisoformat(raw) if raw else None
+
+
+def mark_reauthenticated(request: HttpRequest) -> None:
+    """Record that the person just proved every factor they have (sign-in or re-authentication)."""
+    request.session[REAUTH_AT] = now_stamp()
+
+
+def reauthenticated_recently(request: HttpRequest) -> bool:
+    at = read_time(request, REAUTH_AT)
+    return at is not None and timezone.now() - at <= settings.GUICHET_REAUTH_MAX_AGE
+
+
+def end_other_sessions(request: HttpRequest) -> None:
+    """Bump the security stamp, then re-sign this session.
+
+    Sessions hash the stamp: every other session of the person (and every reset link and known-device cookie)
+    fails its next check, while this one gets the new hash and a new key and continues; the other entries of the
+    person's session list go too.
+    """
+    from portal.identity import session_registry
+
+    request.user.bump_security_stamp()
+    update_session_auth_hash(request, request.user)
+    session_registry.end_all_but(user=request.user, keep=session_registry.current_id(request))
