@@ -26,12 +26,11 @@ from kb.search import (
     search_articles,
     suggest_articles,
 )
+from portal.identity.api_auth import SessionAuthentication, TokenAuthentication
 from portal.web.api import (
     LanguageField,
     PageNumberPagination,
     SearchThrottle,
-    SessionAuthentication,
-    TokenAuthentication,
     query_parameters,
 )
 

@@ -9,7 +9,6 @@ app_name = "kb"
 urlpatterns = [
     path("", pages.home_view, name="home"),
     path("recherche/", pages.search_view, name="search"),
-    path("contact/", pages.contact_view, name="contact"),
     path("retours/", feedback.feedback_report_view, name="feedback_report"),
     path("nouvel-article/", editor.article_create_view, name="article_create"),
     path("categorie/<slug:slug>/", pages.category_view, name="category"),

@@ -417,8 +417,11 @@ if PRODUCTION:
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["portal.web.api.TokenAuthentication", "portal.web.api.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["portal.web.api.IsVerified"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "portal.identity.api_auth.TokenAuthentication",
+        "portal.identity.api_auth.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["portal.identity.api_auth.IsVerified"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "portal.web.api.JSONParser",

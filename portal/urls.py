@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from portal.site import metrics
-from portal.site.views import api_docs, errors, home
+from portal.site.views import api_docs, contact, errors, home
 
 handler400 = errors.bad_request
 handler403 = errors.permission_denied
@@ -26,6 +26,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", home.home, name="home"),
     path("compte/", include("portal.identity.urls")),
+    path("aide/contact/", contact.contact_view, name="contact"),
     path("aide/", include("kb.urls")),
     path("incidents/", include("tickets.urls")),
     path("admin/", admin.site.urls),

@@ -131,7 +131,7 @@ def test_contact_page_gives_the_hours_and_says_honestly_the_delay_is_not_measure
 
 
 def test_contact_page_shows_the_measured_delay(client, monkeypatch):
-    monkeypatch.setattr("kb.views.pages.average_first_response", lambda days: timedelta(hours=3, minutes=20))
+    monkeypatch.setattr("portal.site.views.contact.average_first_response", lambda days: timedelta(hours=3, minutes=20))
     html = body(client.get("/en/aide/contact/"))
     assert "3 hours 20 minutes" in html
     assert "Not measured yet" not in html

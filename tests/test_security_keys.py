@@ -23,9 +23,9 @@ from django.utils import timezone, translation
 from django_otp import DEVICE_ID_SESSION_KEY, device_classes
 
 from portal.identity import webauthn
+from portal.identity.api_auth import IsVerified
 from portal.identity.session_state import REAUTH_AT, now_stamp
 from portal.models import AuthenticatorApp, EventKind, RecoveryCodeDevice, SecurityEvent, SecurityKey, User
-from portal.web.api import IsVerified
 from tests.conftest import DEMO_PASSWORD, enrol_totp, totp_now
 
 pytestmark = pytest.mark.django_db

@@ -1,9 +1,9 @@
 """The incident API: problem types with their fields, ongoing major incidents, filing and reading one's incidents.
 
-Every view needs a verified session (the project default, portal.web.api.IsVerified). Filing goes through the same
-form as the web page (tickets.forms.IncidentForm): the serializer binds the request to it, so a missing required
-field is refused with the same field errors. A reference that is not the requester's answers 404, like one that
-does not exist.
+Every view needs a verified session (the project default, portal.identity.api_auth.IsVerified). Filing goes
+through the same form as the web page (tickets.forms.IncidentForm): the serializer binds the request to it, so a
+missing required field is refused with the same field errors. A reference that is not the requester's answers
+404, like one that does not exist.
 """
 
 from django.db.models import Prefetch

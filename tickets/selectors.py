@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Q
 
-from kb.models import Article
+from kb.selectors import known_error_texts
 from tickets.models import Category, MajorIncident, MajorIncidentAffected, PhishingReport, Ticket
 
 KNOWN_ERRORS_MAX = 300
@@ -15,13 +15,7 @@ def active_problem_types():
 def known_error_messages(*, user, language: str, extra=()) -> list[str]:
     """The exact error messages the knowledge base knows, for the error field's suggestions list. One query."""
     seen = dict.fromkeys(message.strip() for message in extra if message.strip())
-    rows = (
-        Article.objects.visible_to(user).filter(language=language).exclude(errors="").values_list("errors", flat=True)
-    )
-    for errors in rows:
-        for line in errors.splitlines():
-            if line.strip():
-                seen.setdefault(line.strip())
+    seen.update(dict.fromkeys(known_error_texts(user=user, language=language)))
     return sorted(seen, key=str.casefold)[:KNOWN_ERRORS_MAX]
 
 

@@ -1,12 +1,8 @@
 """The knowledge base as readers see it: home by category, category, article, search and the contact page."""
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from kb.categories import BY_SLUG, CATEGORIES
@@ -15,7 +11,6 @@ from kb.models import Article, feedback_counts, reads_agent_content
 from kb.search import LISTING_FIELDS, SEARCH_LIMIT, search_articles
 from kb.views.common import article_for_reader, current_language, union_all
 from portal.web.ratelimit import rate_limited
-from tickets.metrics import average_first_response
 
 HOME_ARTICLES_PER_CATEGORY = 6
 CATEGORY_PAGE_SIZE = 30
@@ -104,51 +99,3 @@ def search_view(request):
     hits = search_articles(query=query, user=request.user, language=current_language()) if query else []
     context = {"search_form": form, "query": query, "hits": hits, "limit_reached": len(hits) >= SEARCH_LIMIT}
     return render(request, "kb/search.html", context)
-
-
-@require_GET
-def contact_view(request):
-    language = current_language()
-    average = average_first_response(days=30)
-    phone = settings.GUICHET_SUPPORT_PHONE
-    context = {
-        "hours": _localised(settings.GUICHET_SUPPORT_HOURS, language),
-        "phone": phone,
-        "phone_href": telephone_href(phone),
-        "email": settings.GUICHET_SUPPORT_EMAIL,
-        "address": _localised(settings.GUICHET_SUPPORT_ADDRESS, language),
-        "average_response": humanise_duration(average) if average is not None else None,
-    }
-    return render(request, "kb/contact.html", context)
-
-
-def _localised(values: dict[str, str], language: str) -> str:
-    return values.get(language) or values.get("fr", "")
-
-
-def telephone_href(number: str) -> str:
-    """A tel: link for a number written for people ("01 99 00 12 34", "+33 1 99 00 12 34"): French national numbers
-    get +33; "" when there are no digits."""
-    digits = "".join(character for character in number if character.isdigit())
-    if not digits:
-        return ""
-    if number.strip().startswith("+"):
-        return f"tel:+{digits}"
-    if len(digits) == 10 and digits.startswith("0"):
-        return f"tel:+33{digits[1:]}"
-    return f"tel:{digits}"
-
-
-def humanise_duration(duration: timedelta) -> str:
-    """ "45 minutes", "3 hours 20 minutes", "2 days": the precision a person waiting needs, no more."""
-    minutes = max(1, round(duration.total_seconds() / 60))
-    if minutes < 60:
-        return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        text = ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
-        if minutes:
-            text += " " + ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
-        return text
-    days = round(hours / 24)
-    return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}

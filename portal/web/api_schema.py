@@ -12,15 +12,15 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
 class SessionScheme(SpectacularSessionScheme):
-    """portal.web.api.SessionAuthentication is DRF's with our CSRF wording: the same cookie scheme."""
+    """portal.identity.api_auth.SessionAuthentication is DRF's with our CSRF wording: the same cookie scheme."""
 
-    target_class = "portal.web.api.SessionAuthentication"
+    target_class = "portal.identity.api_auth.SessionAuthentication"
 
 
 class TokenScheme(OpenApiAuthenticationExtension):
     """Personal API tokens (portal.identity.api_tokens), created on the account's security page."""
 
-    target_class = "portal.web.api.TokenAuthentication"
+    target_class = "portal.identity.api_auth.TokenAuthentication"
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema):
