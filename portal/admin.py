@@ -4,13 +4,10 @@ from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from portal.identity import session_registry
-from portal.identity.events import record_event
-from portal.identity.services import lockout_lift
+from portal.identity.services import lockout_lift, sessions_end_all
 from portal.models import (
     AccountLockout,
     AuthenticatorApp,
-    EventKind,
     RecoveryCodeDevice,
     SecurityEvent,
     SecurityKey,
@@ -95,15 +92,7 @@ class UserAdmin(LiftPermission, DjangoUserAdmin):
         """Every browser of these accounts is signed out on its next request; known-device cookies die too."""
         with transaction.atomic():
             for user in queryset:
-                user.bump_security_stamp()
-                session_registry.end_all_but(user=user, keep=None)
-                record_event(
-                    EventKind.SESSIONS_REVOKED_BY_ADMIN,
-                    request=request,
-                    user=user,
-                    data={"by": request.user.username},
-                    notify=True,
-                )
+                sessions_end_all(user=user, by=request.user, request=request)
         self.message_user(request, _("Signed out everywhere: %(count)d account(s).") % {"count": queryset.count()})
 
 

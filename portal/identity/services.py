@@ -1,16 +1,74 @@
-"""Workflows on identities that touch several models: each writes its security event and ends what must end.
+"""Workflows on identities that touch several models: each writes its security event and ends what must end, in
+one transaction, so the change and its record stand or fall together.
 
-Issue 11 brings the rest of this layer (password_set, sessions_end_all…); lifting locks comes first, because a
-person locked out for good needs a way back today.
+Every one says who did it (``by``): the person themselves from their account pages, or an agent or administrator.
+``request`` is optional: it gives the event its address and browser, and lets the person's own session carry on
+where the change keeps it.
 """
 
 from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from portal.identity import lockout
+from portal.identity import factors, lockout, session_registry
 from portal.identity.events import record_event
 from portal.models import AuthenticatorApp, EventKind, RecoveryCodeDevice, SecurityKey, User, UserManager
+
+
+def _this_session(request) -> str | None:
+    """The request's session entry, to keep: ``session_registry.end_all`` keeps it only when it is the account's
+    own browser, so a person changing their own credentials stays signed in where they are, while a change made by
+    someone else ends every session of the account."""
+    return session_registry.current_id(request) if request is not None else None
+
+
+@transaction.atomic
+def sessions_end_all(*, user: User, by: User, request=None, keep: str | None = None) -> int:
+    """Sign ``user`` out of every browser but ``keep`` (the request's own session entry, which carries on), and end
+    their API tokens, reset links and known-device cookies with the security stamp; returns the entries removed.
+
+    The person's "sign out my other sessions" keeps their browser: "other sessions signed out". Anything else
+    (an administrator's "sign out of every session") keeps none and says who did it.
+    """
+    ended = session_registry.end_all(user=user, request=request, keep=keep)
+    if keep is not None and by.pk == user.pk:
+        record_event(EventKind.SESSIONS_REVOKED, request=request, user=user, notify=True)
+    else:
+        record_event(
+            EventKind.SESSIONS_REVOKED_BY_ADMIN, request=request, user=user, data={"by": by.username}, notify=True
+        )
+    return ended
+
+
+@transaction.atomic
+def password_set(*, user: User, password: str, by: User, reason: str, request=None) -> None:
+    """Give ``user`` a new password (``reason``: "change" by the person, "reset" through a reset), lift "a reset is
+    required", and end every other session, API token, reset link and known-device cookie: whoever knew the old
+    password keeps nothing it opened. The person's own browser, when the request is theirs, stays signed in."""
+    user.set_password(password)
+    user.password_reset_required = False
+    user.save(update_fields=["password", "password_reset_required"])
+    data = {"reason": reason} if by.pk == user.pk else {"reason": reason, "by": by.username}
+    record_event(EventKind.PASSWORD_CHANGE, request=request, user=user, data=data, notify=True)
+    session_registry.end_all(user=user, request=request, keep=_this_session(request))
+
+
+def factor_remove(*, user: User, factor: AuthenticatorApp | SecurityKey, by: User, request=None) -> bool:
+    """Remove one authenticator app or security key of ``user``; False, and nothing removed, when their role needs
+    it (their last one: ``portal.identity.factors``). The other sessions end, as for every credential change."""
+    kind = factors.kind_of(factor)
+    with transaction.atomic():
+        # Locked, so two removals at once cannot both believe another factor of the kind is left.
+        remaining = list(kind.confirmed(user).select_for_update())
+        if kind.must_keep(user, remaining):
+            return False
+        factor.delete()
+        data = {"device": factor.name, **kind.event_data}
+        if by.pk != user.pk:
+            data["by"] = by.username
+        record_event(EventKind.MFA_DEVICE_REMOVE, request=request, user=user, data=data, notify=True)
+        session_registry.end_all(user=user, request=request, keep=_this_session(request))
+    return True
 
 
 @dataclass
