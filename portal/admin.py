@@ -4,7 +4,13 @@ from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from portal.identity.services import lockout_lift, sessions_end_all
+from portal.identity.services import (
+    lockout_lift,
+    sessions_end_all,
+    user_deactivate,
+    user_reactivate,
+    user_role_change,
+)
 from portal.models import (
     AccountLockout,
     AuthenticatorApp,
@@ -82,6 +88,22 @@ class UserAdmin(LiftPermission, DjangoUserAdmin):
     )
     filter_horizontal = ("groups", "user_permissions")
     actions = ["sign_out_everywhere", "lift_blocks"]
+
+    def save_model(self, request, obj, form, change):
+        """The role and the active flag are privileges: they change through the services, which record who changed
+        them and end the sessions and tokens of a closed account; the form saves everything else."""
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        role, active = obj.role, obj.is_active
+        obj.role, obj.is_active = form.initial["role"], form.initial["is_active"]
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if role != obj.role:
+                user_role_change(user=obj, role=role, by=request.user, request=request)
+            if active != obj.is_active:
+                change_active = user_reactivate if active else user_deactivate
+                change_active(user=obj, by=request.user, request=request)
 
     @admin.action(description=_("Lift every sign-in block (after checking who the person is)"), permissions=["lift"])
     def lift_blocks(self, request, queryset):

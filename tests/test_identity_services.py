@@ -6,11 +6,18 @@ import sys
 
 import pytest
 from django.test import Client, RequestFactory
+from django.urls import reverse
 
 from portal.identity import session_registry
 from portal.identity.events import record_event
-from portal.identity.services import factor_remove, password_set, sessions_end_all
-from portal.models import EventKind, SecurityEvent, SecurityKey, SignedInSession
+from portal.identity.services import (
+    factor_remove,
+    password_set,
+    sessions_end_all,
+    user_deactivate,
+    user_role_change,
+)
+from portal.models import EventKind, Role, SecurityEvent, SecurityKey, SignedInSession, User
 from portal.models.security import Source
 from tests.conftest import enrol_totp
 
@@ -115,3 +122,69 @@ def test_one_removal_for_every_kind_of_factor_keeping_the_last_one_an_agent_need
     assert event.data == {"device": first.name, **extra}
     assert not type(first).objects.filter(pk=first.pk).exists()
     assert type(second).objects.filter(pk=second.pk).exists()
+
+
+# --- Privileges changed in the admin ------------------------------------------------------------------------------
+
+
+def admin_edit(admin, user, **changes):
+    """Save the user's admin page with ``changes`` to the fields it shows (an unticked box is left out)."""
+    fields = {"username": user.username, "display_name": user.display_name, "email": user.email,
+              "recovery_email": user.recovery_email, "role": user.role, "is_active": user.is_active}  # fmt: skip
+    fields.update(changes)
+    data = {name: ("on" if value is True else value) for name, value in fields.items() if value is not False}
+    response = admin.post(reverse("admin:portal_user_change", args=[user.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+
+
+def test_a_role_changed_in_the_admin_is_recorded_with_from_to_and_who(staff, admin_user, sign_in):
+    admin = sign_in(Client(), admin_user)
+
+    admin_edit(admin, staff, role=Role.AGENT, display_name="Marie Dupont-Leroy")
+
+    staff.refresh_from_db()
+    assert (staff.role, staff.display_name, staff.is_active) == (Role.AGENT, "Marie Dupont-Leroy", True)
+    event = SecurityEvent.objects.get(kind=EventKind.ROLE_CHANGE)
+    assert event.user == staff
+    assert event.data == {"from": Role.STAFF, "to": Role.AGENT, "by": admin_user.username}
+    assert not SecurityEvent.objects.filter(kind=EventKind.ACCOUNT_DEACTIVATE).exists()
+
+
+def test_an_edit_that_keeps_role_and_flag_records_no_privilege_change(staff, admin_user, sign_in):
+    admin = sign_in(Client(), admin_user)
+
+    admin_edit(admin, staff, display_name="Marie D.")
+
+    assert not SecurityEvent.objects.filter(kind__in=[EventKind.ROLE_CHANGE, EventKind.ACCOUNT_DEACTIVATE]).exists()
+
+
+def test_deactivating_in_the_admin_ends_sessions_and_tokens_and_is_recorded(staff, admin_user, sign_in):
+    from tests.test_api_tokens import create_token, program
+
+    browser = sign_in(Client(), staff)
+    holder = program(create_token(browser))
+    assert holder.get("/api/tickets/").status_code == 200
+    admin = sign_in(Client(), admin_user)
+
+    admin_edit(admin, staff, is_active=False)
+
+    assert browser.get(SECURITY).status_code == 302
+    assert holder.get("/api/tickets/").status_code in (401, 403)
+    assert not SignedInSession.objects.filter(user=staff).exists()
+    event = SecurityEvent.objects.get(kind=EventKind.ACCOUNT_DEACTIVATE)
+    assert event.user == staff and event.data == {"by": admin_user.username, "sessions": 1}
+
+    admin_edit(admin, User.objects.get(pk=staff.pk), is_active=True)
+
+    event = SecurityEvent.objects.get(kind=EventKind.ACCOUNT_REACTIVATE)
+    assert event.data == {"by": admin_user.username}
+    assert holder.get("/api/tickets/").status_code in (401, 403)  # nothing the account held comes back
+    assert browser.get(SECURITY).status_code == 302
+
+
+def test_the_services_record_nothing_when_nothing_changes(staff, admin_user):
+    assert user_role_change(user=staff, role=Role.STAFF, by=admin_user) is False
+    assert user_deactivate(user=staff, by=admin_user) is True
+    assert user_deactivate(user=staff, by=admin_user) is False
+    assert SecurityEvent.objects.filter(kind=EventKind.ACCOUNT_DEACTIVATE).count() == 1
+    assert not SecurityEvent.objects.filter(kind=EventKind.ROLE_CHANGE).exists()

@@ -114,3 +114,45 @@ def lockout_lift(*, identifier: str, by, request=None) -> LiftReport:
         notify=user is not None,
     )
     return report
+
+
+@transaction.atomic
+def user_role_change(*, user: User, role: str, by: User, request=None) -> bool:
+    """Give ``user`` another role (what they may do follows from it, admin rights included); False when it is the
+    role they have. A privilege change, so it is recorded with the old role, the new one and who changed it."""
+    previous = User.objects.select_for_update().values_list("role", flat=True).get(pk=user.pk)
+    user.role = role
+    if previous == role:
+        return False
+    user.save(update_fields=["role"])
+    record_event(
+        EventKind.ROLE_CHANGE, request=request, user=user, data={"from": previous, "to": role, "by": by.username}
+    )
+    return True
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, by: User, request=None) -> bool:
+    """Close ``user``'s account: no sign-in, and every session, API token, reset link and known-device cookie ends
+    now (not at their expiry). False when it was already closed."""
+    active = User.objects.select_for_update().values_list("is_active", flat=True).get(pk=user.pk)
+    user.is_active = False
+    if not active:
+        return False
+    user.save(update_fields=["is_active"])
+    ended = session_registry.end_all(user=user)
+    record_event(EventKind.ACCOUNT_DEACTIVATE, request=request, user=user, data={"by": by.username, "sessions": ended})
+    return True
+
+
+@transaction.atomic
+def user_reactivate(*, user: User, by: User, request=None) -> bool:
+    """Open a closed account again. Nothing it held before comes back: the sessions and tokens it had were ended
+    with the stamp at deactivation. False when it was open."""
+    active = User.objects.select_for_update().values_list("is_active", flat=True).get(pk=user.pk)
+    user.is_active = True
+    if active:
+        return False
+    user.save(update_fields=["is_active"])
+    record_event(EventKind.ACCOUNT_REACTIVATE, request=request, user=user, data={"by": by.username})
+    return True
