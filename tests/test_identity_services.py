@@ -5,11 +5,13 @@ import subprocess
 import sys
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from portal.identity import session_registry
 from portal.identity.events import record_event
+from portal.identity.selectors import security_events_for
 from portal.identity.services import (
     factor_remove,
     password_set,
@@ -188,3 +190,31 @@ def test_the_services_record_nothing_when_nothing_changes(staff, admin_user):
     assert user_deactivate(user=staff, by=admin_user) is False
     assert SecurityEvent.objects.filter(kind=EventKind.ACCOUNT_DEACTIVATE).count() == 1
     assert not SecurityEvent.objects.filter(kind=EventKind.ROLE_CHANGE).exists()
+
+
+# --- What other apps read (portal/identity/selectors.py) ----------------------------------------------------------
+
+
+def verified(user, yes=True):
+    """The request's user as django-otp's middleware leaves it."""
+    user.is_verified = lambda: yes
+    return user
+
+
+def test_an_accounts_security_events_are_read_by_its_owner_and_verified_agents_only(staff, staff2, agent):
+    record_event(EventKind.LOGOUT, user=staff)
+    record_event(EventKind.LOGOUT, user=staff2)
+
+    assert [event.user for event in security_events_for(" Marie.Dupont ", viewer=staff)] == [staff]
+    assert len(security_events_for(staff.username, viewer=verified(agent))) == 1
+    assert security_events_for(staff.username, viewer=verified(agent, yes=False)) == []  # password alone
+    assert security_events_for(staff.username, viewer=staff2) == []
+    assert security_events_for(staff.username, viewer=AnonymousUser()) == []
+
+
+def test_the_latest_events_come_first_up_to_the_limit(staff):
+    kinds = [EventKind.LOGIN_SUCCESS, EventKind.LOGOUT, EventKind.LOGIN_FAIL]
+    for kind in kinds:
+        record_event(kind, user=staff)
+
+    assert [event.kind for event in security_events_for(staff.username, viewer=staff, limit=2)] == kinds[:0:-1]

@@ -7,7 +7,8 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -18,12 +19,11 @@ from portal.identity.decorators import agent_required, recent_verification_requi
 from portal.identity.events import record_event
 from portal.identity.forms import PasswordChangeForm
 from portal.identity.notifications import browser_summary
+from portal.identity.selectors import account_for, security_events_for
 from portal.identity.services import password_set, sessions_end_all
 from portal.identity.session_state import PASSWORD_MUST_CHANGE
 from portal.identity.signin import check_current_password
-from portal.models import EventKind, SecurityEvent, SignedInSession, User, UserManager
-
-RECENT_EVENTS = 50
+from portal.models import EventKind, SecurityEvent, SignedInSession, User
 
 
 @dataclass(frozen=True)
@@ -32,9 +32,9 @@ class EventRow:
     browser: str
 
 
-def _recent_events(account: User) -> list[EventRow]:
-    """The account's latest events, newest first, in one query whatever their number."""
-    events = account.security_events.all()[:RECENT_EVENTS]
+def _event_rows(account: User, viewer) -> list[EventRow]:
+    """The account's latest events the viewer may read, newest first, in one query whatever their number."""
+    events = security_events_for(account.username, viewer=viewer)
     return [EventRow(event, browser_summary(event.user_agent)) for event in events]
 
 
@@ -53,7 +53,7 @@ def logout_view(request):
 @login_required
 def security_view(request):
     context = {
-        "rows": _recent_events(request.user),
+        "rows": _event_rows(request.user, request.user),
         "sessions": _session_rows(request),
         "tokens": request.user.api_tokens.filter(revoked_at__isnull=True).order_by("-created_at"),
     }
@@ -100,8 +100,11 @@ def logout_other_sessions_view(request):
 @require_GET
 @agent_required
 def account_events_view(request, username):
-    account = get_object_or_404(User, username=UserManager.normalize_identifier(username))
-    return render(request, "portal/account/account_events.html", {"account": account, "rows": _recent_events(account)})
+    account = account_for(username)
+    if account is None:
+        raise Http404
+    rows = _event_rows(account, request.user)
+    return render(request, "portal/account/account_events.html", {"account": account, "rows": rows})
 
 
 @sensitive_post_parameters("current_password", "new_password", "confirmation")
