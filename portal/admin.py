@@ -14,11 +14,13 @@ from portal.identity.services import (
 from portal.models import (
     AccountLockout,
     AuthenticatorApp,
+    JobRun,
     RecoveryCodeDevice,
     SecurityEvent,
     SecurityKey,
     User,
 )
+from portal.web.admin_mixins import ReadOnlyAdmin
 
 
 class UserCreationForm(BaseUserCreationForm):
@@ -209,3 +211,29 @@ class SecurityKeyAdmin(SecondFactorAdmin):
     # secret but say nothing useful to a person, so they stay out of the page.
     fields = (*SecondFactorAdmin.fields, "aaguid", "transports", "sign_count")
     readonly_fields = fields
+
+
+@admin.register(JobRun)
+class JobRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """The record of periodic runs, for the helpdesk: did the e-mails go out, since when does a job fail. Agents
+    read it (no per-model permission to hand out, as for the incident pages); administrators may delete runs."""
+
+    list_display = ("started_at", "name", "finished_at", "items", "actions", "failed")
+    list_filter = ("name",)
+    search_fields = ("name", "error")
+    date_hierarchy = "started_at"
+    fields = ("name", "started_at", "finished_at", "items", "actions", "error")
+    readonly_fields = fields
+
+    def has_module_permission(self, request):
+        return request.user.is_agent
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_agent
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    @admin.display(description=_("failed"), boolean=True)
+    def failed(self, run):
+        return bool(run.error)

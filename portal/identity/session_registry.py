@@ -6,12 +6,18 @@ one entry; ``end_all`` is the one way every session of a person ends at once (th
 administrator's "every session", a password change, a factor change, "this wasn't me", deactivation).
 """
 
+import logging
+
+from django.conf import settings
 from django.contrib.auth import update_session_auth_hash
+from django.contrib.sessions.models import Session
 from django.http import HttpRequest
 from django.utils import timezone
 
 from portal.models import SignedInSession
 from portal.web.network import client_ip
+
+log = logging.getLogger(__name__)
 
 SESSION_ENTRY = "guichet_session_entry"
 
@@ -73,3 +79,14 @@ def end_all(*, user, request: HttpRequest | None = None, keep: str | None = None
         update_session_auth_hash(request, user)
     deleted, _ = SignedInSession.objects.filter(user=user).exclude(public_id=keep if kept else "").delete()
     return deleted
+
+
+def sessions_purge_expired() -> int:
+    """Delete session rows past their expiry, and list entries whose session cannot be alive any more (past the
+    longest absolute limit); idempotent (a second run finds nothing to delete). Returns how many rows went."""
+    now = timezone.now()
+    deleted, _ = Session.objects.filter(expire_date__lt=now).delete()
+    longest = max(limits["absolute"] for limits in settings.GUICHET_SESSION_LIMITS.values())
+    entries, _ = SignedInSession.objects.filter(last_seen_at__lt=now - longest).delete()
+    log.info("purged %d expired sessions and %d session-list entries", deleted, entries)
+    return deleted + entries
