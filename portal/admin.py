@@ -20,7 +20,7 @@ from portal.models import (
     SecurityKey,
     User,
 )
-from portal.web.admin_mixins import ReadOnlyAdmin
+from portal.web.admin_mixins import AppendOnlyAdmin, ReadOnlyAdmin
 
 
 class UserCreationForm(BaseUserCreationForm):
@@ -121,7 +121,7 @@ class UserAdmin(LiftPermission, DjangoUserAdmin):
 
 
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(admin.ModelAdmin):
+class SecurityEventAdmin(AppendOnlyAdmin, admin.ModelAdmin):
     """Read-only: the log is append-only, nobody edits or deletes it from here."""
 
     list_display = ("created_at", "kind", "user", "submitted_identifier", "ip", "source")
@@ -130,18 +130,9 @@ class SecurityEventAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ("user",)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(AccountLockout)
-class AccountLockoutAdmin(LiftPermission, admin.ModelAdmin):
+class AccountLockoutAdmin(LiftPermission, ReadOnlyAdmin, admin.ModelAdmin):
     """The counters of failed sign-ins, for support: seen and lifted by those who may lift blocks."""
 
     list_display = ("key", "failures", "locked_until", "reset_required", "last_failure_at")
@@ -150,17 +141,11 @@ class AccountLockoutAdmin(LiftPermission, admin.ModelAdmin):
     readonly_fields = ("key", "failures", "locked_until", "reset_required", "last_attempt_at", "last_failure_at")
     actions = ["unlock_selected"]
 
-    def has_add_permission(self, request):
-        return False
-
     def has_module_permission(self, request):
         return self.has_lift_permission(request)
 
     def has_view_permission(self, request, obj=None):
         return self.has_lift_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
@@ -170,7 +155,7 @@ class AccountLockoutAdmin(LiftPermission, admin.ModelAdmin):
         _lift(self, request, [row.key.split("|", 1)[0] for row in queryset])
 
 
-class SecondFactorAdmin(admin.ModelAdmin):
+class SecondFactorAdmin(AppendOnlyAdmin, admin.ModelAdmin):
     """Who has which second factor, for support: never a seed, QR code or recovery code (R13).
 
     Read-only: factors are added by their owner and removed by the owner or the helpdesk's identity-checked reset,
@@ -182,15 +167,6 @@ class SecondFactorAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "name")
     fields = ("user", "name", "confirmed", "created_at", "last_used_at", "throttling_failure_count")
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AuthenticatorApp)
