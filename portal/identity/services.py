@@ -56,6 +56,8 @@ def password_set(*, user: User, password: str, by: User, reason: str, request=No
 def factor_remove(*, user: User, factor: AuthenticatorApp | SecurityKey, by: User, request=None) -> bool:
     """Remove one authenticator app or security key of ``user``; False, and nothing removed, when their role needs
     it (their last one: ``portal.identity.factors``). The other sessions end, as for every credential change."""
+    if factor.user_id != user.pk:
+        raise ValueError("this factor is not the account's")
     kind = factors.kind_of(factor)
     with transaction.atomic():
         # Locked, so two removals at once cannot both believe another factor of the kind is left.
