@@ -7,9 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from kb.models import Article, Feedback, Revision
 from kb.services import article_save
+from portal.web.admin_mixins import ReadOnlyAdmin
 
 
-class RevisionInline(admin.TabularInline):
+class RevisionInline(ReadOnlyAdmin, admin.TabularInline):
     """The history, read-only; restoring is done from the portal's history page (one click, with a preview)."""
 
     model = Revision
@@ -18,12 +19,6 @@ class RevisionInline(admin.TabularInline):
     fields = ("number", "created_at", "author", "note", "changed", "open")
     readonly_fields = fields
     ordering = ("-number",)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("changed fields"))
     def changed(self, revision):
@@ -77,15 +72,9 @@ class ArticleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(admin.ModelAdmin):
+class FeedbackAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("created_at", "article", "helpful", "comment")
     list_filter = ("helpful", "article__language")
     search_fields = ("comment", "article__title")
     list_select_related = ("article",)
     readonly_fields = ("article", "helpful", "comment", "user", "created_at")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

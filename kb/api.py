@@ -8,7 +8,6 @@ language cookie or Accept-Language, else French. Query parameters are validated 
 """
 
 from django.http import Http404
-from django.utils import translation
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import AllowAny
@@ -33,13 +32,9 @@ from portal.web.api import (
     SearchThrottle,
     query_parameters,
 )
+from portal.web.language import content_language
 
 SUGGEST_MAX = 10
-
-
-def request_language(request) -> str:
-    """The articles' language: the one the API middleware activated for this request."""
-    return "en" if (translation.get_language() or "fr").startswith("en") else "fr"
 
 
 class PublicKbApi:
@@ -127,14 +122,14 @@ class ArticleViewSet(PublicKbApi, viewsets.ReadOnlyModelViewSet):
         return ArticleSummarySerializer if self.action == "list" else ArticleSerializer
 
     def get_queryset(self):
-        articles = Article.objects.visible_to(self.request.user).filter(language=request_language(self.request))
+        articles = Article.objects.visible_to(self.request.user).filter(language=content_language())
         category = query_parameters(self.request, ArticleListQuery).get("category")
         if category:
             articles = articles.filter(category=category)
         return articles.only(*LISTING_FIELDS).order_by("title")
 
     def retrieve(self, request, slug=None):
-        language = request_language(request)
+        language = content_language()
         versions = list(Article.objects.visible_to(request.user).filter(slug=slug))
         article = next((version for version in versions if version.language == language), None)
         article = article or next(iter(versions), None)
@@ -176,7 +171,7 @@ class SearchApi(PublicKbApi, APIView):
 
     @extend_schema(summary="Search the knowledge base", parameters=[SearchQuery], responses=SearchResponseSerializer)
     def get(self, request):
-        language = request_language(request)
+        language = content_language()
         params = query_parameters(request, SearchQuery)
         query = params.get("q", "")[:MAX_QUERY_LENGTH]
         limit = params.get("limit", SEARCH_LIMIT)
@@ -194,7 +189,7 @@ class SuggestApi(PublicKbApi, APIView):
         responses=SuggestResponseSerializer,
     )
     def get(self, request):
-        language = request_language(request)
+        language = content_language()
         params = query_parameters(request, SuggestQuery)
         limit = params.get("limit", SUGGEST_LIMIT)
         text = params.get("text", "")

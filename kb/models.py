@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kb import rendering, text
 from kb.categories import BY_CODE, Category, CategoryCode
+from portal.identity.access import is_verified_agent
 
 
 class Audience(models.TextChoices):
@@ -31,20 +32,8 @@ SEARCH_CONFIGS = {"fr": "fr_unaccent", "en": "en_unaccent"}
 RESERVED_SLUGS = {"recherche", "contact", "categorie", "retours", "nouvel-article"}
 
 
-def reads_agent_content(user) -> bool:
-    """Agents see agents-only articles and drafts, but only once their second factor is checked in this session.
-
-    That is the rule of every agent page (portal.identity.decorators.agent_required); a stolen password alone
-    must not open the internal procedures. ``is_verified`` is set by django-otp's middleware on the request's user.
-    """
-    if not (user is not None and user.is_authenticated and user.is_agent):
-        return False
-    is_verified = getattr(user, "is_verified", None)
-    return bool(is_verified and is_verified())
-
-
 def audiences_for(user) -> list[str]:
-    if reads_agent_content(user):
+    if is_verified_agent(user):
         return [Audience.PUBLIC, Audience.STAFF, Audience.AGENTS]
     if user is not None and user.is_authenticated:
         return [Audience.PUBLIC, Audience.STAFF]
@@ -55,7 +44,7 @@ class ArticleQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ArticleQuerySet":
         """What this person may read: their audiences, and drafts only for agents (to preview them)."""
         visible = self.filter(audience__in=audiences_for(user))
-        if not reads_agent_content(user):
+        if not is_verified_agent(user):
             visible = visible.filter(status=Status.PUBLISHED)
         return visible
 

@@ -6,7 +6,8 @@ with itself, not with Snowball: both the articles and the queries go through it.
 """
 
 import re
-import unicodedata
+
+from portal.web.text import strip_accents
 
 # Characters a person types or pastes that must never reach the database or a pattern: NUL and other controls, and
 # the private-use marks the search uses to delimit highlights.
@@ -51,8 +52,7 @@ def clean(text: str) -> str:
 
 def fold(text: str) -> str:
     """Lower case without accents: "Sécurité Œuvre" → "securite oeuvre"."""
-    decomposed = unicodedata.normalize("NFKD", clean(text).translate(_LIGATURES))
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
+    return strip_accents(clean(text).translate(_LIGATURES)).lower()
 
 
 def words(text: str) -> list[str]:

@@ -4,18 +4,23 @@ from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from portal.identity import session_registry
-from portal.identity.events import record_event
-from portal.identity.services import lockout_lift
+from portal.identity.services import (
+    lockout_lift,
+    sessions_end_all,
+    user_deactivate,
+    user_reactivate,
+    user_role_change,
+)
 from portal.models import (
     AccountLockout,
     AuthenticatorApp,
-    EventKind,
+    JobRun,
     RecoveryCodeDevice,
     SecurityEvent,
     SecurityKey,
     User,
 )
+from portal.web.admin_mixins import AppendOnlyAdmin, ReadOnlyAdmin
 
 
 class UserCreationForm(BaseUserCreationForm):
@@ -86,6 +91,22 @@ class UserAdmin(LiftPermission, DjangoUserAdmin):
     filter_horizontal = ("groups", "user_permissions")
     actions = ["sign_out_everywhere", "lift_blocks"]
 
+    def save_model(self, request, obj, form, change):
+        """The role and the active flag are privileges: they change through the services, which record who changed
+        them and end the sessions and tokens of a closed account; the form saves everything else."""
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        role, active = obj.role, obj.is_active
+        obj.role, obj.is_active = form.initial["role"], form.initial["is_active"]
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if role != obj.role:
+                user_role_change(user=obj, role=role, by=request.user, request=request)
+            if active != obj.is_active:
+                change_active = user_reactivate if active else user_deactivate
+                change_active(user=obj, by=request.user, request=request)
+
     @admin.action(description=_("Lift every sign-in block (after checking who the person is)"), permissions=["lift"])
     def lift_blocks(self, request, queryset):
         _lift(self, request, [user.username for user in queryset])
@@ -95,20 +116,12 @@ class UserAdmin(LiftPermission, DjangoUserAdmin):
         """Every browser of these accounts is signed out on its next request; known-device cookies die too."""
         with transaction.atomic():
             for user in queryset:
-                user.bump_security_stamp()
-                session_registry.end_all_but(user=user, keep=None)
-                record_event(
-                    EventKind.SESSIONS_REVOKED_BY_ADMIN,
-                    request=request,
-                    user=user,
-                    data={"by": request.user.username},
-                    notify=True,
-                )
+                sessions_end_all(user=user, by=request.user, request=request)
         self.message_user(request, _("Signed out everywhere: %(count)d account(s).") % {"count": queryset.count()})
 
 
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(admin.ModelAdmin):
+class SecurityEventAdmin(AppendOnlyAdmin, admin.ModelAdmin):
     """Read-only: the log is append-only, nobody edits or deletes it from here."""
 
     list_display = ("created_at", "kind", "user", "submitted_identifier", "ip", "source")
@@ -117,18 +130,9 @@ class SecurityEventAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ("user",)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(AccountLockout)
-class AccountLockoutAdmin(LiftPermission, admin.ModelAdmin):
+class AccountLockoutAdmin(LiftPermission, ReadOnlyAdmin, admin.ModelAdmin):
     """The counters of failed sign-ins, for support: seen and lifted by those who may lift blocks."""
 
     list_display = ("key", "failures", "locked_until", "reset_required", "last_failure_at")
@@ -137,17 +141,11 @@ class AccountLockoutAdmin(LiftPermission, admin.ModelAdmin):
     readonly_fields = ("key", "failures", "locked_until", "reset_required", "last_attempt_at", "last_failure_at")
     actions = ["unlock_selected"]
 
-    def has_add_permission(self, request):
-        return False
-
     def has_module_permission(self, request):
         return self.has_lift_permission(request)
 
     def has_view_permission(self, request, obj=None):
         return self.has_lift_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
@@ -157,7 +155,7 @@ class AccountLockoutAdmin(LiftPermission, admin.ModelAdmin):
         _lift(self, request, [row.key.split("|", 1)[0] for row in queryset])
 
 
-class SecondFactorAdmin(admin.ModelAdmin):
+class SecondFactorAdmin(AppendOnlyAdmin, admin.ModelAdmin):
     """Who has which second factor, for support: never a seed, QR code or recovery code (R13).
 
     Read-only: factors are added by their owner and removed by the owner or the helpdesk's identity-checked reset,
@@ -169,15 +167,6 @@ class SecondFactorAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "name")
     fields = ("user", "name", "confirmed", "created_at", "last_used_at", "throttling_failure_count")
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AuthenticatorApp)
@@ -198,3 +187,29 @@ class SecurityKeyAdmin(SecondFactorAdmin):
     # secret but say nothing useful to a person, so they stay out of the page.
     fields = (*SecondFactorAdmin.fields, "aaguid", "transports", "sign_count")
     readonly_fields = fields
+
+
+@admin.register(JobRun)
+class JobRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """The record of periodic runs, for the helpdesk: did the e-mails go out, since when does a job fail. Agents
+    read it (no per-model permission to hand out, as for the incident pages); administrators may delete runs."""
+
+    list_display = ("started_at", "name", "finished_at", "items", "actions", "failed")
+    list_filter = ("name",)
+    search_fields = ("name", "error")
+    date_hierarchy = "started_at"
+    fields = ("name", "started_at", "finished_at", "items", "actions", "error")
+    readonly_fields = fields
+
+    def has_module_permission(self, request):
+        return request.user.is_agent
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_agent
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    @admin.display(description=_("failed"), boolean=True)
+    def failed(self, run):
+        return bool(run.error)

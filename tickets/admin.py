@@ -5,6 +5,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.web.admin_mixins import ReadOnlyAdmin
 from tickets.major_incidents import major_incident_record
 from tickets.models import (
     Category,
@@ -85,7 +86,7 @@ class CategoryAdmin(AgentsMayEdit, admin.ModelAdmin):
         return category.field_count
 
 
-class TimelineInline(admin.TabularInline):
+class TimelineInline(ReadOnlyAdmin, admin.TabularInline):
     """A history shown under its incident: agents read it, nobody adds to or edits it here (events are written by
     the services that make the changes)."""
 
@@ -94,12 +95,6 @@ class TimelineInline(admin.TabularInline):
 
     def get_readonly_fields(self, request, obj=None):
         return self.fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_agent
@@ -209,13 +204,7 @@ class TicketAdmin(AgentsMayEdit, admin.ModelAdmin):
 
 
 @admin.register(Deflection)
-class DeflectionAdmin(admin.ModelAdmin):
+class DeflectionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("created_at", "category", "article", "user")
     list_filter = ("category",)
     list_select_related = ("category", "article", "user")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

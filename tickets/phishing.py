@@ -44,6 +44,7 @@ from django.utils.translation import gettext_lazy as _
 from publicsuffixlist import PublicSuffixList
 from selectolax.lexbor import LexborHTMLParser
 
+from portal.web.text import strip_accents
 from tickets.uploads import OLE_SIGNATURE, OUTLOOK_MESSAGE
 
 MAX_MESSAGE_BYTES = 5 * 1024 * 1024
@@ -199,8 +200,7 @@ def _plain(text, limit: int = 300) -> str:
 
 def _fold(text: str) -> str:
     """Lower case, accents removed."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return strip_accents(text.casefold())
 
 
 # --- Domains ---------------------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from portal.web import outbox
+from portal.web.jobs import periodic_job
 from tickets import notifications
 from tickets.models import TicketEvent
 
@@ -12,6 +13,7 @@ def send_ticket_notification(event_id: int) -> None:
 
 
 @shared_task
+@periodic_job
 def deliver_pending_ticket_notifications() -> int:
     """Send incident e-mails whose task never ran (broker down, worker lost); idempotent through the outbox claim."""
     return outbox.sweep(TicketEvent, notifications.deliver_ticket_notification)

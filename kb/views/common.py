@@ -2,13 +2,9 @@
 
 from django.db import connections
 from django.http import Http404
-from django.utils import translation
 
 from kb.models import Article
-
-
-def current_language() -> str:
-    return "en" if (translation.get_language() or "fr").startswith("en") else "fr"
+from portal.web.language import content_language
 
 
 def article_for_reader(request, slug: str) -> tuple[Article, Article | None]:
@@ -16,7 +12,7 @@ def article_for_reader(request, slug: str) -> tuple[Article, Article | None]:
 
     Raises Http404 when the reader may see neither: an agents-only article is as absent as a missing one.
     """
-    language = current_language()
+    language = content_language()
     versions = list(Article.objects.visible_to(request.user).filter(slug=slug))
     article = next((version for version in versions if version.language == language), None)
     article = article or next(iter(versions), None)

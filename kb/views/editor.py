@@ -16,14 +16,14 @@ from kb import rendering
 from kb.forms import ArticleForm
 from kb.models import Article, Status
 from kb.services import StaleEdit, article_restore, article_save
-from kb.views.common import current_language
 from portal.identity.decorators import agent_required
+from portal.web.language import content_language
 
 
 def _agent_article(slug: str) -> Article:
     """The version in the page's language, or else the other one (as readers see it, drafts included)."""
     versions = {article.language: article for article in Article.objects.filter(slug=slug)}
-    article = versions.get(current_language()) or next(iter(versions.values()), None)
+    article = versions.get(content_language()) or next(iter(versions.values()), None)
     if article is None:
         raise Http404
     return article
@@ -33,7 +33,7 @@ def _agent_article(slug: str) -> Article:
 @require_http_methods(["GET", "POST"])
 @agent_required
 def article_create_view(request):
-    initial = {"language": current_language(), "status": Status.DRAFT}
+    initial = {"language": content_language(), "status": Status.DRAFT}
     source = Article.objects.filter(slug=request.GET.get("slug", "")).first()
     if source is not None:
         # Translating an existing article: same slug, same classification, the other language.

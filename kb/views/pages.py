@@ -7,9 +7,11 @@ from django.views.decorators.http import require_GET
 
 from kb.categories import BY_SLUG, CATEGORIES
 from kb.forms import FeedbackForm, SearchForm
-from kb.models import Article, feedback_counts, reads_agent_content
+from kb.models import Article, feedback_counts
 from kb.search import LISTING_FIELDS, SEARCH_LIMIT, search_articles
-from kb.views.common import article_for_reader, current_language, union_all
+from kb.views.common import article_for_reader, union_all
+from portal.identity.access import is_verified_agent
+from portal.web.language import content_language
 from portal.web.ratelimit import rate_limited
 
 HOME_ARTICLES_PER_CATEGORY = 6
@@ -25,7 +27,7 @@ def home_view(request):
     One small, index-served query per category (an index on language, category, title), sent as one UNION ALL
     statement on PostgreSQL, rather than a window over every visible article.
     """
-    visible = Article.objects.visible_to(request.user).filter(language=current_language()).only(*LISTING_FIELDS)
+    visible = Article.objects.visible_to(request.user).filter(language=content_language()).only(*LISTING_FIELDS)
     per_category = [
         visible.filter(category=category.code).order_by("title")[:HOME_ARTICLES_PER_CATEGORY] for category in CATEGORIES
     ]
@@ -47,7 +49,7 @@ def category_view(request, slug):
         raise Http404
     articles = (
         Article.objects.visible_to(request.user)
-        .filter(language=current_language(), category=category.code)
+        .filter(language=content_language(), category=category.code)
         .only(*LISTING_FIELDS)
         .order_by("title")
     )
@@ -65,11 +67,11 @@ def render_article(request, slug, *, feedback_form=None, status=200):
     article, translation = article_for_reader(request, slug)
     related = _related(request.user, article)
     given = request.session.get(FEEDBACK_SESSION_KEY, []) if request.session.session_key else []
-    is_agent = reads_agent_content(request.user)
+    is_agent = is_verified_agent(request.user)
     context = {
         "article": article,
         "translation": translation,
-        "in_other_language": article.language != current_language(),
+        "in_other_language": article.language != content_language(),
         "related": related,
         "feedback_form": feedback_form or FeedbackForm(),
         "feedback_given": article.pk in given,
@@ -96,6 +98,6 @@ def _related(user, article: Article) -> list[Article]:
 def search_view(request):
     form = SearchForm(request.GET)
     query = form.query()
-    hits = search_articles(query=query, user=request.user, language=current_language()) if query else []
+    hits = search_articles(query=query, user=request.user, language=content_language()) if query else []
     context = {"search_form": form, "query": query, "hits": hits, "limit_reached": len(hits) >= SEARCH_LIMIT}
     return render(request, "kb/search.html", context)

@@ -47,6 +47,19 @@ class Findings:
     spraying_networks: list[str] = field(default_factory=list)
     wave: bool = False
     mass_lockout: bool = False
+    events: int = 0  # sign-in events read
+
+    def report(self) -> dict:
+        """What the periodic job returns and records (portal.web.jobs): the events read, the reactions (a network
+        challenged, the global challenge, an alert), and the findings themselves."""
+        actions = len(self.spraying_networks) + self.wave + self.mass_lockout
+        return {
+            "spraying_networks": self.spraying_networks,
+            "wave": self.wave,
+            "mass_lockout": self.mass_lockout,
+            "items": self.events,
+            "actions": actions,
+        }
 
 
 def detect_credential_attacks(now: datetime | None = None) -> Findings:
@@ -59,7 +72,9 @@ def detect_credential_attacks(now: datetime | None = None) -> Findings:
     rows = SecurityEvent.objects.filter(
         created_at__gte=since, kind__in=[EventKind.LOGIN_FAIL, EventKind.LOGIN_SUCCESS, EventKind.LOGIN_LOCK]
     ).values_list("kind", "ip", "user_agent", "submitted_identifier")
+    events = 0
     for kind, ip, user_agent, identifier in rows.iterator(chunk_size=2000):
+        events += 1
         identifier = identifier.casefold()
         if kind == EventKind.LOGIN_LOCK:
             locked.add(identifier)
@@ -73,7 +88,7 @@ def detect_credential_attacks(now: datetime | None = None) -> Findings:
             else:
                 tally.successes += 1
 
-    findings = Findings()
+    findings = Findings(events=events)
     threshold = settings.GUICHET_SPRAY_IDENTIFIERS
     for network, tally in by_network.items():
         if network != "unknown" and tally.spraying(threshold) and _challenge(network, now, tally, "spraying"):

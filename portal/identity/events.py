@@ -1,10 +1,14 @@
-"""The security event log's single entry point."""
+"""The security event log's single entry point.
+
+Where the event came from is given as ``ip`` and ``user_agent``, so that a fact reported without a web request (a
+mail server, a periodic job) is recorded by the same call; ``request`` is only a shortcut that fills them.
+"""
 
 import logging
 
 from django.http import HttpRequest
 
-from portal.identity import audit_log
+from portal.identity import audit_log, notify_queue
 from portal.models import SecurityEvent
 from portal.models.security import TEAM_ALERT_KINDS, Source
 from portal.web.network import client_ip
@@ -16,6 +20,8 @@ def record_event(
     kind: str,
     *,
     request: HttpRequest | None = None,
+    ip: str | None = None,
+    user_agent: str = "",
     user=None,
     identifier: str = "",
     source: str = Source.PORTAL,
@@ -26,13 +32,17 @@ def record_event(
     the transaction commits.
 
     ``data`` must hold no secret (no password, code, token, session key): it is shown to the person and to agents.
+    ``ip`` and ``user_agent`` default to the request's when one is given.
     """
+    if request is not None:
+        ip = ip if ip is not None else client_ip(request)
+        user_agent = user_agent or request.META.get("HTTP_USER_AGENT", "")
     event = SecurityEvent.objects.create(
         kind=kind,
         user=user if user is not None and user.pk else None,
         submitted_identifier=identifier[:150],
-        ip=client_ip(request) if request is not None else None,
-        user_agent=(request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else ""),
+        ip=ip or None,
+        user_agent=user_agent[:300],
         source=source,
         data=data or {},
         notify=notify and (user is not None or kind in TEAM_ALERT_KINDS),
@@ -40,7 +50,5 @@ def record_event(
     log.info("security event %s user=%s ip=%s", kind, event.user_id, event.ip)
     audit_log.ship(event)
     if event.notify:
-        from portal.tasks import send_security_notification
-
-        send_security_notification.delay(event.pk)  # sent on commit; the outbox job retries if the broker is down
+        notify_queue.enqueue(event.pk)  # sent on commit; the outbox job retries if the broker is down
     return event

@@ -1,4 +1,5 @@
-"""A person's second factors: enrolling an authenticator app, removing one, recovery codes (R13, R16).
+"""A person's second factors: enrolling an authenticator app, recovery codes (R13, R16); removing one is
+``portal.identity.services.factor_remove``.
 
 Every change here is a credential change. It is recorded as a security event the person is e-mailed about, and it
 signs out the person's other sessions while the current one carries on.
@@ -15,8 +16,9 @@ from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
 from qrcode.image.svg import SvgPathImage
 
+from portal.identity import session_registry
 from portal.identity.events import record_event
-from portal.identity.session_state import end_other_sessions, mark_reauthenticated
+from portal.identity.session_state import mark_reauthenticated
 from portal.models import AuthenticatorApp, EventKind, RecoveryCodeDevice, SecurityKey
 
 # Device names are shown to the person and to agents; these two are set by the portal, not typed by the person.
@@ -100,28 +102,13 @@ def totp_enrol(*, request: HttpRequest, device: AuthenticatorApp, name: str, cod
             record_event(
                 EventKind.MFA_DEVICE_ADD, request=request, user=request.user, data={"device": name}, notify=True
             )
-            end_other_sessions(request)
+            session_registry.end_all(user=request.user, request=request, keep=session_registry.current_id(request))
     # Raised outside the transaction so the throttling counter that verify_token() increments is kept.
     if not verified:
         raise CodeRefused(retry_at=None if allowed else (details or {}).get("locked_until"))
     django_otp.login(request, device)
     mark_reauthenticated(request)
     return device
-
-
-def totp_remove(*, request: HttpRequest, device: AuthenticatorApp) -> bool:
-    """Remove one of the person's authenticator apps; False, and nothing removed, when they must keep it."""
-    with transaction.atomic():
-        # Locked, so two removals at once cannot both believe another device is left.
-        devices = list(confirmed_totp_devices(request.user).select_for_update())
-        if must_keep_last_factor(request.user, devices):
-            return False
-        device.delete()
-        record_event(
-            EventKind.MFA_DEVICE_REMOVE, request=request, user=request.user, data={"device": device.name}, notify=True
-        )
-        end_other_sessions(request)
-    return True
 
 
 def recovery_codes_regenerate(*, request: HttpRequest) -> list[str]:

@@ -15,9 +15,9 @@ from django.utils.translation import gettext
 from django_otp import user_has_device
 
 from portal.identity import key_policy, passwords, session_registry
-from portal.identity.decorators import redirect_with_next
 from portal.identity.session_state import PASSWORD_MUST_CHANGE, SEEN_AT, SIGNED_IN_AT, read_time
 from portal.web.middleware import is_api_request
+from portal.web.next_page import redirect_with_next
 
 
 class SessionPolicyMiddleware:

@@ -49,8 +49,7 @@ def not_me_report(*, request, event: SecurityEvent):
     from tickets.services import security_case_open
 
     user = event.user
-    user.bump_security_stamp()
-    session_registry.end_all_but(user=user, keep=None)
+    session_registry.end_all(user=user)
     case = security_case_open(
         requester=user,
         title=gettext("Not me: %(event)s") % {"event": event.get_kind_display()},

@@ -5,7 +5,6 @@ passwords (Django's CommonPasswordValidator ships that list) and anything built 
 name or the organisation's own words.
 """
 
-import unicodedata
 from functools import cache
 
 from django.conf import settings
@@ -13,12 +12,13 @@ from django.contrib.auth.password_validation import CommonPasswordValidator
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from portal.web.text import strip_accents
+
 MAX_LENGTH = 128
 
 
 def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if ch.isalnum())
+    return "".join(ch for ch in strip_accents(text.casefold()) if ch.isalnum())
 
 
 # Why a password that was accepted must still be changed at sign-in (R28); the session keeps the reason so the

@@ -1,16 +1,76 @@
-"""Workflows on identities that touch several models: each writes its security event and ends what must end.
+"""Workflows on identities that touch several models: each writes its security event and ends what must end, in
+one transaction, so the change and its record stand or fall together.
 
-Issue 11 brings the rest of this layer (password_set, sessions_end_all…); lifting locks comes first, because a
-person locked out for good needs a way back today.
+Every one says who did it (``by``): the person themselves from their account pages, or an agent or administrator.
+``request`` is optional: it gives the event its address and browser, and lets the person's own session carry on
+where the change keeps it.
 """
 
 from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from portal.identity import lockout
+from portal.identity import factors, lockout, session_registry
 from portal.identity.events import record_event
 from portal.models import AuthenticatorApp, EventKind, RecoveryCodeDevice, SecurityKey, User, UserManager
+
+
+def _this_session(request) -> str | None:
+    """The request's session entry, to keep: ``session_registry.end_all`` keeps it only when it is the account's
+    own browser, so a person changing their own credentials stays signed in where they are, while a change made by
+    someone else ends every session of the account."""
+    return session_registry.current_id(request) if request is not None else None
+
+
+@transaction.atomic
+def sessions_end_all(*, user: User, by: User, request=None, keep: str | None = None) -> int:
+    """Sign ``user`` out of every browser but ``keep`` (the request's own session entry, which carries on), and end
+    their API tokens, reset links and known-device cookies with the security stamp; returns the entries removed.
+
+    The person's "sign out my other sessions" keeps their browser: "other sessions signed out". Anything else
+    (an administrator's "sign out of every session") keeps none and says who did it.
+    """
+    ended = session_registry.end_all(user=user, request=request, keep=keep)
+    if keep is not None and by.pk == user.pk:
+        record_event(EventKind.SESSIONS_REVOKED, request=request, user=user, notify=True)
+    else:
+        record_event(
+            EventKind.SESSIONS_REVOKED_BY_ADMIN, request=request, user=user, data={"by": by.username}, notify=True
+        )
+    return ended
+
+
+@transaction.atomic
+def password_set(*, user: User, password: str, by: User, reason: str, request=None) -> None:
+    """Give ``user`` a new password (``reason``: "change" by the person, "reset" through a reset), lift "a reset is
+    required", and end every other session, API token, reset link and known-device cookie: whoever knew the old
+    password keeps nothing it opened. The person's own browser, when the request is theirs, stays signed in."""
+    user.set_password(password)
+    user.password_reset_required = False
+    user.save(update_fields=["password", "password_reset_required"])
+    data = {"reason": reason} if by.pk == user.pk else {"reason": reason, "by": by.username}
+    record_event(EventKind.PASSWORD_CHANGE, request=request, user=user, data=data, notify=True)
+    session_registry.end_all(user=user, request=request, keep=_this_session(request))
+
+
+def factor_remove(*, user: User, factor: AuthenticatorApp | SecurityKey, by: User, request=None) -> bool:
+    """Remove one authenticator app or security key of ``user``; False, and nothing removed, when their role needs
+    it (their last one: ``portal.identity.factors``). The other sessions end, as for every credential change."""
+    if factor.user_id != user.pk:
+        raise ValueError("this factor is not the account's")
+    kind = factors.kind_of(factor)
+    with transaction.atomic():
+        # Locked, so two removals at once cannot both believe another factor of the kind is left.
+        remaining = list(kind.confirmed(user).select_for_update())
+        if kind.must_keep(user, remaining):
+            return False
+        factor.delete()
+        data = {"device": factor.name, **kind.event_data}
+        if by.pk != user.pk:
+            data["by"] = by.username
+        record_event(EventKind.MFA_DEVICE_REMOVE, request=request, user=user, data=data, notify=True)
+        session_registry.end_all(user=user, request=request, keep=_this_session(request))
+    return True
 
 
 @dataclass
@@ -56,3 +116,45 @@ def lockout_lift(*, identifier: str, by, request=None) -> LiftReport:
         notify=user is not None,
     )
     return report
+
+
+@transaction.atomic
+def user_role_change(*, user: User, role: str, by: User, request=None) -> bool:
+    """Give ``user`` another role (what they may do follows from it, admin rights included); False when it is the
+    role they have. A privilege change, so it is recorded with the old role, the new one and who changed it."""
+    previous = User.objects.select_for_update().values_list("role", flat=True).get(pk=user.pk)
+    user.role = role
+    if previous == role:
+        return False
+    user.save(update_fields=["role"])
+    record_event(
+        EventKind.ROLE_CHANGE, request=request, user=user, data={"from": previous, "to": role, "by": by.username}
+    )
+    return True
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, by: User, request=None) -> bool:
+    """Close ``user``'s account: no sign-in, and every session, API token, reset link and known-device cookie ends
+    now (not at their expiry). False when it was already closed."""
+    active = User.objects.select_for_update().values_list("is_active", flat=True).get(pk=user.pk)
+    user.is_active = False
+    if not active:
+        return False
+    user.save(update_fields=["is_active"])
+    ended = session_registry.end_all(user=user)
+    record_event(EventKind.ACCOUNT_DEACTIVATE, request=request, user=user, data={"by": by.username, "sessions": ended})
+    return True
+
+
+@transaction.atomic
+def user_reactivate(*, user: User, by: User, request=None) -> bool:
+    """Open a closed account again. Nothing it held before comes back: the sessions and tokens it had were ended
+    with the stamp at deactivation. False when it was open."""
+    active = User.objects.select_for_update().values_list("is_active", flat=True).get(pk=user.pk)
+    user.is_active = True
+    if active:
+        return False
+    user.save(update_fields=["is_active"])
+    record_event(EventKind.ACCOUNT_REACTIVATE, request=request, user=user, data={"by": by.username})
+    return True

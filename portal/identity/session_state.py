@@ -3,7 +3,6 @@
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth import update_session_auth_hash
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -38,17 +37,3 @@ def mark_reauthenticated(request: HttpRequest) -> None:
 def reauthenticated_recently(request: HttpRequest) -> bool:
     at = read_time(request, REAUTH_AT)
     return at is not None and timezone.now() - at <= settings.GUICHET_REAUTH_MAX_AGE
-
-
-def end_other_sessions(request: HttpRequest) -> None:
-    """Bump the security stamp, then re-sign this session.
-
-    Sessions hash the stamp: every other session of the person (and every reset link and known-device cookie)
-    fails its next check, while this one gets the new hash and a new key and continues; the other entries of the
-    person's session list go too.
-    """
-    from portal.identity import session_registry
-
-    request.user.bump_security_stamp()
-    update_session_auth_hash(request, request.user)
-    session_registry.end_all_but(user=request.user, keep=session_registry.current_id(request))

@@ -1,4 +1,5 @@
-"""Security keys and passkeys (WebAuthn / FIDO2): adding one, removing one, and proving one (R14).
+"""Security keys and passkeys (WebAuthn / FIDO2): adding one and proving one (R14); removing one is
+``portal.identity.services.factor_remove``, as for authenticator apps.
 
 A ceremony has two halves. The portal first hands the browser *options* holding a fresh random challenge, which it
 keeps in the person's session; the browser asks the authenticator, which signs the challenge together with the
@@ -44,9 +45,9 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from portal.identity import key_policy
+from portal.identity import key_policy, session_registry
 from portal.identity.events import record_event
-from portal.identity.session_state import end_other_sessions, mark_reauthenticated, now_stamp
+from portal.identity.session_state import mark_reauthenticated, now_stamp
 from portal.identity.signin import CodeOutcome, CodeResult, count_wrong_second_factor
 from portal.models import AuthenticatorApp, EventKind, SecurityKey, User
 
@@ -204,7 +205,7 @@ def security_key_register(*, request: HttpRequest, name: str, credential: str) -
                 data={"device": name, "factor": "security_key"},
                 notify=True,
             )
-            end_other_sessions(request)
+            session_registry.end_all(user=user, request=request, keep=session_registry.current_id(request))
     except IntegrityError:
         # The credential id is unique: this authenticator's credential is already on an account.
         raise RegistrationRefused(RegistrationRefused.ALREADY_REGISTERED) from None
@@ -224,25 +225,6 @@ def must_keep_security_key(user: User, keys) -> bool:
     if key_policy.applies(user):
         return True
     return not AuthenticatorApp.objects.filter(user=user, confirmed=True).exists()
-
-
-def security_key_remove(*, request: HttpRequest, key: SecurityKey) -> bool:
-    """Remove one of the person's keys; False, and nothing removed, when they must keep it."""
-    with transaction.atomic():
-        # Locked, so two removals at once cannot both believe another key is left.
-        keys = list(security_keys(request.user).select_for_update())
-        if must_keep_security_key(request.user, keys):
-            return False
-        key.delete()
-        record_event(
-            EventKind.MFA_DEVICE_REMOVE,
-            request=request,
-            user=request.user,
-            data={"device": key.name, "factor": "security_key"},
-            notify=True,
-        )
-        end_other_sessions(request)
-    return True
 
 
 # --- Proving a key -------------------------------------------------------------------------------------------------

@@ -26,6 +26,9 @@ class EventKind(models.TextChoices):
     API_TOKEN_CREATED = "api_token_created", _("API token created")
     API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
     NOT_ME = "authn_not_me_reported", _("Reported as not done by the account's owner")
+    ROLE_CHANGE = "authz_change", _("Role changed")
+    ACCOUNT_DEACTIVATE = "user_archived", _("Account deactivated")
+    ACCOUNT_REACTIVATE = "user_restored", _("Account reactivated")
 
 
 # Kinds the security team is e-mailed about (GUICHET_SECURITY_TEAM_EMAILS), besides the account's owner if any.

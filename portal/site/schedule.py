@@ -41,4 +41,9 @@ BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # The record of periodic runs (portal.web.jobs) kept 30 days. Daily at 03:29 (https://crontab.guru/#29_3_*_*_*).
+    "purge-job-runs": {
+        "task": "portal.tasks.purge_job_runs",
+        "schedule": crontab(minute=29, hour=3),
+    },
 }

@@ -17,8 +17,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kb.search import suggest_articles
-from kb.views.common import article_for_reader, current_language
-from portal.identity.decorators import local_path
+from kb.views.common import article_for_reader
+from portal.web.language import content_language
+from portal.web.next_page import next_target
 from portal.web.ratelimit import limited, rate_limited, too_many_requests
 from tickets.fields import DEVICE_SUGGESTIONS
 from tickets.forms import IncidentForm, fill_context
@@ -57,7 +58,7 @@ def _problem_type(slug: str):
 def file_view(request, slug):
     category = _problem_type(slug)
     major_incidents = shown_major_incidents(category=category, user=request.user)
-    language = current_language()
+    language = content_language()
     asks_error = any(row.key == FieldKey.ERROR_MESSAGE for row in category.prefetched_fields)
     known_errors = (
         known_error_messages(
@@ -155,4 +156,4 @@ def affected_view(request, pk):
         )
     else:
         messages.info(request, gettext("You had already told us you are affected. Thank you."))
-    return redirect(local_path(request.POST.get("next", ""), request) or "tickets:mine")
+    return redirect(next_target(request, "tickets:mine", query=False))

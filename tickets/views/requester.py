@@ -14,6 +14,7 @@ from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from portal.identity.access import is_verified_agent
 from portal.web.ratelimit import rate_limited
 from tickets.access import ticket_for
 from tickets.fields import KINDS
@@ -70,7 +71,7 @@ def my_tickets_view(request):
 
 
 def _detail_context(request, ticket, *, reply_form=None) -> dict:
-    is_agent = request.user.is_agent
+    is_agent = is_verified_agent(request.user)
     events = ticket.events.select_related("actor").prefetch_related(
         Prefetch("attachments", queryset=Attachment.objects.order_by("pk"))
     )
@@ -107,7 +108,7 @@ def _described(event, *, ticket, viewer):
     elif event.actor_id == ticket.requester_id:
         event.who = gettext("You") if viewer.pk == ticket.requester_id else event.actor.get_full_name()
     else:
-        event.who = event.actor.get_full_name() if viewer.is_agent else gettext("Helpdesk")
+        event.who = event.actor.get_full_name() if is_verified_agent(viewer) else gettext("Helpdesk")
     data = event.data or {}
     if event.kind == TicketEventKind.STATUS_CHANGED and data.get("to") in TicketStatus.values:
         label = TicketStatus(data["to"]).label
@@ -197,7 +198,7 @@ def attachment_view(request, reference, pk):
     """The file, after the same access check as the incident page; always a download, never shown as a page."""
     ticket = ticket_for(request.user, reference)
     queryset = Attachment.objects.filter(ticket=ticket)
-    if not request.user.is_agent:
+    if not is_verified_agent(request.user):
         # A file added with an internal note is not the requester's to download.
         queryset = queryset.exclude(event__public=False)
     attachment = get_object_or_404(queryset, pk=pk)

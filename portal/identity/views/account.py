@@ -7,7 +7,8 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -18,11 +19,11 @@ from portal.identity.decorators import agent_required, recent_verification_requi
 from portal.identity.events import record_event
 from portal.identity.forms import PasswordChangeForm
 from portal.identity.notifications import browser_summary
-from portal.identity.session_state import PASSWORD_MUST_CHANGE, end_other_sessions
+from portal.identity.selectors import account_for, security_events_for
+from portal.identity.services import password_set, sessions_end_all
+from portal.identity.session_state import PASSWORD_MUST_CHANGE
 from portal.identity.signin import check_current_password
-from portal.models import EventKind, SecurityEvent, SignedInSession, User, UserManager
-
-RECENT_EVENTS = 50
+from portal.models import EventKind, SecurityEvent, SignedInSession, User
 
 
 @dataclass(frozen=True)
@@ -31,19 +32,10 @@ class EventRow:
     browser: str
 
 
-def _recent_events(account: User) -> list[EventRow]:
-    """The account's latest events, newest first, in one query whatever their number."""
-    events = account.security_events.all()[:RECENT_EVENTS]
+def _event_rows(account: User, viewer) -> list[EventRow]:
+    """The account's latest events the viewer may read, newest first, in one query whatever their number."""
+    events = security_events_for(account.username, viewer=viewer)
     return [EventRow(event, browser_summary(event.user_agent)) for event in events]
-
-
-def _end_other_sessions(request, kind: str) -> None:
-    """Bump the security stamp (every session, reset link and known-device cookie dies), then re-sign this session.
-
-    Call inside the transaction that made the change, so the event is written with it.
-    """
-    record_event(kind, request=request, user=request.user, notify=True)
-    end_other_sessions(request)
 
 
 @require_POST
@@ -61,7 +53,7 @@ def logout_view(request):
 @login_required
 def security_view(request):
     context = {
-        "rows": _recent_events(request.user),
+        "rows": _event_rows(request.user, request.user),
         "sessions": _session_rows(request),
         "tokens": request.user.api_tokens.filter(revoked_at__isnull=True).order_by("-created_at"),
     }
@@ -99,8 +91,7 @@ def session_end_view(request, public_id):
 @require_POST
 @login_required
 def logout_other_sessions_view(request):
-    with transaction.atomic():
-        _end_other_sessions(request, EventKind.SESSIONS_REVOKED)
+    sessions_end_all(user=request.user, by=request.user, request=request, keep=session_registry.current_id(request))
     messages.success(request, gettext("Your other sessions are signed out. This one stays open."))
     return redirect("portal:security")
 
@@ -109,8 +100,11 @@ def logout_other_sessions_view(request):
 @require_GET
 @agent_required
 def account_events_view(request, username):
-    account = get_object_or_404(User, username=UserManager.normalize_identifier(username))
-    return render(request, "portal/account/account_events.html", {"account": account, "rows": _recent_events(account)})
+    account = account_for(username)
+    if account is None:
+        raise Http404
+    rows = _event_rows(account, request.user)
+    return render(request, "portal/account/account_events.html", {"account": account, "rows": rows})
 
 
 @sensitive_post_parameters("current_password", "new_password", "confirmation")
@@ -124,11 +118,7 @@ def password_change_view(request):
     form = PasswordChangeForm(user, request.POST, check_current=lambda pw: check_current_password(request, user, pw))
     if not form.is_valid():
         return _password_change_page(request, form)
-    with transaction.atomic():
-        user.set_password(form.cleaned_data["new_password"])
-        user.password_reset_required = False
-        user.save(update_fields=["password", "password_reset_required"])
-        _end_other_sessions(request, EventKind.PASSWORD_CHANGE)
+    password_set(user=user, password=form.cleaned_data["new_password"], by=user, reason="change", request=request)
     request.session.pop(PASSWORD_MUST_CHANGE, None)
     messages.success(request, gettext("Your password is changed. Your other sessions are signed out."))
     return redirect("portal:security")

@@ -20,15 +20,20 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 
 from portal.identity import challenge, key_policy, known_device, session_state, signin, webauthn
-from portal.identity.decorators import local_path
 from portal.identity.forms import CodeForm, LoginForm, ReauthForm, SecurityKeyAnswerForm
 from portal.identity.signin import CodeResult, PasswordResult
 from portal.web.network import client_ip
+from portal.web.next_page import next_target
 
 
-def _next_url(request, default: str = "home") -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    return local_path(candidate, request) or reverse(default)
+def _half_signed_in(request):
+    """The person between the password and the second step; None, after telling them to sign in again, when that
+    state expired, was never reached, or no longer matches the account (portal.identity.signin.pending_user)."""
+    user = signin.pending_user(request)
+    if user is None:
+        signin.clear_pending(request)
+        messages.info(request, _("Please sign in again: the previous step expired or was not completed."))
+    return user
 
 
 def _refused(form: LoginForm) -> None:
@@ -70,11 +75,11 @@ def login_view(request):
                 request.session[session_state.PASSWORD_MUST_CHANGE] = outcome.weak_password
             if user_has_device(user, confirmed=True):
                 signin.start_second_step(request, user)
-                return redirect(f"{reverse('portal:login_code')}?{urlencode({'next': _next_url(request)})}")
+                return redirect(f"{reverse('portal:login_code')}?{urlencode({'next': next_target(request)})}")
             # No second factor yet: staff within their grace period may go on; everyone else is sent to enrol by
             # the session middleware before they can reach anything else.
             signin.complete_sign_in(request, user)
-            return redirect(_next_url(request))
+            return redirect(next_target(request))
         if outcome.result is PasswordResult.SOURCE_BLOCKED:
             status = 429
             form.add_error(None, _("Too many failed sign-ins from your network. Wait a quarter of an hour."))
@@ -88,7 +93,7 @@ def _login_page(request, form: LoginForm, ip: str, *, status: int = 200):
     # form and Django's CSRF check rightly refuses it.
     context = {
         "form": form,
-        "next": _next_url(request),
+        "next": next_target(request),
         "challenge": challenge.issue(ip) if challenge.required(ip) else None,
     }
     return render(request, "portal/login.html", context, status=status)
@@ -98,10 +103,8 @@ def _login_page(request, form: LoginForm, ip: str, *, status: int = 200):
 @csrf_protect
 @require_http_methods(["GET", "POST"])
 def login_code_view(request):
-    user = signin.pending_user(request)
+    user = _half_signed_in(request)
     if user is None:
-        signin.clear_pending(request)
-        messages.info(request, _("Please sign in again: the previous step expired or was not completed."))
         return redirect("portal:login")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -115,7 +118,7 @@ def login_code_view(request):
                 )
                 response = redirect("portal:mfa")
             else:
-                response = redirect(_next_url(request))
+                response = redirect(next_target(request))
             known_device.remember(response, user)
             return response
         if outcome.result is CodeResult.BLOCKED:
@@ -146,7 +149,7 @@ def _second_step_page(request, form: CodeForm, user):
     codes_refused = has_key and key_policy.applies(user)
     context = {
         "form": form,
-        "next": _next_url(request),
+        "next": next_target(request),
         "has_security_key": has_key,
         "codes_refused": codes_refused,
         # Under the key policy an agent with a key is not offered a field whose codes would be refused (R14).
@@ -192,10 +195,8 @@ def _options_response(options: str | None) -> HttpResponse:
 @require_POST
 def login_key_options_view(request):
     """Second step with a security key, first half: the options for navigator.credentials.get() (JSON)."""
-    user = signin.pending_user(request)
+    user = _half_signed_in(request)
     if user is None:
-        signin.clear_pending(request)
-        messages.info(request, _("Please sign in again: the previous step expired or was not completed."))
         return JsonResponse({"redirect": reverse("portal:login")}, status=401)
     return _options_response(webauthn.authentication_options(request, user, purpose=webauthn.Purpose.SIGN_IN))
 
@@ -205,10 +206,8 @@ def login_key_options_view(request):
 @require_POST
 def login_key_view(request):
     """Second step with a security key, second half: the browser's answer, posted by static/js/webauthn.js."""
-    user = signin.pending_user(request)
+    user = _half_signed_in(request)
     if user is None:
-        signin.clear_pending(request)
-        messages.info(request, _("Please sign in again: the previous step expired or was not completed."))
         return redirect("portal:login")
     form = SecurityKeyAnswerForm(request.POST)
     if form.is_valid():
@@ -217,7 +216,7 @@ def login_key_view(request):
         )
         if outcome.result is CodeResult.OK:
             signin.complete_sign_in(request, user, outcome.device)
-            response = redirect(_next_url(request))
+            response = redirect(next_target(request))
             known_device.remember(response, user)
             return response
         message = _key_refused_message(
@@ -230,7 +229,7 @@ def login_key_view(request):
     else:
         message = _("Your browser sent no answer from a security key. Try again.")
     messages.error(request, message)
-    return redirect(f"{reverse('portal:login_code')}?{urlencode({'next': _next_url(request)})}")
+    return redirect(f"{reverse('portal:login_code')}?{urlencode({'next': next_target(request)})}")
 
 
 @sensitive_post_parameters("password", "code")
@@ -257,21 +256,21 @@ def reauth_view(request):
             if outcome.result is CodeResult.OK:
                 otp_login(request, outcome.device)
                 session_state.mark_reauthenticated(request)
-                return redirect(_next_url(request))
+                return redirect(next_target(request))
             form.add_error(None, _key_refused_message(outcome, codes_allowed=needs_code))
         elif needs_code:
             outcome = signin.check_code(request, user, form.cleaned_data["code"])
             if outcome.result is CodeResult.OK:
                 otp_login(request, outcome.device)
                 session_state.mark_reauthenticated(request)
-                return redirect(_next_url(request))
+                return redirect(next_target(request))
             form.add_error("code", _("This code is not valid."))
         elif has_key:
             form.add_error(None, _("Confirm with your security key: use the “Confirm with my security key” button."))
         else:
             session_state.mark_reauthenticated(request)
-            return redirect(_next_url(request))
-    context = {"form": form, "needs_code": needs_code, "has_security_key": has_key, "next": _next_url(request)}
+            return redirect(next_target(request))
+    context = {"form": form, "needs_code": needs_code, "has_security_key": has_key, "next": next_target(request)}
     return render(request, "portal/reauth.html", context)
 
 

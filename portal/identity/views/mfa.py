@@ -4,6 +4,7 @@ codes."""
 import math
 import re
 import secrets
+from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from portal.identity import key_policy, mfa, webauthn
+from portal.identity import factors, key_policy, mfa, services, webauthn
 from portal.identity.decorators import recent_verification_required
 from portal.identity.forms import security_key_answer_field
 from portal.identity.session_state import reauthenticated_recently
@@ -118,28 +119,50 @@ def _code_refused_message(refused: mfa.CodeRefused) -> str:
 @recent_verification_required
 def device_remove_view(request, device_id):
     device = get_object_or_404(mfa.confirmed_totp_devices(request.user), pk=device_id)
+    return _factor_remove(request, device, AUTHENTICATOR_APP_REMOVAL)
+
+
+@dataclass(frozen=True)
+class _Removal:
+    """What the removal pages of one kind of factor say; the workflow is the same (services.factor_remove)."""
+
+    template: str
+    factor_name: str  # the template's names for the factor and for "it must stay"
+    must_stay_name: str
+    removed: str
+    kept: str
+
+
+AUTHENTICATOR_APP_REMOVAL = _Removal(
+    template="portal/mfa/device_remove.html",
+    factor_name="device",
+    must_stay_name="keep_last_device",
+    removed=_("Authenticator “%(name)s” removed. Your other sessions have been signed out."),
+    kept=_(
+        "“%(name)s” is your only authenticator and your role requires one. "
+        "Add another authenticator first, then remove this one."
+    ),
+)
+SECURITY_KEY_REMOVAL = _Removal(
+    template="portal/mfa/security_key_remove.html",
+    factor_name="key",
+    must_stay_name="keep_last_key",
+    removed=_("Security key “%(name)s” removed. Your other sessions have been signed out."),
+    kept=_(
+        "“%(name)s” is your only security key and your role requires one. Add another key first, then remove this one."
+    ),
+)
+
+
+def _factor_remove(request, factor, removal: _Removal):
+    """The confirmation page (GET), or the removal and its message (POST)."""
     if request.method == "GET":
-        devices = list(mfa.confirmed_totp_devices(request.user))
-        return render(
-            request,
-            "portal/mfa/device_remove.html",
-            {"device": device, "keep_last_device": mfa.must_keep_last_factor(request.user, devices)},
-        )
-    if mfa.totp_remove(request=request, device=device):
-        messages.success(
-            request,
-            gettext("Authenticator “%(name)s” removed. Your other sessions have been signed out.")
-            % {"name": device.name},
-        )
+        context = {removal.factor_name: factor, removal.must_stay_name: factors.must_stay(request.user, factor)}
+        return render(request, removal.template, context)
+    if services.factor_remove(user=request.user, factor=factor, by=request.user, request=request):
+        messages.success(request, removal.removed % {"name": factor.name})
     else:
-        messages.error(
-            request,
-            gettext(
-                "“%(name)s” is your only authenticator and your role requires one. "
-                "Add another authenticator first, then remove this one."
-            )
-            % {"name": device.name},
-        )
+        messages.error(request, removal.kept % {"name": factor.name})
     return redirect("portal:mfa")
 
 
@@ -242,25 +265,4 @@ def security_key_options_view(request):
 @recent_verification_required
 def security_key_remove_view(request, key_id):
     key = get_object_or_404(webauthn.security_keys(request.user), pk=key_id)
-    if request.method == "GET":
-        keys = list(webauthn.security_keys(request.user))
-        return render(
-            request,
-            "portal/mfa/security_key_remove.html",
-            {"key": key, "keep_last_key": webauthn.must_keep_security_key(request.user, keys)},
-        )
-    if webauthn.security_key_remove(request=request, key=key):
-        messages.success(
-            request,
-            gettext("Security key “%(name)s” removed. Your other sessions have been signed out.") % {"name": key.name},
-        )
-    else:
-        messages.error(
-            request,
-            gettext(
-                "“%(name)s” is your only security key and your role requires one. Add another key first, then "
-                "remove this one."
-            )
-            % {"name": key.name},
-        )
-    return redirect("portal:mfa")
+    return _factor_remove(request, key, SECURITY_KEY_REMOVAL)

@@ -11,13 +11,13 @@ from django.shortcuts import render
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
-from kb.views.common import current_language
+from portal.web.language import content_language
 from tickets.metrics import average_first_response
 
 
 @require_GET
 def contact_view(request):
-    language = current_language()
+    language = content_language()
     average = average_first_response(days=30)
     phone = settings.GUICHET_SUPPORT_PHONE
     context = {

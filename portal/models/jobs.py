@@ -1,0 +1,29 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class JobRun(models.Model):
+    """One run of a periodic job (portal/site/schedule.py), written by ``portal.web.jobs.periodic_job``.
+
+    So that the helpdesk can answer "did the e-mails go out, did the purge run, since when does it fail?" without a
+    shell on the worker. A run a worker lost midway keeps no ``finished_at``. Kept 30 days (``job_runs_purge``).
+    """
+
+    name = models.CharField(_("job"), max_length=200, db_index=True)
+    started_at = models.DateTimeField(_("started"), db_index=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    items = models.PositiveIntegerField(_("items processed"), default=0)
+    actions = models.PositiveIntegerField(_("actions taken"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("periodic job run")
+        verbose_name_plural = _("periodic job runs")
+
+    def __str__(self):
+        return f"{self.name} {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def duration(self):
+        return self.finished_at - self.started_at if self.finished_at is not None else None
