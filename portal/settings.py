@@ -257,7 +257,7 @@ def _sealing_keys() -> list[str]:
     return [base64.urlsafe_b64encode(hashlib.sha256(b"guichet-sealing:" + SECRET_KEY.encode()).digest()).decode()]
 
 
-# Keys that seal authenticator seeds at rest (portal/identity/sealing.py): the first seals, all of them open.
+# Keys that seal authenticator seeds at rest (portal/web/sealing.py): the first seals, all of them open.
 GUICHET_SEALING_KEYS = _sealing_keys()
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 

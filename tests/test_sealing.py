@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from portal.identity import sealing
 from portal.models import AuthenticatorApp
+from portal.web import sealing
 from tests.conftest import enrol_totp, totp_now
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from kb.forms import FeedbackForm
+from kb.selectors import article_for_reader
 from kb.services import articles_failing_to_help, feedback_record
-from kb.views.common import article_for_reader
 from kb.views.pages import FEEDBACK_SESSION_KEY, render_article
 from portal.identity.decorators import agent_required
 from portal.web.network import client_ip

@@ -9,7 +9,8 @@ from kb.categories import BY_SLUG, CATEGORIES
 from kb.forms import FeedbackForm, SearchForm
 from kb.models import Article, feedback_counts
 from kb.search import LISTING_FIELDS, SEARCH_LIMIT, search_articles
-from kb.views.common import article_for_reader, union_all
+from kb.selectors import article_for_reader
+from kb.views.common import union_all
 from portal.identity.access import is_verified_agent
 from portal.web.language import content_language
 from portal.web.ratelimit import rate_limited

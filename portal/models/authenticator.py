@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from django_otp.oath import TOTP
 
-from portal.identity import sealing
+from portal.web import sealing
 
 SEED_BYTES = 20  # 160 bits, the size RFC 4226 recommends for HMAC-SHA1
 

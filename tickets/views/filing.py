@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kb.search import suggest_articles
-from kb.views.common import article_for_reader
+from kb.selectors import article_for_reader
 from portal.web.language import content_language
 from portal.web.next_page import next_target
 from portal.web.ratelimit import limited, rate_limited, too_many_requests

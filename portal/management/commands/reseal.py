@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from portal.identity import sealing
 from portal.models import AuthenticatorApp
+from portal.web import sealing
 
 
 class Command(BaseCommand):
