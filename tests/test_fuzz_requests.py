@@ -118,9 +118,11 @@ def people(client, sign_in, staff, agent, problem_types):
     from tickets.forms import IncidentForm
     from tickets.services import ticket_create
 
-    form = IncidentForm(login_failure_answers(), category=problem_types["echec-connexion"], context=FillContext(staff))
+    form = IncidentForm(
+        login_failure_answers(), problem_type=problem_types["echec-connexion"], context=FillContext(staff)
+    )
     assert form.is_valid(), form.errors
-    ticket = ticket_create(requester=staff, category=problem_types["echec-connexion"], submission=form.submission)
+    ticket = ticket_create(requester=staff, problem_type=problem_types["echec-connexion"], submission=form.submission)
     clients = {"visitor": Client(raise_request_exception=False, enforce_csrf_checks=True)}
     for name, user in (("staff", staff), ("agent", agent)):
         clients[name] = sign_in(Client(raise_request_exception=False, enforce_csrf_checks=True), user)

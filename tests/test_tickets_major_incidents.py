@@ -20,7 +20,7 @@ def outage(problem_types):
     return MajorIncident.objects.create(
         title_fr="Le webmail ne répond plus",
         title_en="The webmail is not answering",
-        category=problem_types["echec-connexion"],
+        problem_type=problem_types["echec-connexion"],
         error_messages="Erreur 502\nService indisponible",
         public_message_fr="Nos équipes interviennent.",
         public_message_en="Our teams are on it.",
@@ -34,7 +34,7 @@ def test_an_agent_opens_one_in_the_admin_and_it_is_recorded(client, sign_in, age
         {
             "title_fr": "Boucle SSO",
             "title_en": "SSO loop",
-            "category": problem_types["sso"].pk,
+            "problem_type": problem_types["sso"].pk,
             "status": "open",
             "error_messages": "",
             "public_message_fr": "",
@@ -123,7 +123,9 @@ def test_agents_link_tickets_and_change_status_from_the_admin_with_events(
     from tickets.services import ticket_create
 
     ticket = ticket_create(
-        requester=staff, category=problem_types["echec-connexion"], submission=Submission(answers={"identifier": "a"})
+        requester=staff,
+        problem_type=problem_types["echec-connexion"],
+        submission=Submission(answers={"identifier": "a"}),
     )
     helpdesk = sign_in(Client(), agent)
     response = helpdesk.post(
@@ -159,6 +161,6 @@ def test_the_home_page_asks_the_database_nothing_while_no_incident_is_shown_and_
     MajorIncident.objects.create(
         title_fr="La messagerie est inaccessible",
         title_en="Webmail is down",
-        category=problem_types["echec-connexion"],
+        problem_type=problem_types["echec-connexion"],
     )
     assert "La messagerie est inaccessible" in client.get("/").content.decode()

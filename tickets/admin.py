@@ -7,11 +7,11 @@ from django.utils.translation import gettext_lazy as _
 
 from tickets.major_incidents import major_incident_record
 from tickets.models import (
-    Category,
     Deflection,
     MajorIncident,
     MajorIncidentEvent,
     MajorIncidentStatus,
+    ProblemType,
     ProblemTypeField,
     Queue,
     Ticket,
@@ -69,8 +69,8 @@ class ProblemTypeFieldInline(AgentsMayEdit, admin.TabularInline):
     ordering = ("position", "pk")
 
 
-@admin.register(Category)
-class CategoryAdmin(AgentsMayEdit, admin.ModelAdmin):
+@admin.register(ProblemType)
+class ProblemTypeAdmin(AgentsMayEdit, admin.ModelAdmin):
     list_display = ("name_fr", "name_en", "queue", "position", "is_active", "field_count")
     list_filter = ("queue", "is_active")
     list_editable = ("position",)
@@ -81,8 +81,8 @@ class CategoryAdmin(AgentsMayEdit, admin.ModelAdmin):
         return super().get_queryset(request).annotate(field_count=Count("fields"))
 
     @admin.display(description=_("form fields"), ordering="field_count")
-    def field_count(self, category):
-        return category.field_count
+    def field_count(self, problem_type):
+        return problem_type.field_count
 
 
 class TimelineInline(admin.TabularInline):
@@ -115,12 +115,12 @@ class MajorIncidentAdmin(AgentsMayEdit, admin.ModelAdmin):
     """Agents open a major incident here; while it is ongoing the portal shows it before the forms of its problem
     type and people say "I'm affected too" instead of filing duplicates."""
 
-    list_display = ("title_fr", "category", "status", "opened_at", "affected_count", "ticket_count")
-    list_filter = ("status", "category")
+    list_display = ("title_fr", "problem_type", "status", "opened_at", "affected_count", "ticket_count")
+    list_filter = ("status", "problem_type")
     fields = (
         "title_fr",
         "title_en",
-        "category",
+        "problem_type",
         "status",
         "error_messages",
         "public_message_fr",
@@ -135,7 +135,7 @@ class MajorIncidentAdmin(AgentsMayEdit, admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .select_related("category")
+            .select_related("problem_type")
             .annotate(affected_count=Count("affected", distinct=True), ticket_count=Count("tickets", distinct=True))
         )
 
@@ -172,14 +172,14 @@ class TicketAdmin(AgentsMayEdit, admin.ModelAdmin):
     """A stop-gap until the agents' triage pages: read an incident, change its status or priority, link it to a
     major incident. Status changes go through tickets.services, so they are in the timeline and e-mailed."""
 
-    list_display = ("reference", "category", "status", "priority", "requester", "created_at")
-    list_filter = ("status", "queue", "category")
+    list_display = ("reference", "problem_type", "status", "priority", "requester", "created_at")
+    list_filter = ("status", "queue", "problem_type")
     search_fields = ("reference",)
-    list_select_related = ("category", "requester")
+    list_select_related = ("problem_type", "requester")
     fields = (
         "reference",
         "requester",
-        "category",
+        "problem_type",
         "queue",
         "title",
         "data",
@@ -189,7 +189,7 @@ class TicketAdmin(AgentsMayEdit, admin.ModelAdmin):
         "created_at",
         "closed_at",
     )
-    readonly_fields = ("reference", "requester", "category", "queue", "title", "data", "created_at", "closed_at")
+    readonly_fields = ("reference", "requester", "problem_type", "queue", "title", "data", "created_at", "closed_at")
     inlines = [TicketEventInline]
 
     def has_add_permission(self, request, *args):
@@ -210,9 +210,9 @@ class TicketAdmin(AgentsMayEdit, admin.ModelAdmin):
 
 @admin.register(Deflection)
 class DeflectionAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "category", "article", "user")
-    list_filter = ("category",)
-    list_select_related = ("category", "article", "user")
+    list_display = ("created_at", "problem_type", "article", "user")
+    list_filter = ("problem_type",)
+    list_select_related = ("problem_type", "article", "user")
 
     def has_add_permission(self, request):
         return False

@@ -43,7 +43,7 @@ from tickets.fields import (
 )
 from tickets.forms import IncidentForm, fill_context
 from tickets.major_incidents import major_incident_join, shown_major_incidents
-from tickets.models import Attachment, Category, FieldKey, MajorIncident, ProblemTypeField, Ticket, TicketStatus
+from tickets.models import Attachment, FieldKey, MajorIncident, ProblemType, ProblemTypeField, Ticket, TicketStatus
 from tickets.selectors import active_problem_types, campaign_counts
 from tickets.services import ticket_create
 
@@ -134,7 +134,7 @@ class ProblemTypeListApi(generics.ListAPIView):
 class MajorIncidentSerializer(serializers.ModelSerializer):
     title = serializers.CharField()
     public_message = serializers.CharField()
-    problem_type = serializers.SlugRelatedField(source="category", slug_field="slug", read_only=True)
+    problem_type = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     error_messages = serializers.ListField(source="error_list", child=serializers.CharField())
     affected_count = serializers.IntegerField()
     you_are_affected = serializers.SerializerMethodField()
@@ -214,8 +214,8 @@ class TicketEventSerializer(serializers.Serializer):
 
 
 class TicketSerializer(serializers.ModelSerializer):
-    problem_type = serializers.SlugRelatedField(source="category", slug_field="slug", read_only=True)
-    problem_type_name = serializers.CharField(source="category.name", read_only=True)
+    problem_type = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    problem_type_name = serializers.CharField(source="problem_type.name", read_only=True)
     title = serializers.CharField(source="display_title", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     url = serializers.CharField(source="get_absolute_url", read_only=True)
@@ -306,8 +306,8 @@ class TicketCreateSerializerBase(serializers.Serializer):
         request = self.context["request"]
         if not hasattr(data, "get"):
             raise serializers.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [_("Send an object of fields.")]})
-        category = _problem_type(data.get("problem_type"))
-        if category is None:
+        problem_type = _problem_type(data.get("problem_type"))
+        if problem_type is None:
             raise serializers.ValidationError({"problem_type": [_("Unknown problem type.")]})
         form_data, errors = {}, {}
         for name in data:
@@ -323,7 +323,9 @@ class TicketCreateSerializerBase(serializers.Serializer):
         if not form_data.get(FieldKey.IDENTIFIER):
             # The identifier concerned defaults to the requester's, as on the pre-filled web form.
             form_data[FieldKey.IDENTIFIER] = request.user.username
-        form = IncidentForm(form_data, MultiValueDict(request.FILES), category=category, context=fill_context(request))
+        form = IncidentForm(
+            form_data, MultiValueDict(request.FILES), problem_type=problem_type, context=fill_context(request)
+        )
         # A field this problem type does not ask is not stored, but what the client sent must still be what the schema
         # says it is (read as the form reads it: true/false as answers).
         for name in (form_data.keys() & set(data)) - form.fields.keys():
@@ -336,7 +338,7 @@ class TicketCreateSerializerBase(serializers.Serializer):
                 {name: [error["message"] for error in items] for name, items in form.errors.get_json_data().items()}
             )
             raise serializers.ValidationError(errors)
-        return {"category": category, "submission": form.submission}
+        return {"problem_type": problem_type, "submission": form.submission}
 
     def create(self, validated_data):
         # Counted when an incident would really be filed, as on the page: correcting a refused form costs nothing.
@@ -345,7 +347,7 @@ class TicketCreateSerializerBase(serializers.Serializer):
             raise exceptions.Throttled(wait=wait)
         return ticket_create(
             requester=self.context["request"].user,
-            category=validated_data["category"],
+            problem_type=validated_data["problem_type"],
             submission=validated_data["submission"],
         )
 
@@ -374,7 +376,7 @@ class TicketListQuery(serializers.Serializer):
     status = serializers.ChoiceField(choices=TicketStatus.choices, required=False, help_text="Only this status.")
 
     def validate_problem_type(self, slug):
-        if not Category.objects.filter(slug=slug).exists():
+        if not ProblemType.objects.filter(slug=slug).exists():
             raise serializers.ValidationError(_("Unknown problem type: see /api/problem-types/ for the codes."))
         return slug
 
@@ -389,12 +391,14 @@ class TicketListCreateApi(generics.ListCreateAPIView):
         return TicketCreateSerializer if self.request.method == "POST" else TicketSerializer
 
     def get_queryset(self):
-        tickets = Ticket.objects.filter(requester=self.request.user).select_related("category").order_by("-updated_at")
+        tickets = (
+            Ticket.objects.filter(requester=self.request.user).select_related("problem_type").order_by("-updated_at")
+        )
         if self.request.method != "GET":
             return tickets
         filters = query_parameters(self.request, TicketListQuery)
         if "problem_type" in filters:
-            tickets = tickets.filter(category__slug=filters["problem_type"])
+            tickets = tickets.filter(problem_type__slug=filters["problem_type"])
         if "status" in filters:
             tickets = tickets.filter(status=filters["status"])
         return tickets

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.user_agent import detect
 from tickets.fields import GROUPS, KINDS, FillContext, MultipleFileField, check_uploads
-from tickets.models import Category, FieldKey, ProblemTypeField
+from tickets.models import FieldKey, ProblemType, ProblemTypeField
 
 
 @dataclass
@@ -53,20 +53,20 @@ class ErrorSummaryMixin:
         return links
 
 
-def problem_type_rows(category: Category) -> list[ProblemTypeField]:
+def problem_type_rows(problem_type: ProblemType) -> list[ProblemTypeField]:
     """The rows of the form, in order; unknown keys (a key removed from the code) are skipped, not fatal."""
-    rows = getattr(category, "prefetched_fields", None)
+    rows = getattr(problem_type, "prefetched_fields", None)
     if rows is None:
-        rows = list(category.fields.all())
+        rows = list(problem_type.fields.all())
     return [row for row in rows if row.key in KINDS]
 
 
 class IncidentForm(ErrorSummaryMixin, forms.Form):
-    def __init__(self, data=None, files=None, *, category: Category, context: FillContext, **kwargs):
+    def __init__(self, data=None, files=None, *, problem_type: ProblemType, context: FillContext, **kwargs):
         super().__init__(data, files, **kwargs)
-        self.category = category
+        self.problem_type = problem_type
         self.context = context
-        self.rows = problem_type_rows(category)
+        self.rows = problem_type_rows(problem_type)
         self.group_of: dict[str, str] = {}
         initial = {}
         for row in self.rows:

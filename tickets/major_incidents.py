@@ -29,15 +29,15 @@ def _forget_any_shown(**kwargs) -> None:
     transaction.on_commit(lambda: cache.delete(ANY_SHOWN_KEY))
 
 
-def shown_major_incidents(*, category=None, user=None) -> list[MajorIncident]:
+def shown_major_incidents(*, problem_type=None, user=None) -> list[MajorIncident]:
     """Ongoing incidents, newest first: all of them, or those of one problem type plus those of none. No query at
     all while none is shown (the usual case), else one; each carries ``affected_count`` and, for a signed-in
     ``user``, ``user_is_affected``."""
     if not any_major_incident_shown():
         return []
-    incidents = MajorIncident.objects.shown().select_related("category")
-    if category is not None:
-        incidents = incidents.filter(Q(category=category) | Q(category__isnull=True))
+    incidents = MajorIncident.objects.shown().select_related("problem_type")
+    if problem_type is not None:
+        incidents = incidents.filter(Q(problem_type=problem_type) | Q(problem_type__isnull=True))
     incidents = incidents.annotate(affected_count=Count("affected", distinct=True))
     if user is not None and user.is_authenticated:
         incidents = incidents.annotate(user_is_affected=Count("affected", filter=Q(affected__user=user), distinct=True))

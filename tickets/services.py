@@ -16,10 +16,10 @@ from tickets.forms import Submission
 from tickets.models import (
     OPEN_STATUSES,
     Attachment,
-    Category,
     Deflection,
     PhishingReport,
     Priority,
+    ProblemType,
     Queue,
     Ticket,
     TicketEvent,
@@ -35,7 +35,7 @@ class TicketActionRefused(Exception):
     """The action does not apply to the ticket as it is now (closed, reopen delay passed…)."""
 
 
-def ticket_create(*, requester, category: Category, submission: Submission) -> Ticket:
+def ticket_create(*, requester, problem_type: ProblemType, submission: Submission) -> Ticket:
     """File an incident from a validated submission (tickets.forms.IncidentForm): the ticket with its reference,
     its "created" event, its files and, for a reported message, its PhishingReport. All or nothing."""
     saved_files: list[str] = []
@@ -50,14 +50,14 @@ def ticket_create(*, requester, category: Category, submission: Submission) -> T
             ticket = Ticket.objects.create(
                 reference=next_reference(timezone.localdate(now).year),
                 requester=requester,
-                category=category,
-                queue_id=category.queue_id,
+                problem_type=problem_type,
+                queue_id=problem_type.queue_id,
                 title=title,
                 data=answers,
                 created_at=now,
                 updated_at=now,
             )
-            _event(ticket, TicketEventKind.CREATED, actor=requester, notify=True, data={"category": category.slug})
+            _event(ticket, TicketEventKind.CREATED, actor=requester, notify=True, data={"category": problem_type.slug})
             if submission.uploads:
                 _attach(ticket, submission.uploads, by=requester, saved=saved_files)
             if submission.reported_message is not None:
@@ -65,7 +65,7 @@ def ticket_create(*, requester, category: Category, submission: Submission) -> T
     except BaseException:
         _delete_files(saved_files)
         raise
-    log.info("ticket %s filed (%s)", ticket.reference, category.slug)
+    log.info("ticket %s filed (%s)", ticket.reference, problem_type.slug)
     return ticket
 
 
@@ -147,14 +147,14 @@ def ticket_link_major_incident(*, ticket: Ticket, incident, by) -> Ticket:
     return ticket
 
 
-def deflection_record(*, user, category: Category, article) -> Deflection:
+def deflection_record(*, user, problem_type: ProblemType, article) -> Deflection:
     """ "This solved it" on the form: the filing ends, the knowledge base gets a helpful vote, and the helpdesk
     counts one incident it did not have to handle."""
     from kb.services import feedback_record
 
     with transaction.atomic():
         feedback_record(article=article, helpful=True, comment="", user=user)
-        return Deflection.objects.create(user=user, category=category, article=article)
+        return Deflection.objects.create(user=user, problem_type=problem_type, article=article)
 
 
 # --- Helpers -----------------------------------------------------------------------------------------------------
@@ -162,7 +162,7 @@ def deflection_record(*, user, category: Category, article) -> Deflection:
 
 def _locked(ticket: Ticket) -> Ticket:
     """The ticket re-read under a row lock: two clicks on "close" give one event, not two."""
-    return Ticket.objects.select_for_update().select_related("category").get(pk=ticket.pk)
+    return Ticket.objects.select_for_update().select_related("problem_type").get(pk=ticket.pk)
 
 
 def _touch(ticket: Ticket) -> None:
@@ -310,13 +310,15 @@ def _phishing_report(ticket: Ticket, message) -> PhishingReport:
 def security_case_open(*, requester, title: str, description: str) -> Ticket:
     """A case for the security team on someone's behalf ("this wasn't me" in a security e-mail): an urgent
     incident of the "other" problem type in the security queue, with its "created" event."""
-    category = Category.objects.filter(slug="autre").first() or Category.objects.filter(is_active=True).first()
-    queue = Queue.objects.filter(slug="securite").first() or category.queue
+    problem_type = (
+        ProblemType.objects.filter(slug="autre").first() or ProblemType.objects.filter(is_active=True).first()
+    )
+    queue = Queue.objects.filter(slug="securite").first() or problem_type.queue
     now = timezone.now()
     ticket = Ticket.objects.create(
         reference=next_reference(timezone.localdate(now).year),
         requester=requester,
-        category=category,
+        problem_type=problem_type,
         queue=queue,
         priority=Priority.URGENT,
         title=title[:200],
@@ -324,6 +326,6 @@ def security_case_open(*, requester, title: str, description: str) -> Ticket:
         created_at=now,
         updated_at=now,
     )
-    _event(ticket, TicketEventKind.CREATED, actor=requester, notify=True, data={"category": category.slug})
+    _event(ticket, TicketEventKind.CREATED, actor=requester, notify=True, data={"category": problem_type.slug})
     log.info("security case %s opened for %s", ticket.reference, requester.pk)
     return ticket

@@ -1,4 +1,4 @@
-from tickets.models.catalog import QUESTION_KEYS, BilingualNameMixin, Category, FieldKey, ProblemTypeField, Queue
+from tickets.models.catalog import QUESTION_KEYS, BilingualNameMixin, FieldKey, ProblemType, ProblemTypeField, Queue
 from tickets.models.deflection import Deflection
 from tickets.models.major import (
     MajorIncident,
@@ -28,7 +28,6 @@ __all__ = [
     "REFERENCE_PATTERN",
     "Attachment",
     "BilingualNameMixin",
-    "Category",
     "Deflection",
     "FieldKey",
     "MajorIncident",
@@ -38,6 +37,7 @@ __all__ = [
     "MajorIncidentStatus",
     "PhishingReport",
     "Priority",
+    "ProblemType",
     "ProblemTypeField",
     "Queue",
     "ReferenceCounter",

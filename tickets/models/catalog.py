@@ -26,7 +26,7 @@ class BilingualNameMixin(models.Model):
 
 
 class Queue(BilingualNameMixin):
-    """A team's work list: incidents land in the queue of their category and agents work from it."""
+    """A team's work list: incidents land in the queue of their problem type and agents work from it."""
 
     slug = models.SlugField(_("code"), max_length=60, unique=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -37,13 +37,13 @@ class Queue(BilingualNameMixin):
         verbose_name_plural = _("queues")
 
 
-class Category(BilingualNameMixin):
+class ProblemType(BilingualNameMixin):
     """A problem type a staff member picks when filing (login failure, OTP, phishing…) and its default queue."""
 
     slug = models.SlugField(_("code"), max_length=60, unique=True)
     description_fr = models.TextField(_("description (French)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
-    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="categories", verbose_name=_("queue"))
+    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="problem_types", verbose_name=_("queue"))
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -99,8 +99,8 @@ class ProblemTypeField(models.Model):
     so adding "VPN used" to a problem type needs no code change.
     """
 
-    category = models.ForeignKey(
-        Category, on_delete=models.CASCADE, related_name="fields", verbose_name=_("problem type")
+    problem_type = models.ForeignKey(
+        ProblemType, on_delete=models.CASCADE, related_name="fields", verbose_name=_("problem type")
     )
     key = models.CharField(_("field"), max_length=40, choices=FieldKey.choices)
     required = models.BooleanField(_("required"), default=False)
@@ -114,7 +114,7 @@ class ProblemTypeField(models.Model):
         ordering = ["position", "pk"]
         verbose_name = _("form field")
         verbose_name_plural = _("form fields")
-        constraints = [models.UniqueConstraint(fields=["category", "key"], name="tickets_field_once_per_type")]
+        constraints = [models.UniqueConstraint(fields=["problem_type", "key"], name="tickets_field_once_per_type")]
 
     def __str__(self):
         return self.get_key_display()

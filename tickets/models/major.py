@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models.catalog import Category
+from tickets.models.catalog import ProblemType
 
 
 class MajorIncidentStatus(models.TextChoices):
@@ -32,8 +32,8 @@ class MajorIncident(models.Model):
 
     title_fr = models.CharField(_("title (French)"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=200)
-    category = models.ForeignKey(
-        Category,
+    problem_type = models.ForeignKey(
+        ProblemType,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -61,7 +61,7 @@ class MajorIncident(models.Model):
         ordering = ["-opened_at", "-pk"]
         verbose_name = _("major incident")
         verbose_name_plural = _("major incidents")
-        indexes = [models.Index(fields=["status", "category"], name="tickets_major_shown")]
+        indexes = [models.Index(fields=["status", "problem_type"], name="tickets_major_shown")]
 
     def __str__(self):
         return self.title

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models.catalog import Category, Queue
+from tickets.models.catalog import ProblemType, Queue
 from tickets.uploads import get_private_storage
 
 # INC-2026-000123: the year of filing and a per-year counter (tickets.references), at least six digits.
@@ -57,8 +57,8 @@ class Ticket(models.Model):
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("requester")
     )
-    category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("problem type")
+    problem_type = models.ForeignKey(
+        ProblemType, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("problem type")
     )
     queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("queue"))
     status = models.CharField(_("status"), max_length=16, choices=TicketStatus.choices, default=TicketStatus.NEW)
@@ -104,7 +104,7 @@ class Ticket(models.Model):
     @property
     def display_title(self) -> str:
         """What lists show: the typed title, else the error message, else the problem type."""
-        return self.title or (self.data or {}).get("error_message") or self.category.name
+        return self.title or (self.data or {}).get("error_message") or self.problem_type.name
 
     def can_reopen(self, *, now=None) -> bool:
         """Solved tickets may be reopened by their requester for GUICHET_TICKET_REOPEN_DAYS days."""

@@ -55,10 +55,10 @@ def _problem_type(slug: str):
 @require_http_methods(["GET", "POST"])
 @login_required
 def file_view(request, slug):
-    category = _problem_type(slug)
-    major_incidents = shown_major_incidents(category=category, user=request.user)
+    problem_type = _problem_type(slug)
+    major_incidents = shown_major_incidents(problem_type=problem_type, user=request.user)
     language = current_language()
-    asks_error = any(row.key == FieldKey.ERROR_MESSAGE for row in category.prefetched_fields)
+    asks_error = any(row.key == FieldKey.ERROR_MESSAGE for row in problem_type.prefetched_fields)
     known_errors = (
         known_error_messages(
             user=request.user,
@@ -72,13 +72,13 @@ def file_view(request, slug):
     suggestions = None
     status = 200
     if request.method == "POST" and "suggest" not in request.POST:
-        form = IncidentForm(request.POST, request.FILES, category=category, context=context)
+        form = IncidentForm(request.POST, request.FILES, problem_type=problem_type, context=context)
         if form.is_valid():
             # Counted when an incident would really be filed: correcting a refused form costs nothing.
             wait = limited(request, "filing")
             if wait is not None:
                 return too_many_requests(request, wait)
-            ticket = ticket_create(requester=request.user, category=category, submission=form.submission)
+            ticket = ticket_create(requester=request.user, problem_type=problem_type, submission=form.submission)
             messages.success(
                 request,
                 gettext("Your incident was filed with the reference %(reference)s. The helpdesk will answer here.")
@@ -92,15 +92,15 @@ def file_view(request, slug):
         wait = limited(request, "search")
         if wait is not None:
             return too_many_requests(request, wait)
-        form = IncidentForm(initial=_typed(request.POST), category=category, context=context)
+        form = IncidentForm(initial=_typed(request.POST), problem_type=problem_type, context=context)
         suggestions = _suggestions(request, language)
     else:
-        form = IncidentForm(category=category, context=context)
+        form = IncidentForm(problem_type=problem_type, context=context)
     return render(
         request,
         "tickets/file.html",
         {
-            "category": category,
+            "problem_type": problem_type,
             "form": form,
             "major_incidents": major_incidents,
             "known_errors": known_errors,
@@ -132,12 +132,12 @@ def _suggestions(request, language: str):
 @login_required
 def deflect_view(request, slug):
     """ "This solved it": no incident is filed; the article gets a helpful vote and the deflection is counted."""
-    category = get_object_or_404(active_problem_types(), slug=slug)
+    problem_type = get_object_or_404(active_problem_types(), slug=slug)
     slug_value = request.POST.get("article", "")
     if not SLUG.match(slug_value):
-        return redirect("tickets:file", slug=category.slug)
+        return redirect("tickets:file", slug=problem_type.slug)
     article, _translation = article_for_reader(request, slug_value)
-    deflection_record(user=request.user, category=category, article=article)
+    deflection_record(user=request.user, problem_type=problem_type, article=article)
     messages.success(request, gettext("Glad it is solved. No incident was filed. Thank you for telling us."))
     return redirect(article.get_absolute_url())
 

@@ -76,7 +76,7 @@ def _detail_context(request, ticket, *, reply_form=None) -> dict:
     )
     if not is_agent:
         events = events.filter(public=True)
-    rows = problem_type_rows(ticket.category)
+    rows = problem_type_rows(ticket.problem_type)
     answers = []
     for row in rows:
         kind = KINDS[row.key]

@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from portal import mfa
 from portal.models import AuthenticatorApp, Role, User
-from tickets.catalog import standard_catalog_seed
 from tickets.fields import FillContext
-from tickets.models import Category, Queue
+from tickets.models import ProblemType, Queue
+from tickets.seed import standard_catalog_seed
 
 # Passes the portal's own policy (no organisation word, no name), so a demo account signs in without being sent to
 # change it (tests/test_demo_data.py checks it against every validator).
@@ -106,7 +106,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<16} {str(Role(role).label):<20} {display_name}")
         filed = self._demo_incidents()
         self.stdout.write(
-            f"  {Queue.objects.count()} queues, {Category.objects.count()} problem types, {filed} demo incidents filed."
+            f"  {Queue.objects.count()} queues, {ProblemType.objects.count()} problem types, "
+            f"{filed} demo incidents filed."
         )
         self._load_knowledge_base()
         self.stdout.write(
@@ -143,12 +144,12 @@ class Command(BaseCommand):
         moment = timezone.localtime() - timedelta(hours=2)
         filed = 0
         for username, slug, answers in DEMO_INCIDENTS:
-            category = Category.objects.get(slug=slug)
+            problem_type = ProblemType.objects.get(slug=slug)
             data = {"identifier": username, "occurred_at": moment.strftime("%Y-%m-%dT%H:%M"), **answers}
-            form = IncidentForm(data, category=category, context=FillContext(user=staff[username]))
+            form = IncidentForm(data, problem_type=problem_type, context=FillContext(user=staff[username]))
             if not form.is_valid():  # a problem type an agent edited may ask more: skip it rather than fail
                 continue
-            ticket_create(requester=staff[username], category=category, submission=form.submission)
+            ticket_create(requester=staff[username], problem_type=problem_type, submission=form.submission)
             filed += 1
         return filed
 
