@@ -114,7 +114,7 @@ def _form_fields(html: str) -> list[str]:
 @pytest.fixture
 def people(client, sign_in, staff, agent, problem_types):
     corpus()
-    from tickets.fields import FillContext
+    from tickets.fields.context import FillContext
     from tickets.forms import IncidentForm
     from tickets.services import ticket_create
 

@@ -102,7 +102,7 @@ def test_a_streamed_oversized_body_is_refused_and_nothing_lands_on_disk(
     if signed_in:
         from django.test import Client
 
-        from tickets.fields import FillContext
+        from tickets.fields.context import FillContext
         from tickets.forms import IncidentForm
         from tickets.services import ticket_create
 

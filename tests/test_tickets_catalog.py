@@ -4,8 +4,9 @@ import pytest
 from django.core.management import call_command
 
 from portal.user_agent import detect
-from tickets.fields import KINDS
-from tickets.models import FieldKey, ProblemType, ProblemTypeField
+from tickets.fields.keys import FieldKey
+from tickets.fields.vocabulary import KINDS
+from tickets.models import ProblemType, ProblemTypeField
 from tickets.seed import DEFAULT_FIELDS, problem_type_fields_seed
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 
 from tests.ticket_helpers import CHROME_WINDOWS, FIREFOX_LINUX, local_time, login_failure_answers
-from tickets.models import FieldKey, ProblemTypeField, Ticket, TicketEvent, TicketEventKind
+from tickets.fields.keys import FieldKey
+from tickets.models import ProblemTypeField, Ticket, TicketEvent, TicketEventKind
 
 pytestmark = pytest.mark.django_db
 

@@ -58,9 +58,9 @@ class LabelledInlineFormSet(BaseInlineFormSet):
 
 
 class ProblemTypeFieldInline(AgentsMayEdit, admin.TabularInline):
-    """The questions of the problem type's form, from the fixed vocabulary (tickets/fields.py), in order. Questions
+    """The questions of the problem type's form, from the fixed vocabulary (tickets/fields/), in order. Questions
     with a third answer (another browser or network tried, code, SSO, VPN) are always required, whatever the box
-    says (tickets.models.QUESTION_KEYS)."""
+    says (tickets.fields.keys.QUESTION_KEYS)."""
 
     model = ProblemTypeField
     formset = LabelledInlineFormSet

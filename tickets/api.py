@@ -6,12 +6,10 @@ field is refused with the same field errors. A reference that is not the request
 does not exist.
 """
 
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -29,53 +27,18 @@ from portal.api import (
 )
 from portal.ratelimit import limited
 from tickets.access import ticket_for
-from tickets.fields import (
-    KINDS,
-    NO,
-    YES,
-    AnswerField,
-    OccurredAtKind,
-    ScreenshotsKind,
-    SuspiciousMessageKind,
-    TextKind,
-    UrlKind,
-    YesNoKind,
-)
+from tickets.fields.answers import NO, YES
+from tickets.fields.api_types import AnswerField
+from tickets.fields.keys import FieldKey
+from tickets.fields.prefetch import with_fields
+from tickets.fields.vocabulary import KINDS
 from tickets.forms import IncidentForm, fill_context
 from tickets.major_incidents import major_incident_join, shown_major_incidents
-from tickets.models import Attachment, FieldKey, MajorIncident, ProblemType, ProblemTypeField, Ticket, TicketStatus
+from tickets.models import Attachment, MajorIncident, ProblemType, ProblemTypeField, Ticket, TicketStatus
 from tickets.selectors import active_problem_types, campaign_counts
 from tickets.services import ticket_create
 
 # --- Problem types -----------------------------------------------------------------------------------------------
-
-
-class AnswerFieldSchema(OpenApiSerializerFieldExtension):
-    target_class = AnswerField
-
-    def map_serializer_field(self, auto_schema, direction):
-        return {
-            "oneOf": [{"type": "string", "enum": list(self.target.choices)}, {"type": "boolean"}],
-            "description": " ".join(
-                str(text) for text in (self.target.help_text, _("true and false are read as yes and no.")) if text
-            ),
-        }
-
-
-def field_type(kind) -> str:
-    if isinstance(kind, YesNoKind):
-        return "yes_no"
-    if isinstance(kind, OccurredAtKind):
-        return "datetime"
-    if isinstance(kind, UrlKind):
-        return "url"
-    if isinstance(kind, ScreenshotsKind):
-        return "files"
-    if isinstance(kind, SuspiciousMessageKind):
-        return "message"
-    if isinstance(kind, TextKind) and kind.multiline:
-        return "multiline"
-    return "text"
 
 
 class AnswerChoiceSerializer(serializers.Serializer):
@@ -98,16 +61,14 @@ class ProblemTypeFieldSerializer(serializers.ModelSerializer):
         return str(row.get_key_display())
 
     def get_type(self, row) -> str:
-        return field_type(KINDS[row.key])
+        return KINDS[row.key].api_type
 
     def get_help_text(self, row) -> str:
         return row.help_text or str(KINDS[row.key].help_text)
 
     @extend_schema_field(AnswerChoiceSerializer(many=True))
     def get_choices(self, row) -> list[dict]:
-        kind = KINDS[row.key]
-        choices = kind.choices if isinstance(kind, YesNoKind) else []
-        return [{"value": value, "label": str(label)} for value, label in choices]
+        return [{"value": value, "label": str(label)} for value, label in KINDS[row.key].api_choices()]
 
 
 class ProblemTypeSerializer(serializers.Serializer):
@@ -124,8 +85,7 @@ class ProblemTypeListApi(generics.ListAPIView):
     pagination_class = None
 
     def get_queryset(self):
-        rows = ProblemTypeField.objects.filter(key__in=list(KINDS)).order_by("position", "pk")
-        return active_problem_types().prefetch_related(Prefetch("fields", queryset=rows, to_attr="prefetched_fields"))
+        return with_fields(active_problem_types())
 
 
 # --- Major incidents ---------------------------------------------------------------------------------------------
@@ -293,8 +253,7 @@ def _form_value(value, declared):
 def _problem_type(slug):
     if not isinstance(slug, str) or not slug:
         return None
-    rows = Prefetch("fields", queryset=ProblemTypeField.objects.order_by("position", "pk"), to_attr="prefetched_fields")
-    return active_problem_types().prefetch_related(rows).filter(slug=slug[:60]).first()
+    return with_fields(active_problem_types()).filter(slug=slug[:60]).first()
 
 
 class TicketCreateSerializerBase(serializers.Serializer):

@@ -12,8 +12,13 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal.user_agent import detect
-from tickets.fields import GROUPS, KINDS, FillContext, MultipleFileField, check_uploads
-from tickets.models import FieldKey, ProblemType, ProblemTypeField
+from tickets.fields.context import FillContext
+from tickets.fields.files import check_uploads
+from tickets.fields.inputs import MultipleFileField
+from tickets.fields.keys import FieldKey
+from tickets.fields.prefetch import problem_type_rows
+from tickets.fields.vocabulary import GROUPS, KINDS
+from tickets.models import ProblemType
 
 
 @dataclass
@@ -51,14 +56,6 @@ class ErrorSummaryMixin:
             anchor = bound.auto_id + ("_0" if bound.field.widget.use_fieldset else "")
             links.append({"anchor": anchor, "label": bound.label, "errors": errors})
         return links
-
-
-def problem_type_rows(problem_type: ProblemType) -> list[ProblemTypeField]:
-    """The rows of the form, in order; unknown keys (a key removed from the code) are skipped, not fatal."""
-    rows = getattr(problem_type, "prefetched_fields", None)
-    if rows is None:
-        rows = list(problem_type.fields.all())
-    return [row for row in rows if row.key in KINDS]
 
 
 class IncidentForm(ErrorSummaryMixin, forms.Form):

@@ -10,7 +10,8 @@ Called "seed", not "catalog": tickets.models.catalog holds the models these rows
 
 from django.db import transaction
 
-from tickets.models import FieldKey, ProblemType, ProblemTypeField, Queue
+from tickets.fields.keys import FieldKey
+from tickets.models import ProblemType, ProblemTypeField, Queue
 
 REQ, OPT = True, False
 

@@ -41,7 +41,7 @@ def test_the_french_header_fits_one_row_at_1280_px_even_for_an_agent(browser: Br
 def test_an_incident_page_fits_a_phone_screen(browser: Browser, live_server, sign_in, agent, staff, problem_types):
     """Long questions ("Code (OTP) ou double authentification en jeu") once pushed their answers off the screen."""
     from tests.ticket_helpers import login_failure_answers
-    from tickets.fields import FillContext
+    from tickets.fields.context import FillContext
     from tickets.forms import IncidentForm
     from tickets.services import ticket_create
 

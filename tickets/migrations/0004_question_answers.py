@@ -1,6 +1,6 @@
 """Questions get a third answer and become required; problem types get their short descriptions.
 
-- Every form row of a question (another browser or network tried, code, SSO, VPN: tickets.models.QUESTION_KEYS) is
+- Every form row of a question (another browser or network tried, code, SSO, VPN: tickets.fields.keys.QUESTION_KEYS) is
   required: "I don't know" or "not possible" is now one of its answers, so a blank is never needed.
 - Incidents filed before stored the answers as true/false: they become "yes"/"no", the values new incidents store.
 - The standard problem types without a description get the standard one (tickets.seed.DESCRIPTIONS); a text an

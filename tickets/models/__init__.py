@@ -1,4 +1,4 @@
-from tickets.models.catalog import QUESTION_KEYS, BilingualNameMixin, FieldKey, ProblemType, ProblemTypeField, Queue
+from tickets.models.catalog import BilingualNameMixin, ProblemType, ProblemTypeField, Queue
 from tickets.models.deflection import Deflection
 from tickets.models.major import (
     MajorIncident,
@@ -24,12 +24,10 @@ from tickets.models.tickets import (
 __all__ = [
     "DONE_STATUSES",
     "OPEN_STATUSES",
-    "QUESTION_KEYS",
     "REFERENCE_PATTERN",
     "Attachment",
     "BilingualNameMixin",
     "Deflection",
-    "FieldKey",
     "MajorIncident",
     "MajorIncidentAffected",
     "MajorIncidentEvent",

@@ -64,7 +64,7 @@ class Ticket(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=TicketStatus.choices, default=TicketStatus.NEW)
     priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL)
     title = models.CharField(_("title"), max_length=200, blank=True)
-    # The answers to the problem type's form, keyed by tickets.models.FieldKey, as JSON-safe values (tickets.fields).
+    # The answers to the problem type's form, keyed by tickets.fields.keys.FieldKey, as JSON-safe values.
     data = models.JSONField(_("answers"), default=dict, blank=True)
     major_incident = models.ForeignKey(
         "tickets.MajorIncident",

@@ -10,7 +10,6 @@ import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
@@ -20,10 +19,12 @@ from kb.search import suggest_articles
 from kb.views.common import article_for_reader, current_language
 from portal.decorators import local_path
 from portal.ratelimit import limited, rate_limited, too_many_requests
-from tickets.fields import DEVICE_SUGGESTIONS
+from tickets.fields.keys import FieldKey
+from tickets.fields.prefetch import with_fields
+from tickets.fields.vocabulary import DEVICE_SUGGESTIONS
 from tickets.forms import IncidentForm, fill_context
 from tickets.major_incidents import major_incident_join, shown_major_incidents
-from tickets.models import FieldKey, MajorIncident, ProblemTypeField
+from tickets.models import MajorIncident
 from tickets.selectors import active_problem_types, known_error_messages
 from tickets.services import deflection_record, ticket_create
 
@@ -45,10 +46,7 @@ def choose_view(request):
 
 
 def _problem_type(slug: str):
-    fields = Prefetch(
-        "fields", queryset=ProblemTypeField.objects.order_by("position", "pk"), to_attr="prefetched_fields"
-    )
-    return get_object_or_404(active_problem_types().select_related("queue").prefetch_related(fields), slug=slug)
+    return get_object_or_404(with_fields(active_problem_types().select_related("queue")), slug=slug)
 
 
 @never_cache

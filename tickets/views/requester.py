@@ -16,8 +16,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal.ratelimit import rate_limited
 from tickets.access import ticket_for
-from tickets.fields import KINDS
-from tickets.forms import ReplyForm, problem_type_rows
+from tickets.fields.prefetch import problem_type_rows
+from tickets.fields.vocabulary import KINDS
+from tickets.forms import ReplyForm
 from tickets.models import DONE_STATUSES, OPEN_STATUSES, Attachment, PhishingReport, TicketEventKind, TicketStatus
 from tickets.selectors import affected_incidents, campaign_counts, requester_tickets
 from tickets.services import TicketActionRefused, ticket_close, ticket_reopen, ticket_reply

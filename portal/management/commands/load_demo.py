@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from portal import mfa
 from portal.models import AuthenticatorApp, Role, User
-from tickets.fields import FillContext
+from tickets.fields.context import FillContext
 from tickets.models import ProblemType, Queue
 from tickets.seed import standard_catalog_seed
 
