@@ -5,9 +5,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from tests.ticket_helpers import PNG, login_failure_answers
-from tickets.forms import Submission
 from tickets.models import Ticket, TicketEvent
 from tickets.services import ticket_create
+from tickets.submission import Submission
 from tickets.uploads import inspect_upload
 
 pytestmark = pytest.mark.django_db

@@ -9,11 +9,11 @@ from django.db import transaction
 from django.test import Client
 
 from tests.ticket_helpers import PNG
-from tickets.forms import Submission
 from tickets.models import Ticket, TicketEvent, TicketEventKind, TicketStatus
 from tickets.notifications import deliver_ticket_notification
 from tickets.references import format_reference
 from tickets.services import ticket_create, ticket_reply, ticket_status_change
+from tickets.submission import Submission
 from tickets.uploads import inspect_upload
 
 pytestmark = pytest.mark.django_db

@@ -119,8 +119,8 @@ def test_its_error_messages_join_the_known_messages_of_the_form(client, sign_in,
 def test_agents_link_tickets_and_change_status_from_the_admin_with_events(
     client, sign_in, staff, agent, outage, problem_types, mailoutbox
 ):
-    from tickets.forms import Submission
     from tickets.services import ticket_create
+    from tickets.submission import Submission
 
     ticket = ticket_create(
         requester=staff,

@@ -1,9 +1,9 @@
 """The incident API: problem types with their fields, ongoing major incidents, filing and reading one's incidents.
 
 Every view needs a verified session (the project default, portal.api.IsVerified). Filing goes through the same
-form as the web page (tickets.forms.IncidentForm): the serializer binds the request to it, so a missing required
-field is refused with the same field errors. A reference that is not the requester's answers 404, like one that
-does not exist.
+validation as the web page (tickets.fields.form.AnswersForm): the serializer binds the request to it, so a missing
+required field is refused with the same field errors. A reference that is not the requester's answers 404, like one
+that does not exist.
 """
 
 from django.shortcuts import get_object_or_404
@@ -29,14 +29,16 @@ from portal.ratelimit import limited
 from tickets.access import ticket_for
 from tickets.fields.answers import NO, YES
 from tickets.fields.api_types import AnswerField
+from tickets.fields.form import AnswersForm
 from tickets.fields.keys import FieldKey
 from tickets.fields.prefetch import with_fields
 from tickets.fields.vocabulary import KINDS
-from tickets.forms import IncidentForm, fill_context
+from tickets.forms import fill_context
 from tickets.major_incidents import major_incident_join, shown_major_incidents
 from tickets.models import Attachment, MajorIncident, ProblemType, ProblemTypeField, Ticket, TicketStatus
 from tickets.selectors import active_problem_types, campaign_counts
 from tickets.services import ticket_create
+from tickets.submission import TicketSource
 
 # --- Problem types -----------------------------------------------------------------------------------------------
 
@@ -257,7 +259,7 @@ def _problem_type(slug):
 
 
 class TicketCreateSerializerBase(serializers.Serializer):
-    """Declared fields document the API (one per vocabulary key); validation is IncidentForm's, not theirs."""
+    """Declared fields document the API (one per vocabulary key); validation is AnswersForm's, not theirs."""
 
     problem_type = serializers.SlugField(help_text="Slug of a problem type (see /api/problem-types/).")
 
@@ -282,7 +284,7 @@ class TicketCreateSerializerBase(serializers.Serializer):
         if not form_data.get(FieldKey.IDENTIFIER):
             # The identifier concerned defaults to the requester's, as on the pre-filled web form.
             form_data[FieldKey.IDENTIFIER] = request.user.username
-        form = IncidentForm(
+        form = AnswersForm(
             form_data, MultiValueDict(request.FILES), problem_type=problem_type, context=fill_context(request)
         )
         # A field this problem type does not ask is not stored, but what the client sent must still be what the schema
@@ -308,6 +310,7 @@ class TicketCreateSerializerBase(serializers.Serializer):
             requester=self.context["request"].user,
             problem_type=validated_data["problem_type"],
             submission=validated_data["submission"],
+            source=TicketSource.API,
         )
 
     def to_representation(self, instance):

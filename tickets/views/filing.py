@@ -27,6 +27,7 @@ from tickets.major_incidents import major_incident_join, shown_major_incidents
 from tickets.models import MajorIncident
 from tickets.selectors import active_problem_types, known_error_messages
 from tickets.services import deflection_record, ticket_create
+from tickets.submission import TicketSource
 
 SUGGESTIONS = 5
 SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,80}$")
@@ -76,7 +77,12 @@ def file_view(request, slug):
             wait = limited(request, "filing")
             if wait is not None:
                 return too_many_requests(request, wait)
-            ticket = ticket_create(requester=request.user, problem_type=problem_type, submission=form.submission)
+            ticket = ticket_create(
+                requester=request.user,
+                problem_type=problem_type,
+                submission=form.submission,
+                source=TicketSource.PORTAL,
+            )
             messages.success(
                 request,
                 gettext("Your incident was filed with the reference %(reference)s. The helpdesk will answer here.")
