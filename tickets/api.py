@@ -210,9 +210,7 @@ class TicketDetailSerializer(TicketSerializer):
         read_only_fields = fields
 
     def get_events(self, ticket) -> list[dict]:
-        events = ticket.events.prefetch_related("attachments")
-        if not self.context["request"].user.is_agent:
-            events = events.filter(public=True)
+        events = ticket.events.visible_to(self.context["request"].user).prefetch_related("attachments")
         context = {"reference": ticket.reference, "requester_id": ticket.requester_id}
         return TicketEventSerializer(events, many=True, context=context).data
 

@@ -136,6 +136,17 @@ class TicketEventKind(models.TextChoices):
     MAJOR_INCIDENT_LINKED = "tickets.ticket.major_incident_linked", _("Linked to a major incident")
 
 
+def sees_internal_events(user) -> bool:
+    """Agents (and admins) read the internal notes of a timeline; a requester reads only what is public."""
+    return bool(getattr(user, "is_agent", False))
+
+
+class TicketEventQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "TicketEventQuerySet":
+        """The events ``user`` may read: all of them for agents, the public ones for anyone else."""
+        return self if sees_internal_events(user) else self.filter(public=True)
+
+
 class TicketEvent(models.Model):
     """One thing that happened to a ticket: the ticket page's timeline, and the outbox of its e-mails.
 
@@ -155,6 +166,8 @@ class TicketEvent(models.Model):
     notify = models.BooleanField(default=False)
     notified_at = models.DateTimeField(null=True, blank=True)
 
+    objects = TicketEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at", "pk"]
         verbose_name = _("incident event")
@@ -168,6 +181,12 @@ class TicketEvent(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id} {self.kind}"
+
+
+class AttachmentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "AttachmentQuerySet":
+        """The files ``user`` may download: a file added with an internal note is the agents' only."""
+        return self if sees_internal_events(user) else self.exclude(event__public=False)
 
 
 class Attachment(models.Model):
@@ -185,6 +204,8 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AttachmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]

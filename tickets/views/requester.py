@@ -72,11 +72,11 @@ def my_tickets_view(request):
 
 def _detail_context(request, ticket, *, reply_form=None) -> dict:
     is_agent = request.user.is_agent
-    events = ticket.events.select_related("actor").prefetch_related(
-        Prefetch("attachments", queryset=Attachment.objects.order_by("pk"))
+    events = (
+        ticket.events.visible_to(request.user)
+        .select_related("actor")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
     )
-    if not is_agent:
-        events = events.filter(public=True)
     rows = problem_type_rows(ticket.problem_type)
     answers = []
     for row in rows:
@@ -197,11 +197,7 @@ def reopen_view(request, reference):
 def attachment_view(request, reference, pk):
     """The file, after the same access check as the incident page; always a download, never shown as a page."""
     ticket = ticket_for(request.user, reference)
-    queryset = Attachment.objects.filter(ticket=ticket)
-    if not request.user.is_agent:
-        # A file added with an internal note is not the requester's to download.
-        queryset = queryset.exclude(event__public=False)
-    attachment = get_object_or_404(queryset, pk=pk)
+    attachment = get_object_or_404(Attachment.objects.visible_to(request.user).filter(ticket=ticket), pk=pk)
     return attachment_response(
         file=attachment.file.open("rb"),
         checked_name=attachment.original_name,
