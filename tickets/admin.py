@@ -2,10 +2,15 @@ from django.contrib import admin
 from django.db import transaction
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from tickets.major_incidents import major_incident_record
+from tickets.major_incidents import (
+    EDITABLE_FIELDS,
+    major_incident_open,
+    major_incident_resolve,
+    major_incident_update,
+)
 from tickets.models import (
     Deflection,
     MajorIncident,
@@ -17,7 +22,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
-from tickets.services import ticket_link_major_incident, ticket_status_change
+from tickets.services import ticket_link_major_incident, ticket_priority_change, ticket_status_change
 
 
 class AgentsMayEdit:
@@ -130,6 +135,7 @@ class MajorIncidentAdmin(AgentsMayEdit, admin.ModelAdmin):
     )
     readonly_fields = ("resolved_at",)
     inlines = [MajorIncidentEventInline]
+    actions = ["resolve"]
 
     def get_queryset(self, request):
         return (
@@ -148,18 +154,27 @@ class MajorIncidentAdmin(AgentsMayEdit, admin.ModelAdmin):
         return incident.ticket_count
 
     def save_model(self, request, obj, form, change):
-        previous = MajorIncident.objects.filter(pk=obj.pk).values_list("status", flat=True).first() if change else None
-        if obj.status == MajorIncidentStatus.RESOLVED and obj.resolved_at is None:
-            obj.resolved_at = timezone.now()
-        elif obj.status != MajorIncidentStatus.RESOLVED:
-            obj.resolved_at = None
-        if not change:
-            obj.opened_by = request.user
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            major_incident_record(
-                incident=obj, by=request.user, created=not change, changed=form.changed_data, previous_status=previous
-            )
+        # Written by tickets.major_incidents, each change with its event in the incident's history.
+        if change:
+            changes = {name: form.cleaned_data[name] for name in form.changed_data if name in EDITABLE_FIELDS}
+            major_incident_update(major_incident=obj, by=request.user, **changes)
+            return
+        fields = {name: form.cleaned_data[name] for name in EDITABLE_FIELDS if name in form.cleaned_data}
+        opened = major_incident_open(by=request.user, **fields)
+        # The admin goes on with the object its form built (its inlines and log entry point to it).
+        obj.pk, obj.opened_by, obj.resolved_at = opened.pk, opened.opened_by, opened.resolved_at
+        obj._state.adding, obj._state.db = False, opened._state.db
+
+    @admin.action(description=_("Mark as resolved"), permissions=["change"])
+    def resolve(self, request, queryset):
+        incidents = list(queryset.exclude(status=MajorIncidentStatus.RESOLVED))
+        for incident in incidents:
+            major_incident_resolve(major_incident=incident, by=request.user)
+        self.message_user(
+            request,
+            ngettext("%(count)d major incident resolved.", "%(count)d major incidents resolved.", len(incidents))
+            % {"count": len(incidents)},
+        )
 
 
 class TicketEventInline(TimelineInline):
@@ -170,7 +185,8 @@ class TicketEventInline(TimelineInline):
 @admin.register(Ticket)
 class TicketAdmin(AgentsMayEdit, admin.ModelAdmin):
     """A stop-gap until the agents' triage pages: read an incident, change its status or priority, link it to a
-    major incident. Status changes go through tickets.services, so they are in the timeline and e-mailed."""
+    major incident. These changes go through tickets.services, so they are in the timeline (and status changes
+    e-mailed)."""
 
     list_display = ("reference", "problem_type", "status", "priority", "requester", "created_at")
     list_filter = ("status", "queue", "problem_type")
@@ -196,15 +212,18 @@ class TicketAdmin(AgentsMayEdit, admin.ModelAdmin):
         return False  # incidents are filed through the portal's forms and API, with their validation
 
     def save_model(self, request, obj, form, change):
-        # Status and major incident are written by the services, each with its event in the timeline.
-        new_status, new_incident = obj.status, obj.major_incident
-        obj.status, obj.major_incident_id = form.initial["status"], form.initial["major_incident"]
+        # Status, priority and major incident are written by the services, each with its event in the timeline.
+        new_status, new_priority, new_incident = obj.status, obj.priority, obj.major_incident
+        obj.status, obj.priority = form.initial["status"], form.initial["priority"]
+        obj.major_incident_id = form.initial["major_incident"]
         with transaction.atomic():
             super().save_model(request, obj, form, change)
             if "major_incident" in form.changed_data:
                 ticket_link_major_incident(ticket=obj, incident=new_incident, by=request.user)
             if "status" in form.changed_data:
                 ticket_status_change(ticket=obj, to=new_status, by=request.user)
+            if "priority" in form.changed_data:
+                ticket_priority_change(ticket=obj, priority=new_priority, by=request.user)
             obj.refresh_from_db()
 
 

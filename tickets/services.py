@@ -125,6 +125,21 @@ def ticket_status_change(*, ticket: Ticket, to: str, by) -> Ticket:
 
 
 @transaction.atomic
+def ticket_priority_change(*, ticket: Ticket, priority: str, by) -> Ticket:
+    """An agent (or, later, an automatic rule) says how urgent a ticket is. The event is internal: priority is the
+    helpdesk's triage, so the requester is neither shown nor e-mailed the change."""
+    if priority not in Priority.values:
+        raise ValueError(f"unknown priority {priority!r}")
+    ticket = _locked(ticket)
+    if ticket.priority != priority:
+        previous, ticket.priority = ticket.priority, priority
+        Ticket.objects.filter(pk=ticket.pk).update(priority=priority)
+        data = {"from": previous, "to": priority}
+        _event(ticket, TicketEventKind.PRIORITY_CHANGED, actor=by, data=data, public=False)
+    return ticket
+
+
+@transaction.atomic
 def ticket_link_major_incident(*, ticket: Ticket, incident, by) -> Ticket:
     """An agent links an incident to the major incident it is part of (or unlinks it, ``incident=None``)."""
     ticket = _locked(ticket)

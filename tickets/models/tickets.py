@@ -132,6 +132,7 @@ class TicketEventKind(models.TextChoices):
     REPLIED = "tickets.ticket.replied", _("Reply")
     NOTE = "tickets.ticket.note", _("Internal note")
     STATUS_CHANGED = "tickets.ticket.status_changed", _("Status changed")
+    PRIORITY_CHANGED = "tickets.ticket.priority_changed", _("Priority changed")
     ATTACHMENT_ADDED = "tickets.ticket.attachment_added", _("File added")
     MAJOR_INCIDENT_LINKED = "tickets.ticket.major_incident_linked", _("Linked to a major incident")
 

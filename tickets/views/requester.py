@@ -19,7 +19,15 @@ from tickets.access import ticket_for
 from tickets.fields.prefetch import problem_type_rows
 from tickets.fields.vocabulary import KINDS
 from tickets.forms import ReplyForm
-from tickets.models import DONE_STATUSES, OPEN_STATUSES, Attachment, PhishingReport, TicketEventKind, TicketStatus
+from tickets.models import (
+    DONE_STATUSES,
+    OPEN_STATUSES,
+    Attachment,
+    PhishingReport,
+    Priority,
+    TicketEventKind,
+    TicketStatus,
+)
 from tickets.selectors import affected_incidents, campaign_counts, requester_tickets
 from tickets.services import TicketActionRefused, ticket_close, ticket_reopen, ticket_reply
 from tickets.uploads import attachment_response
@@ -116,6 +124,8 @@ def _described(event, *, ticket, viewer):
             event.summary = gettext("reopened the incident")
         else:
             event.summary = gettext("status changed to “%(status)s”") % {"status": label}
+    elif event.kind == TicketEventKind.PRIORITY_CHANGED and data.get("to") in Priority.values:
+        event.summary = gettext("priority changed to “%(priority)s”") % {"priority": Priority(data["to"]).label}
     elif event.kind == TicketEventKind.ATTACHMENT_ADDED:
         event.summary = ngettext("added a file", "added %(count)d files", len(data.get("names", []))) % {
             "count": len(data.get("names", []))
