@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.models import EventBase
 from tickets.models.catalog import ProblemType, Queue
 from tickets.uploads import get_private_storage
 
@@ -148,24 +149,17 @@ class TicketEventQuerySet(models.QuerySet):
         return self if sees_internal_events(user) else self.filter(public=True)
 
 
-class TicketEvent(models.Model):
+class TicketEvent(EventBase):
     """One thing that happened to a ticket: the ticket page's timeline, and the outbox of its e-mails.
 
     ``public`` events are shown to the requester; the others only to agents. An event with ``notify`` set is sent
-    by e-mail once (``notified_at`` is the claim, as for portal.SecurityEvent).
+    by e-mail once (``notified_at`` is the claim, as for every EventBase).
     """
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("what"), max_length=60, choices=TicketEventKind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(_("when"), default=timezone.now)
     public = models.BooleanField(_("seen by the requester"), default=True)
     body = models.TextField(_("message"), blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    notify = models.BooleanField(default=False)
-    notified_at = models.DateTimeField(null=True, blank=True)
 
     objects = TicketEventQuerySet.as_manager()
 
