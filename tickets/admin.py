@@ -122,17 +122,7 @@ class MajorIncidentAdmin(AgentsMayEdit, admin.ModelAdmin):
 
     list_display = ("title_fr", "problem_type", "status", "opened_at", "affected_count", "ticket_count")
     list_filter = ("status", "problem_type")
-    fields = (
-        "title_fr",
-        "title_en",
-        "problem_type",
-        "status",
-        "error_messages",
-        "public_message_fr",
-        "public_message_en",
-        "opened_at",
-        "resolved_at",
-    )
+    fields = (*EDITABLE_FIELDS, "resolved_at")
     readonly_fields = ("resolved_at",)
     inlines = [MajorIncidentEventInline]
     actions = ["resolve"]

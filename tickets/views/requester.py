@@ -164,41 +164,45 @@ def reply_view(request, reference):
     return redirect(ticket.get_absolute_url() + "#timeline")
 
 
-def _requesters_own(request, reference):
-    """The incident, for the actions only its requester takes ("my problem is solved", "it is back"): an agent
-    reading someone else's incident is refused (403); anyone else gets ticket_for's 404."""
+def _requesters_action(request, reference, action, *, done: str, refused: str, refused_level=messages.ERROR):
+    """An action only the incident's requester takes ("my problem is solved", "it is back"): an agent reading
+    someone else's incident is refused (403); anyone else gets ticket_for's 404. The service's refusal (the ticket
+    is no longer in a state for it) is said with ``refused``; either way, back to the incident."""
     ticket = ticket_for(request.user, reference)
     if ticket.requester_id != request.user.pk:
         raise PermissionDenied
-    return ticket
+    try:
+        action(ticket=ticket, by=request.user)
+    except TicketActionRefused:
+        messages.add_message(request, refused_level, refused)
+    else:
+        messages.success(request, done)
+    return redirect(ticket)
 
 
 @require_POST
 @login_required
 def close_view(request, reference):
-    ticket = _requesters_own(request, reference)
-    try:
-        ticket_close(ticket=ticket, by=request.user)
-    except TicketActionRefused:
-        messages.info(request, gettext("This incident was already closed."))
-    else:
-        messages.success(
-            request, gettext("The incident is closed as solved. You can reopen it if the problem returns.")
-        )
-    return redirect(ticket)
+    return _requesters_action(
+        request,
+        reference,
+        ticket_close,
+        done=gettext("The incident is closed as solved. You can reopen it if the problem returns."),
+        refused=gettext("This incident was already closed."),
+        refused_level=messages.INFO,
+    )
 
 
 @require_POST
 @login_required
 def reopen_view(request, reference):
-    ticket = _requesters_own(request, reference)
-    try:
-        ticket_reopen(ticket=ticket, by=request.user)
-    except TicketActionRefused:
-        messages.error(request, gettext("This incident can no longer be reopened: file a new one, it will be linked."))
-    else:
-        messages.success(request, gettext("The incident is reopened and back with the helpdesk."))
-    return redirect(ticket)
+    return _requesters_action(
+        request,
+        reference,
+        ticket_reopen,
+        done=gettext("The incident is reopened and back with the helpdesk."),
+        refused=gettext("This incident can no longer be reopened: file a new one, it will be linked."),
+    )
 
 
 @never_cache
