@@ -125,6 +125,19 @@ class SecurityEventAdmin(AppendOnlyAdmin, admin.ModelAdmin):
     """Read-only: the log is append-only, nobody edits or deletes it from here."""
 
     list_display = ("created_at", "kind", "user", "submitted_identifier", "ip", "source")
+    # In the order of the record, not of the model's fields (the outbox fields come first from EventBase).
+    fields = (
+        "kind",
+        "created_at",
+        "user",
+        "submitted_identifier",
+        "ip",
+        "user_agent",
+        "source",
+        "data",
+        "notify",
+        "notified_at",
+    )
     list_filter = ("kind", "source")
     search_fields = ("submitted_identifier", "user__username", "ip")
     date_hierarchy = "created_at"

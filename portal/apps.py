@@ -9,20 +9,9 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portal and accounts")
 
     def ready(self):
-        from portal.identity import notify_queue
         from portal.web import api_schema  # noqa: F401 - registers the schema extension of the API's authentication
 
-        notify_queue.connect(_queue_security_notification)
         _request_encoding_without_parsing()
-
-
-def _queue_security_notification(event_id: int) -> None:
-    """The task that e-mails a security event, queued when the recording transaction commits (OnCommitTask).
-
-    Imported at call time: the tasks module imports the identity wing, which must not import it back."""
-    from portal.tasks import send_security_notification
-
-    send_security_notification.delay(event_id)
 
 
 def _request_encoding_without_parsing():

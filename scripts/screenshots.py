@@ -97,7 +97,7 @@ def pages(base: str) -> list[tuple[str, str | None, str]]:
         ("agent-incident", "agent", "incident"),
         ("api-docs", None, "/api/docs/"),
         ("kb-editor", "agent", "/aide/nouvel-article/"),
-        ("admin-problem-type", "agent", "/admin/tickets/category/1/change/"),
+        ("admin-problem-type", "agent", "/admin/tickets/problemtype/1/change/"),
     ]
 
 

@@ -7,7 +7,7 @@ from portal.identity import mfa
 from portal.management.commands.load_demo import DEMO_DEVICE_NAME, DEMO_PASSWORD, DEMO_USERS
 from portal.models import AuthenticatorApp, Role, User
 from tests.conftest import enrol_totp, totp_now
-from tickets.models import Category, Queue
+from tickets.models import ProblemType, Queue
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +23,8 @@ def test_demo_data_gives_every_role_a_working_login_and_is_idempotent(capsys):
         assert username in output
         assert authenticate(username=username, password=DEMO_PASSWORD) is not None
     assert Queue.objects.count() == 3
-    assert Category.objects.filter(slug="hameconnage", queue__slug="securite").exists()
-    assert Category.objects.count() == 9
+    assert ProblemType.objects.filter(slug="hameconnage", queue__slug="securite").exists()
+    assert ProblemType.objects.count() == 9
 
 
 def test_the_demo_password_passes_the_portal_policy_so_the_demo_signs_in_without_a_detour(client):
@@ -58,11 +58,11 @@ def test_problem_type_names_follow_the_active_language():
     call_command("load_demo")
     from django.utils import translation
 
-    category = Category.objects.get(slug="compte-bloque")
+    problem_type = ProblemType.objects.get(slug="compte-bloque")
     with translation.override("fr"):
-        assert str(category) == "Compte bloqué"
+        assert str(problem_type) == "Compte bloqué"
     with translation.override("en"):
-        assert str(category) == "Locked account"
+        assert str(problem_type) == "Locked account"
 
 
 def test_demo_agents_and_admin_come_with_one_authenticator_whose_key_and_code_command_are_printed(capsys):
@@ -113,6 +113,6 @@ def test_demo_incidents_are_filed_once_so_agents_have_something_to_open(capsys):
     call_command("load_demo")
     assert "3 demo incidents filed" in capsys.readouterr().out
     assert Ticket.objects.count() == 3
-    login = Ticket.objects.get(category__slug="echec-connexion")
+    login = Ticket.objects.get(problem_type__slug="echec-connexion")
     assert login.requester.username == "marie.dupont"
     assert login.data["other_network_tried"] == "no" and login.data["sso_involved"] == "unknown"

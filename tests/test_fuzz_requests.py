@@ -114,13 +114,15 @@ def _form_fields(html: str) -> list[str]:
 @pytest.fixture
 def people(client, sign_in, staff, agent, problem_types):
     corpus()
-    from tickets.fields import FillContext
+    from tickets.fields.context import FillContext
     from tickets.forms import IncidentForm
     from tickets.services import ticket_create
 
-    form = IncidentForm(login_failure_answers(), category=problem_types["echec-connexion"], context=FillContext(staff))
+    form = IncidentForm(
+        login_failure_answers(), problem_type=problem_types["echec-connexion"], context=FillContext(staff)
+    )
     assert form.is_valid(), form.errors
-    ticket = ticket_create(requester=staff, category=problem_types["echec-connexion"], submission=form.submission)
+    ticket = ticket_create(requester=staff, problem_type=problem_types["echec-connexion"], submission=form.submission)
     clients = {"visitor": Client(raise_request_exception=False, enforce_csrf_checks=True)}
     for name, user in (("staff", staff), ("agent", agent)):
         clients[name] = sign_in(Client(raise_request_exception=False, enforce_csrf_checks=True), user)

@@ -61,7 +61,7 @@ def test_filing_is_limited_per_person_and_correcting_a_refused_form_costs_nothin
 def test_im_affected_too_and_replies_are_limited(client, sign_in, staff, agent, problem_types, settings):
     settings.GUICHET_RATE_LIMITS = {**settings.GUICHET_RATE_LIMITS, "affected": "3/hour", "reply": "2/hour"}
     incident = MajorIncident.objects.create(
-        title_fr="Panne", title_en="Outage", category=problem_types["echec-connexion"], opened_by=agent
+        title_fr="Panne", title_en="Outage", problem_type=problem_types["echec-connexion"], opened_by=agent
     )
     sign_in(client, staff)
     allowed, refused = until_refused(

@@ -102,15 +102,17 @@ def test_a_streamed_oversized_body_is_refused_and_nothing_lands_on_disk(
     if signed_in:
         from django.test import Client
 
-        from tickets.fields import FillContext
+        from tickets.fields.context import FillContext
         from tickets.forms import IncidentForm
         from tickets.services import ticket_create
 
         form = IncidentForm(
-            login_failure_answers(), category=problem_types["echec-connexion"], context=FillContext(user=staff)
+            login_failure_answers(), problem_type=problem_types["echec-connexion"], context=FillContext(user=staff)
         )
         assert form.is_valid()
-        ticket = ticket_create(requester=staff, category=problem_types["echec-connexion"], submission=form.submission)
+        ticket = ticket_create(
+            requester=staff, problem_type=problem_types["echec-connexion"], submission=form.submission
+        )
         session = sign_in(Client(), staff).cookies[settings.SESSION_COOKIE_NAME].value
         path, cookie = f"/incidents/{ticket.reference}/repondre/", f"; {settings.SESSION_COOKIE_NAME}={session}"
     answer, sent = _stream(host, port, path, declared=300 * MIB, sent=64 * MIB, cookie=cookie)

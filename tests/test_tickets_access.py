@@ -5,9 +5,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from tests.ticket_helpers import PNG, login_failure_answers
-from tickets.forms import Submission
 from tickets.models import Ticket, TicketEvent
 from tickets.services import ticket_create
+from tickets.submission import Submission
 from tickets.uploads import inspect_upload
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ def maries_ticket(staff, problem_types):
         answers={"identifier": "marie.dupont", "error_message": "token badvalue"},
         uploads=[(screenshot, inspect_upload(screenshot))],
     )
-    return ticket_create(requester=staff, category=problem_types["echec-connexion"], submission=submission)
+    return ticket_create(requester=staff, problem_type=problem_types["echec-connexion"], submission=submission)
 
 
 def paths(ticket):
@@ -88,7 +88,7 @@ def test_an_attachment_of_another_ticket_is_not_reachable_through_ones_own(
 ):
     jeans = ticket_create(
         requester=staff2,
-        category=problem_types["quota"],
+        problem_type=problem_types["quota"],
         submission=Submission(answers={"identifier": "jean.martin", "description": "plein"}),
     )
     sign_in(client, staff2)

@@ -85,7 +85,7 @@ def test_missing_required_fields_get_the_same_errors_as_the_web_form(client, sig
     request = RequestFactory().get("/")
     request.user = staff
     form_data = {key: value for key, value in login_failure_answers().items() if key not in errors}
-    form = IncidentForm(form_data, category=problem_types["echec-connexion"], context=fill_context(request))
+    form = IncidentForm(form_data, problem_type=problem_types["echec-connexion"], context=fill_context(request))
     assert not form.is_valid()
     assert {key: list(messages) for key, messages in form.errors.items()} == errors
 
@@ -228,7 +228,7 @@ def test_a_type_without_an_identifier_question_files_and_reads_answers_as_the_fo
     """Fields a problem type does not ask are checked as sent (true for a question is valid), never as defaulted."""
     from tickets.models import ProblemTypeField
 
-    ProblemTypeField.objects.filter(category__slug="quota", key="identifier").delete()
+    ProblemTypeField.objects.filter(problem_type__slug="quota", key="identifier").delete()
     sign_in(client, staff)
     answers = {"problem_type": "quota", "description": "Boîte pleine.", "vpn_used": True}
     response = client.post(TICKETS, answers, content_type="application/json")

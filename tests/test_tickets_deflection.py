@@ -23,7 +23,7 @@ def test_this_solved_it_counts_a_deflection_and_a_helpful_vote(client, sign_in, 
     response = client.post(DEFLECT, {"article": article.slug})
     assert response.status_code == 302 and response["Location"] == article.get_absolute_url()
     deflection = Deflection.objects.get()
-    assert (deflection.user, deflection.category.slug, deflection.article) == (staff, "echec-connexion", article)
+    assert (deflection.user, deflection.problem_type.slug, deflection.article) == (staff, "echec-connexion", article)
     feedback = Feedback.objects.get()
     assert feedback.helpful is True and feedback.article == article and feedback.user == staff
     assert not Ticket.objects.exists()

@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 
 from tests.ticket_helpers import CHROME_WINDOWS, FIREFOX_LINUX, local_time, login_failure_answers
-from tickets.models import FieldKey, ProblemTypeField, Ticket, TicketEvent, TicketEventKind
+from tickets.fields.keys import FieldKey
+from tickets.models import ProblemTypeField, Ticket, TicketEvent, TicketEventKind
 
 pytestmark = pytest.mark.django_db
 
@@ -151,11 +152,11 @@ def test_tampered_and_unknown_fields_are_ignored(client, sign_in, staff, problem
 
 
 def test_the_questions_are_data_an_agent_can_change(client, sign_in, staff, problem_types):
-    category = problem_types["quota"]
+    problem_type = problem_types["quota"]
     signed_in(client, sign_in, staff)
     assert 'name="vpn_used"' not in client.get("/en/incidents/signaler/quota/").content.decode()
     ProblemTypeField.objects.create(
-        category=category, key=FieldKey.VPN_USED, required=True, position=1, help_text_en="Our VPN, Pulse."
+        problem_type=problem_type, key=FieldKey.VPN_USED, required=True, position=1, help_text_en="Our VPN, Pulse."
     )
     page = client.get("/en/incidents/signaler/quota/").content.decode()
     assert 'name="vpn_used"' in page and "Our VPN, Pulse." in page
@@ -218,18 +219,18 @@ def test_choosing_a_problem_type_lists_the_nine_types(client, sign_in, staff, pr
 def test_every_problem_type_form_renders_and_its_required_fields_are_enforced(client, sign_in, staff, problem_types):
     """The nine seeded forms: each renders, and an empty submission is refused on exactly its required rows."""
     signed_in(client, sign_in, staff)
-    for slug, category in problem_types.items():
+    for slug, problem_type in problem_types.items():
         assert client.get(f"/en/incidents/signaler/{slug}/").status_code == 200
         response = client.post(f"/en/incidents/signaler/{slug}/", {"occurred_at_tz": "Europe/Paris"})
         assert response.status_code == 400, slug
-        required = set(category.fields.filter(required=True).values_list("key", flat=True))
+        required = set(problem_type.fields.filter(required=True).values_list("key", flat=True))
         assert set(response.context["form"].errors) == required, slug
     assert local_time()
 
 
 def test_the_choice_page_says_what_each_problem_type_is_for(client, sign_in, staff, problem_types):
     signed_in(client, sign_in, staff)
-    from tickets.catalog import DESCRIPTIONS
+    from tickets.seed import DESCRIPTIONS
 
     page = client.get("/en/incidents/signaler/").content.decode().replace("&#x27;", "'")
     for _french, english in DESCRIPTIONS.values():

@@ -9,11 +9,11 @@ from django.db import transaction
 from django.test import Client
 
 from tests.ticket_helpers import PNG
-from tickets.forms import Submission
 from tickets.models import Ticket, TicketEvent, TicketEventKind, TicketStatus
 from tickets.notifications import deliver_ticket_notification
 from tickets.references import format_reference
 from tickets.services import ticket_create, ticket_reply, ticket_status_change
+from tickets.submission import Submission
 from tickets.uploads import inspect_upload
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def ticket(staff, problem_types):
     submission = Submission(answers={"identifier": "marie.dupont", "description": "Boîte pleine", "title": ""})
-    return ticket_create(requester=staff, category=problem_types["quota"], submission=submission)
+    return ticket_create(requester=staff, problem_type=problem_types["quota"], submission=submission)
 
 
 def kinds(ticket):
@@ -43,7 +43,7 @@ def test_the_email_is_in_the_recipients_language(mailoutbox, staff, problem_type
     staff.language = "en"
     staff.save()
     ticket = ticket_create(
-        requester=staff, category=problem_types["quota"], submission=Submission(answers={"identifier": "x.y"})
+        requester=staff, problem_type=problem_types["quota"], submission=Submission(answers={"identifier": "x.y"})
     )
     assert mailoutbox[-1].subject == f"Guichet: incident {ticket.reference} received"
     assert f"/en/incidents/{ticket.reference}/" in mailoutbox[-1].body
@@ -178,7 +178,7 @@ def test_a_failed_filing_leaves_nothing_behind(staff, problem_types, monkeypatch
         answers={"identifier": "x.y"}, uploads=[(screenshot, inspect_upload(screenshot))], reported_message=object()
     )
     with pytest.raises(RuntimeError):
-        ticket_create(requester=staff, category=problem_types["hameconnage"], submission=submission)
+        ticket_create(requester=staff, problem_type=problem_types["hameconnage"], submission=submission)
     assert not Ticket.objects.exists() and not TicketEvent.objects.exists()
     assert {path for path in root.rglob("*") if path.is_file()} == before  # the stored file was removed
 
@@ -188,15 +188,15 @@ def test_references_follow_each_other_per_year_and_a_rollback_gives_its_number_b
 
     year = timezone.localdate().year
     first = ticket_create(
-        requester=staff, category=problem_types["quota"], submission=Submission(answers={"identifier": "a.b"})
+        requester=staff, problem_type=problem_types["quota"], submission=Submission(answers={"identifier": "a.b"})
     )
     with pytest.raises(RuntimeError), transaction.atomic():
         ticket_create(
-            requester=staff, category=problem_types["quota"], submission=Submission(answers={"identifier": "a.b"})
+            requester=staff, problem_type=problem_types["quota"], submission=Submission(answers={"identifier": "a.b"})
         )
         raise RuntimeError
     second = ticket_create(
-        requester=staff, category=problem_types["quota"], submission=Submission(answers={"identifier": "a.b"})
+        requester=staff, problem_type=problem_types["quota"], submission=Submission(answers={"identifier": "a.b"})
     )
     assert first.reference == format_reference(year, 1)
     assert second.reference == format_reference(year, 2)
@@ -220,7 +220,7 @@ def test_an_e_mail_whose_task_was_lost_is_sent_once_by_the_sweep(staff, problem_
 
     monkeypatch.setattr(send_ticket_notification, "delay", lambda *args: None)  # the broker lost the task
     submission = Submission(answers={"identifier": "marie.dupont", "description": "Boîte pleine", "title": ""})
-    ticket = ticket_create(requester=staff, category=problem_types["quota"], submission=submission)
+    ticket = ticket_create(requester=staff, problem_type=problem_types["quota"], submission=submission)
     assert mailoutbox == []
     clock.advance(minutes=2)
     deliver_pending_ticket_notifications.delay()

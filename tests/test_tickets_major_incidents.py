@@ -2,6 +2,7 @@
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from tickets.models import (
     MajorIncident,
@@ -20,7 +21,7 @@ def outage(problem_types):
     return MajorIncident.objects.create(
         title_fr="Le webmail ne répond plus",
         title_en="The webmail is not answering",
-        category=problem_types["echec-connexion"],
+        problem_type=problem_types["echec-connexion"],
         error_messages="Erreur 502\nService indisponible",
         public_message_fr="Nos équipes interviennent.",
         public_message_en="Our teams are on it.",
@@ -34,7 +35,7 @@ def test_an_agent_opens_one_in_the_admin_and_it_is_recorded(client, sign_in, age
         {
             "title_fr": "Boucle SSO",
             "title_en": "SSO loop",
-            "category": problem_types["sso"].pk,
+            "problem_type": problem_types["sso"].pk,
             "status": "open",
             "error_messages": "",
             "public_message_fr": "",
@@ -119,11 +120,13 @@ def test_its_error_messages_join_the_known_messages_of_the_form(client, sign_in,
 def test_agents_link_tickets_and_change_status_from_the_admin_with_events(
     client, sign_in, staff, agent, outage, problem_types, mailoutbox
 ):
-    from tickets.forms import Submission
     from tickets.services import ticket_create
+    from tickets.submission import Submission
 
     ticket = ticket_create(
-        requester=staff, category=problem_types["echec-connexion"], submission=Submission(answers={"identifier": "a"})
+        requester=staff,
+        problem_type=problem_types["echec-connexion"],
+        submission=Submission(answers={"identifier": "a"}),
     )
     helpdesk = sign_in(Client(), agent)
     response = helpdesk.post(
@@ -145,6 +148,7 @@ def test_agents_link_tickets_and_change_status_from_the_admin_with_events(
         "tickets.ticket.created",
         "tickets.ticket.major_incident_linked",
         "tickets.ticket.status_changed",
+        "tickets.ticket.priority_changed",
     ]
     sign_in(client, staff)
     assert "part of a major incident" in client.get(f"/en/incidents/{ticket.reference}/").content.decode()
@@ -159,6 +163,95 @@ def test_the_home_page_asks_the_database_nothing_while_no_incident_is_shown_and_
     MajorIncident.objects.create(
         title_fr="La messagerie est inaccessible",
         title_en="Webmail is down",
-        category=problem_types["echec-connexion"],
+        problem_type=problem_types["echec-connexion"],
     )
     assert "La messagerie est inaccessible" in client.get("/").content.decode()
+
+
+def _admin_form(incident, **changes) -> dict:
+    """The major incident's change form as the admin posts it, with ``changes`` made. Its opening time is made
+    whole seconds first, as when opened in the admin (the form has no microseconds, so it would see a change)."""
+    incident.opened_at = incident.opened_at.replace(microsecond=0)
+    MajorIncident.objects.filter(pk=incident.pk).update(opened_at=incident.opened_at)
+    local = timezone.localtime(incident.opened_at)
+    form = {
+        "title_fr": incident.title_fr,
+        "title_en": incident.title_en,
+        "problem_type": incident.problem_type_id or "",
+        "status": incident.status,
+        "error_messages": incident.error_messages,
+        "public_message_fr": incident.public_message_fr,
+        "public_message_en": incident.public_message_en,
+        "opened_at_0": local.strftime("%Y-%m-%d"),
+        "opened_at_1": local.strftime("%H:%M:%S"),
+        "events-TOTAL_FORMS": "0",
+        "events-INITIAL_FORMS": "0",
+    }
+    return {**form, **changes}
+
+
+def test_an_agent_editing_one_in_the_admin_leaves_an_event_naming_what_changed_and_who(client, sign_in, agent, outage):
+    sign_in(client, agent)
+    response = client.post(
+        f"/admin/tickets/majorincident/{outage.pk}/change/",
+        _admin_form(outage, public_message_en="Fixed by noon, we hope."),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    event = MajorIncidentEvent.objects.get(incident=outage)
+    assert (event.kind, event.actor, event.data) == (
+        MajorIncidentEventKind.UPDATED,
+        agent,
+        {"fields": ["public_message_en"]},
+    )
+    outage.refresh_from_db()
+    assert outage.public_message_en == "Fixed by noon, we hope."
+
+
+def test_resolving_one_in_the_admin_records_the_status_change_and_hides_it(client, sign_in, agent, outage):
+    sign_in(client, agent)
+    response = client.post(f"/admin/tickets/majorincident/{outage.pk}/change/", _admin_form(outage, status="resolved"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    event = MajorIncidentEvent.objects.get(incident=outage)
+    assert (event.kind, event.actor, event.data) == (
+        MajorIncidentEventKind.STATUS_CHANGED,
+        agent,
+        {"from": "open", "to": "resolved"},
+    )
+    outage.refresh_from_db()
+    assert outage.resolved_at is not None
+    assert "The webmail is not answering" not in Client().get("/en/").content.decode()
+
+
+def test_the_resolve_action_of_the_list_resolves_the_ones_ticked_with_their_events(
+    client, sign_in, agent, outage, problem_types
+):
+    other = MajorIncident.objects.create(title_fr="Quota", title_en="Quota", problem_type=problem_types["quota"])
+    sign_in(client, agent)
+    response = client.post(
+        "/admin/tickets/majorincident/", {"action": "resolve", "_selected_action": [outage.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    outage.refresh_from_db()
+    other.refresh_from_db()
+    assert (outage.status, other.status) == ("resolved", "open")
+    assert list(MajorIncidentEvent.objects.values_list("incident", "kind", "actor")) == [
+        (outage.pk, MajorIncidentEventKind.STATUS_CHANGED, agent.pk)
+    ]
+
+
+def test_a_job_runs_the_same_lifecycle_and_the_history_says_who_did_what(agent, problem_types):
+    from tickets.major_incidents import major_incident_open, major_incident_resolve, major_incident_update
+
+    incident = major_incident_open(
+        title_fr="SSO en boucle", title_en="SSO loop", problem_type=problem_types["sso"], by=None
+    )
+    major_incident_update(major_incident=incident, error_messages="Erreur 302", title_en="SSO loop", by=None)
+    major_incident_resolve(major_incident=incident, by=agent)
+    history = list(incident.events.values_list("kind", "actor", "data"))
+    assert history == [
+        (MajorIncidentEventKind.OPENED, None, {}),
+        (MajorIncidentEventKind.UPDATED, None, {"fields": ["error_messages"]}),  # the title did not change
+        (MajorIncidentEventKind.STATUS_CHANGED, agent.pk, {"from": "open", "to": "resolved"}),
+    ]
+    incident.refresh_from_db()
+    assert incident.resolved_at is not None and not MajorIncident.objects.shown().exists()

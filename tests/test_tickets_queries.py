@@ -10,14 +10,14 @@ from tickets.references import format_reference
 pytestmark = pytest.mark.django_db
 
 
-def make_tickets(requester, category, count):
+def make_tickets(requester, problem_type, count):
     statuses = [TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.WAITING, TicketStatus.SOLVED]
     Ticket.objects.bulk_create(
         Ticket(
             reference=format_reference(2026, number + 1),
             requester=requester,
-            category=category,
-            queue_id=category.queue_id,
+            problem_type=problem_type,
+            queue_id=problem_type.queue_id,
             status=statuses[number % len(statuses)],
             data={"error_message": f"Erreur {number}"},
         )
@@ -36,9 +36,11 @@ def queries_of_my_tickets(client) -> tuple[list[str], str]:
 def test_my_tickets_costs_a_fixed_number_of_queries(
     client, sign_in, staff, staff2, problem_types, count, django_assert_num_queries
 ):
-    category = problem_types["echec-connexion"]
-    make_tickets(staff, category, count)
-    Ticket.objects.create(reference="INC-2026-900000", requester=staff2, category=category, queue_id=category.queue_id)
+    problem_type = problem_types["echec-connexion"]
+    make_tickets(staff, problem_type, count)
+    Ticket.objects.create(
+        reference="INC-2026-900000", requester=staff2, problem_type=problem_type, queue_id=problem_type.queue_id
+    )
     sign_in(client, staff)
     client.get("/en/incidents/")  # the session's first request writes its last-seen time; measure the next one
     captured_sql, page = queries_of_my_tickets(client)

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from tickets.catalog import standard_catalog_seed
-from tickets.models import Category
+from tickets.models import ProblemType
+from tickets.seed import standard_catalog_seed
 
 FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 CHROME_WINDOWS = (
@@ -41,12 +41,12 @@ Received: from mail.acad3mie-fr.com ([203.0.113.7]) by mx.ac-exemple.fr; Mon, 16
 """
 
 
-def create_problem_types() -> dict[str, Category]:
-    """The standard queues and problem types (tickets/catalog.py) and their default fields.
+def create_problem_types() -> dict[str, ProblemType]:
+    """The standard queues and problem types (tickets/seed.py) and their default fields.
 
     Migration 0003 creates them, but a test after a transactional test finds the tables flushed: seed again."""
     standard_catalog_seed()
-    return {category.slug: category for category in Category.objects.all()}
+    return {problem_type.slug: problem_type for problem_type in ProblemType.objects.all()}
 
 
 def local_time(minutes_ago: int = 5) -> str:

@@ -2,23 +2,28 @@ from django.contrib import admin
 from django.db import transaction
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from portal.web.admin_mixins import ReadOnlyAdmin
-from tickets.major_incidents import major_incident_record
+from tickets.major_incidents import (
+    EDITABLE_FIELDS,
+    major_incident_open,
+    major_incident_resolve,
+    major_incident_update,
+)
 from tickets.models import (
-    Category,
     Deflection,
     MajorIncident,
     MajorIncidentEvent,
     MajorIncidentStatus,
+    ProblemType,
     ProblemTypeField,
     Queue,
     Ticket,
     TicketEvent,
 )
-from tickets.services import ticket_link_major_incident, ticket_status_change
+from tickets.services import ticket_link_major_incident, ticket_priority_change, ticket_status_change
 
 
 class AgentsMayEdit:
@@ -59,9 +64,9 @@ class LabelledInlineFormSet(BaseInlineFormSet):
 
 
 class ProblemTypeFieldInline(AgentsMayEdit, admin.TabularInline):
-    """The questions of the problem type's form, from the fixed vocabulary (tickets/fields.py), in order. Questions
+    """The questions of the problem type's form, from the fixed vocabulary (tickets/fields/), in order. Questions
     with a third answer (another browser or network tried, code, SSO, VPN) are always required, whatever the box
-    says (tickets.models.QUESTION_KEYS)."""
+    says (tickets.fields.keys.QUESTION_KEYS)."""
 
     model = ProblemTypeField
     formset = LabelledInlineFormSet
@@ -70,8 +75,8 @@ class ProblemTypeFieldInline(AgentsMayEdit, admin.TabularInline):
     ordering = ("position", "pk")
 
 
-@admin.register(Category)
-class CategoryAdmin(AgentsMayEdit, admin.ModelAdmin):
+@admin.register(ProblemType)
+class ProblemTypeAdmin(AgentsMayEdit, admin.ModelAdmin):
     list_display = ("name_fr", "name_en", "queue", "position", "is_active", "field_count")
     list_filter = ("queue", "is_active")
     list_editable = ("position",)
@@ -82,8 +87,8 @@ class CategoryAdmin(AgentsMayEdit, admin.ModelAdmin):
         return super().get_queryset(request).annotate(field_count=Count("fields"))
 
     @admin.display(description=_("form fields"), ordering="field_count")
-    def field_count(self, category):
-        return category.field_count
+    def field_count(self, problem_type):
+        return problem_type.field_count
 
 
 class TimelineInline(ReadOnlyAdmin, admin.TabularInline):
@@ -110,27 +115,18 @@ class MajorIncidentAdmin(AgentsMayEdit, admin.ModelAdmin):
     """Agents open a major incident here; while it is ongoing the portal shows it before the forms of its problem
     type and people say "I'm affected too" instead of filing duplicates."""
 
-    list_display = ("title_fr", "category", "status", "opened_at", "affected_count", "ticket_count")
-    list_filter = ("status", "category")
-    fields = (
-        "title_fr",
-        "title_en",
-        "category",
-        "status",
-        "error_messages",
-        "public_message_fr",
-        "public_message_en",
-        "opened_at",
-        "resolved_at",
-    )
+    list_display = ("title_fr", "problem_type", "status", "opened_at", "affected_count", "ticket_count")
+    list_filter = ("status", "problem_type")
+    fields = (*EDITABLE_FIELDS, "resolved_at")
     readonly_fields = ("resolved_at",)
     inlines = [MajorIncidentEventInline]
+    actions = ["resolve"]
 
     def get_queryset(self, request):
         return (
             super()
             .get_queryset(request)
-            .select_related("category")
+            .select_related("problem_type")
             .annotate(affected_count=Count("affected", distinct=True), ticket_count=Count("tickets", distinct=True))
         )
 
@@ -143,18 +139,27 @@ class MajorIncidentAdmin(AgentsMayEdit, admin.ModelAdmin):
         return incident.ticket_count
 
     def save_model(self, request, obj, form, change):
-        previous = MajorIncident.objects.filter(pk=obj.pk).values_list("status", flat=True).first() if change else None
-        if obj.status == MajorIncidentStatus.RESOLVED and obj.resolved_at is None:
-            obj.resolved_at = timezone.now()
-        elif obj.status != MajorIncidentStatus.RESOLVED:
-            obj.resolved_at = None
-        if not change:
-            obj.opened_by = request.user
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            major_incident_record(
-                incident=obj, by=request.user, created=not change, changed=form.changed_data, previous_status=previous
-            )
+        # Written by tickets.major_incidents, each change with its event in the incident's history.
+        if change:
+            changes = {name: form.cleaned_data[name] for name in form.changed_data if name in EDITABLE_FIELDS}
+            major_incident_update(major_incident=obj, by=request.user, **changes)
+            return
+        fields = {name: form.cleaned_data[name] for name in EDITABLE_FIELDS if name in form.cleaned_data}
+        opened = major_incident_open(by=request.user, **fields)
+        # The admin goes on with the object its form built (its inlines and log entry point to it).
+        obj.pk, obj.opened_by, obj.resolved_at = opened.pk, opened.opened_by, opened.resolved_at
+        obj._state.adding, obj._state.db = False, opened._state.db
+
+    @admin.action(description=_("Mark as resolved"), permissions=["change"])
+    def resolve(self, request, queryset):
+        incidents = list(queryset.exclude(status=MajorIncidentStatus.RESOLVED))
+        for incident in incidents:
+            major_incident_resolve(major_incident=incident, by=request.user)
+        self.message_user(
+            request,
+            ngettext("%(count)d major incident resolved.", "%(count)d major incidents resolved.", len(incidents))
+            % {"count": len(incidents)},
+        )
 
 
 class TicketEventInline(TimelineInline):
@@ -165,16 +170,17 @@ class TicketEventInline(TimelineInline):
 @admin.register(Ticket)
 class TicketAdmin(AgentsMayEdit, admin.ModelAdmin):
     """A stop-gap until the agents' triage pages: read an incident, change its status or priority, link it to a
-    major incident. Status changes go through tickets.services, so they are in the timeline and e-mailed."""
+    major incident. These changes go through tickets.services, so they are in the timeline (and status changes
+    e-mailed)."""
 
-    list_display = ("reference", "category", "status", "priority", "requester", "created_at")
-    list_filter = ("status", "queue", "category")
+    list_display = ("reference", "problem_type", "status", "priority", "requester", "created_at")
+    list_filter = ("status", "queue", "problem_type")
     search_fields = ("reference",)
-    list_select_related = ("category", "requester")
+    list_select_related = ("problem_type", "requester")
     fields = (
         "reference",
         "requester",
-        "category",
+        "problem_type",
         "queue",
         "title",
         "data",
@@ -184,27 +190,30 @@ class TicketAdmin(AgentsMayEdit, admin.ModelAdmin):
         "created_at",
         "closed_at",
     )
-    readonly_fields = ("reference", "requester", "category", "queue", "title", "data", "created_at", "closed_at")
+    readonly_fields = ("reference", "requester", "problem_type", "queue", "title", "data", "created_at", "closed_at")
     inlines = [TicketEventInline]
 
     def has_add_permission(self, request, *args):
         return False  # incidents are filed through the portal's forms and API, with their validation
 
     def save_model(self, request, obj, form, change):
-        # Status and major incident are written by the services, each with its event in the timeline.
-        new_status, new_incident = obj.status, obj.major_incident
-        obj.status, obj.major_incident_id = form.initial["status"], form.initial["major_incident"]
+        # Status, priority and major incident are written by the services, each with its event in the timeline.
+        new_status, new_priority, new_incident = obj.status, obj.priority, obj.major_incident
+        obj.status, obj.priority = form.initial["status"], form.initial["priority"]
+        obj.major_incident_id = form.initial["major_incident"]
         with transaction.atomic():
             super().save_model(request, obj, form, change)
             if "major_incident" in form.changed_data:
                 ticket_link_major_incident(ticket=obj, incident=new_incident, by=request.user)
             if "status" in form.changed_data:
                 ticket_status_change(ticket=obj, to=new_status, by=request.user)
+            if "priority" in form.changed_data:
+                ticket_priority_change(ticket=obj, priority=new_priority, by=request.user)
             obj.refresh_from_db()
 
 
 @admin.register(Deflection)
 class DeflectionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    list_display = ("created_at", "category", "article", "user")
-    list_filter = ("category",)
-    list_select_related = ("category", "article", "user")
+    list_display = ("created_at", "problem_type", "article", "user")
+    list_filter = ("problem_type",)
+    list_select_related = ("problem_type", "article", "user")

@@ -1,17 +1,15 @@
 """The incident API: problem types with their fields, ongoing major incidents, filing and reading one's incidents.
 
 Every view needs a verified session (the project default, portal.identity.api_auth.IsVerified). Filing goes
-through the same form as the web page (tickets.forms.IncidentForm): the serializer binds the request to it, so a
-missing required field is refused with the same field errors. A reference that is not the requester's answers
-404, like one that does not exist.
+through the same validation as the web page (tickets.fields.form.AnswersForm): the serializer binds the request to
+it, so a missing required field is refused with the same field errors. A reference that is not the requester's
+answers 404, like one that does not exist.
 """
 
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -29,53 +27,20 @@ from portal.web.api import (
 )
 from portal.web.ratelimit import limited
 from tickets.access import ticket_for
-from tickets.fields import (
-    KINDS,
-    NO,
-    YES,
-    AnswerField,
-    OccurredAtKind,
-    ScreenshotsKind,
-    SuspiciousMessageKind,
-    TextKind,
-    UrlKind,
-    YesNoKind,
-)
-from tickets.forms import IncidentForm, fill_context
+from tickets.fields.answers import NO, YES
+from tickets.fields.api_types import AnswerField
+from tickets.fields.form import AnswersForm
+from tickets.fields.keys import FieldKey
+from tickets.fields.prefetch import with_fields
+from tickets.fields.vocabulary import KINDS
+from tickets.forms import fill_context
 from tickets.major_incidents import major_incident_join, shown_major_incidents
-from tickets.models import Attachment, Category, FieldKey, MajorIncident, ProblemTypeField, Ticket, TicketStatus
+from tickets.models import Attachment, MajorIncident, ProblemType, ProblemTypeField, Ticket, TicketStatus
 from tickets.selectors import active_problem_types, campaign_counts
 from tickets.services import ticket_create
+from tickets.submission import TicketSource
 
 # --- Problem types -----------------------------------------------------------------------------------------------
-
-
-class AnswerFieldSchema(OpenApiSerializerFieldExtension):
-    target_class = AnswerField
-
-    def map_serializer_field(self, auto_schema, direction):
-        return {
-            "oneOf": [{"type": "string", "enum": list(self.target.choices)}, {"type": "boolean"}],
-            "description": " ".join(
-                str(text) for text in (self.target.help_text, _("true and false are read as yes and no.")) if text
-            ),
-        }
-
-
-def field_type(kind) -> str:
-    if isinstance(kind, YesNoKind):
-        return "yes_no"
-    if isinstance(kind, OccurredAtKind):
-        return "datetime"
-    if isinstance(kind, UrlKind):
-        return "url"
-    if isinstance(kind, ScreenshotsKind):
-        return "files"
-    if isinstance(kind, SuspiciousMessageKind):
-        return "message"
-    if isinstance(kind, TextKind) and kind.multiline:
-        return "multiline"
-    return "text"
 
 
 class AnswerChoiceSerializer(serializers.Serializer):
@@ -98,16 +63,14 @@ class ProblemTypeFieldSerializer(serializers.ModelSerializer):
         return str(row.get_key_display())
 
     def get_type(self, row) -> str:
-        return field_type(KINDS[row.key])
+        return KINDS[row.key].api_type
 
     def get_help_text(self, row) -> str:
         return row.help_text or str(KINDS[row.key].help_text)
 
     @extend_schema_field(AnswerChoiceSerializer(many=True))
     def get_choices(self, row) -> list[dict]:
-        kind = KINDS[row.key]
-        choices = kind.choices if isinstance(kind, YesNoKind) else []
-        return [{"value": value, "label": str(label)} for value, label in choices]
+        return [{"value": value, "label": str(label)} for value, label in KINDS[row.key].api_choices()]
 
 
 class ProblemTypeSerializer(serializers.Serializer):
@@ -124,8 +87,7 @@ class ProblemTypeListApi(generics.ListAPIView):
     pagination_class = None
 
     def get_queryset(self):
-        rows = ProblemTypeField.objects.filter(key__in=list(KINDS)).order_by("position", "pk")
-        return active_problem_types().prefetch_related(Prefetch("fields", queryset=rows, to_attr="prefetched_fields"))
+        return with_fields(active_problem_types())
 
 
 # --- Major incidents ---------------------------------------------------------------------------------------------
@@ -134,7 +96,7 @@ class ProblemTypeListApi(generics.ListAPIView):
 class MajorIncidentSerializer(serializers.ModelSerializer):
     title = serializers.CharField()
     public_message = serializers.CharField()
-    problem_type = serializers.SlugRelatedField(source="category", slug_field="slug", read_only=True)
+    problem_type = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     error_messages = serializers.ListField(source="error_list", child=serializers.CharField())
     affected_count = serializers.IntegerField()
     you_are_affected = serializers.SerializerMethodField()
@@ -214,8 +176,8 @@ class TicketEventSerializer(serializers.Serializer):
 
 
 class TicketSerializer(serializers.ModelSerializer):
-    problem_type = serializers.SlugRelatedField(source="category", slug_field="slug", read_only=True)
-    problem_type_name = serializers.CharField(source="category.name", read_only=True)
+    problem_type = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    problem_type_name = serializers.CharField(source="problem_type.name", read_only=True)
     title = serializers.CharField(source="display_title", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     url = serializers.CharField(source="get_absolute_url", read_only=True)
@@ -248,9 +210,7 @@ class TicketDetailSerializer(TicketSerializer):
         read_only_fields = fields
 
     def get_events(self, ticket) -> list[dict]:
-        events = ticket.events.prefetch_related("attachments")
-        if not self.context["request"].user.is_agent:
-            events = events.filter(public=True)
+        events = ticket.events.visible_to(self.context["request"].user).prefetch_related("attachments")
         context = {"reference": ticket.reference, "requester_id": ticket.requester_id}
         return TicketEventSerializer(events, many=True, context=context).data
 
@@ -293,12 +253,11 @@ def _form_value(value, declared):
 def _problem_type(slug):
     if not isinstance(slug, str) or not slug:
         return None
-    rows = Prefetch("fields", queryset=ProblemTypeField.objects.order_by("position", "pk"), to_attr="prefetched_fields")
-    return active_problem_types().prefetch_related(rows).filter(slug=slug[:60]).first()
+    return with_fields(active_problem_types()).filter(slug=slug[:60]).first()
 
 
 class TicketCreateSerializerBase(serializers.Serializer):
-    """Declared fields document the API (one per vocabulary key); validation is IncidentForm's, not theirs."""
+    """Declared fields document the API (one per vocabulary key); validation is AnswersForm's, not theirs."""
 
     problem_type = serializers.SlugField(help_text="Slug of a problem type (see /api/problem-types/).")
 
@@ -306,8 +265,8 @@ class TicketCreateSerializerBase(serializers.Serializer):
         request = self.context["request"]
         if not hasattr(data, "get"):
             raise serializers.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [_("Send an object of fields.")]})
-        category = _problem_type(data.get("problem_type"))
-        if category is None:
+        problem_type = _problem_type(data.get("problem_type"))
+        if problem_type is None:
             raise serializers.ValidationError({"problem_type": [_("Unknown problem type.")]})
         form_data, errors = {}, {}
         for name in data:
@@ -323,7 +282,9 @@ class TicketCreateSerializerBase(serializers.Serializer):
         if not form_data.get(FieldKey.IDENTIFIER):
             # The identifier concerned defaults to the requester's, as on the pre-filled web form.
             form_data[FieldKey.IDENTIFIER] = request.user.username
-        form = IncidentForm(form_data, MultiValueDict(request.FILES), category=category, context=fill_context(request))
+        form = AnswersForm(
+            form_data, MultiValueDict(request.FILES), problem_type=problem_type, context=fill_context(request)
+        )
         # A field this problem type does not ask is not stored, but what the client sent must still be what the schema
         # says it is (read as the form reads it: true/false as answers).
         for name in (form_data.keys() & set(data)) - form.fields.keys():
@@ -336,7 +297,7 @@ class TicketCreateSerializerBase(serializers.Serializer):
                 {name: [error["message"] for error in items] for name, items in form.errors.get_json_data().items()}
             )
             raise serializers.ValidationError(errors)
-        return {"category": category, "submission": form.submission}
+        return {"problem_type": problem_type, "submission": form.submission}
 
     def create(self, validated_data):
         # Counted when an incident would really be filed, as on the page: correcting a refused form costs nothing.
@@ -345,8 +306,9 @@ class TicketCreateSerializerBase(serializers.Serializer):
             raise exceptions.Throttled(wait=wait)
         return ticket_create(
             requester=self.context["request"].user,
-            category=validated_data["category"],
+            problem_type=validated_data["problem_type"],
             submission=validated_data["submission"],
+            source=TicketSource.API,
         )
 
     def to_representation(self, instance):
@@ -374,7 +336,7 @@ class TicketListQuery(serializers.Serializer):
     status = serializers.ChoiceField(choices=TicketStatus.choices, required=False, help_text="Only this status.")
 
     def validate_problem_type(self, slug):
-        if not Category.objects.filter(slug=slug).exists():
+        if not ProblemType.objects.filter(slug=slug).exists():
             raise serializers.ValidationError(_("Unknown problem type: see /api/problem-types/ for the codes."))
         return slug
 
@@ -389,12 +351,14 @@ class TicketListCreateApi(generics.ListCreateAPIView):
         return TicketCreateSerializer if self.request.method == "POST" else TicketSerializer
 
     def get_queryset(self):
-        tickets = Ticket.objects.filter(requester=self.request.user).select_related("category").order_by("-updated_at")
+        tickets = (
+            Ticket.objects.filter(requester=self.request.user).select_related("problem_type").order_by("-updated_at")
+        )
         if self.request.method != "GET":
             return tickets
         filters = query_parameters(self.request, TicketListQuery)
         if "problem_type" in filters:
-            tickets = tickets.filter(category__slug=filters["problem_type"])
+            tickets = tickets.filter(problem_type__slug=filters["problem_type"])
         if "status" in filters:
             tickets = tickets.filter(status=filters["status"])
         return tickets

@@ -1,10 +1,9 @@
-"""The incident form of a problem type, built from its ProblemTypeField rows, and the reply form of a ticket.
+"""The incident form of a problem type as the page shows it, and the reply form of a ticket.
 
-``IncidentForm`` is the one validation path of filing: the web form renders it, and the API's serializer
-(tickets.api) binds the request to it, so a required field is required alike, with the same messages.
+``IncidentForm`` validates as tickets.fields.form.AnswersForm, the one validation path of filing (the API's serializer
+binds the request to it too, so a required field is required alike, with the same messages); it adds what the page
+needs: the fieldsets, "optional" in the labels, and the error summary.
 """
-
-from dataclasses import dataclass, field
 
 from django import forms
 from django.utils import timezone
@@ -12,18 +11,12 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal.web.user_agent import detect
-from tickets.fields import GROUPS, KINDS, FillContext, MultipleFileField, check_uploads
-from tickets.models import Category, FieldKey, ProblemTypeField
-
-
-@dataclass
-class Submission:
-    """A validated filing, ready for tickets.services.ticket_create: the answers (JSON), the checked files
-    (uploaded file, tickets.uploads.CheckedUpload) and the parsed reported message, if any."""
-
-    answers: dict
-    uploads: list = field(default_factory=list)
-    reported_message: object = None
+from tickets.fields.context import FillContext
+from tickets.fields.files import check_uploads
+from tickets.fields.form import AnswersForm
+from tickets.fields.inputs import MultipleFileField
+from tickets.fields.keys import FieldKey
+from tickets.fields.vocabulary import GROUPS
 
 
 def fill_context(request, *, known_errors=()) -> FillContext:
@@ -53,60 +46,20 @@ class ErrorSummaryMixin:
         return links
 
 
-def problem_type_rows(category: Category) -> list[ProblemTypeField]:
-    """The rows of the form, in order; unknown keys (a key removed from the code) are skipped, not fatal."""
-    rows = getattr(category, "prefetched_fields", None)
-    if rows is None:
-        rows = list(category.fields.all())
-    return [row for row in rows if row.key in KINDS]
-
-
-class IncidentForm(ErrorSummaryMixin, forms.Form):
-    def __init__(self, data=None, files=None, *, category: Category, context: FillContext, **kwargs):
-        super().__init__(data, files, **kwargs)
-        self.category = category
-        self.context = context
-        self.rows = problem_type_rows(category)
-        self.group_of: dict[str, str] = {}
-        initial = {}
-        for row in self.rows:
-            kind = KINDS[row.key]
-            help_text = row.help_text or kind.help_text
-            for name, form_field in kind.form_fields(
-                required=row.is_required, help_text=help_text, context=context
-            ).items():
-                if not row.is_required and name not in kind.always_answered:
-                    # Said in words, not by a colour or a sign alone.
-                    form_field.label = format_lazy("{} ({})", form_field.label, _("optional"))
-                self.fields[name] = form_field
-                self.group_of[name] = kind.group
-            initial.update(kind.initial(context))
-        # Explicit initial values (a re-rendered form) win over the computed defaults.
-        self.initial = {**initial, **self.initial}
-        self.answers: dict = {}
-        self.uploads: list = []
-        self.reported_message = None
-
-    def clean(self):
-        cleaned = super().clean()
-        self.answers, self.uploads, self.reported_message = {}, [], None
-        for row in self.rows:
-            KINDS[row.key].store(self, cleaned, required=row.is_required)
-        return cleaned
-
-    @property
-    def submission(self) -> Submission:
-        assert self.is_valid()
-        return Submission(
-            answers=dict(self.answers), uploads=list(self.uploads), reported_message=self.reported_message
-        )
+class IncidentForm(ErrorSummaryMixin, AnswersForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, form_field in self.fields.items():
+            if not self.row_of[name].is_required and name not in self.kind_of(name).always_answered:
+                # Said in words, not by a colour or a sign alone.
+                form_field.label = format_lazy("{} ({})", form_field.label, _("optional"))
 
     @property
     def groups(self) -> list[dict]:
         """The fields by fieldset, in the order of GROUPS, each with its legend and whether it holds an error."""
         grouped = {key: [] for key in GROUPS}
         for name in self.fields:
-            grouped[self.group_of[name]].append(self[name])
+            grouped[self.kind_of(name).group].append(self[name])
         return [
             {
                 "key": key,

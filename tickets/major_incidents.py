@@ -1,12 +1,35 @@
-"""Known ongoing incidents: what the portal shows before the forms, and "I'm affected too"."""
+"""Known ongoing incidents: what the portal shows before the forms, "I'm affected too", and their lifecycle.
+
+Opening, updating and resolving are services that write a MajorIncidentEvent in the same transaction as the change:
+the admin calls them, and so will a job that correlates incidents, so the history is the same whoever acts.
+"""
 
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Q
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.utils import timezone
 
-from tickets.models import MajorIncident, MajorIncidentAffected, MajorIncidentEvent, MajorIncidentEventKind
+from tickets.models import (
+    MajorIncident,
+    MajorIncidentAffected,
+    MajorIncidentEvent,
+    MajorIncidentEventKind,
+    MajorIncidentStatus,
+)
+
+# What an agent sets; who opened it and when it was resolved follow from these.
+EDITABLE_FIELDS = (
+    "title_fr",
+    "title_en",
+    "problem_type",
+    "status",
+    "error_messages",
+    "public_message_fr",
+    "public_message_en",
+    "opened_at",
+)
 
 # Whether any major incident is shown, kept in the shared cache: the home page and every form ask, and most of the
 # time the answer is no. Forgotten whenever an incident is saved or deleted (on commit), and after a minute anyway.
@@ -29,15 +52,15 @@ def _forget_any_shown(**kwargs) -> None:
     transaction.on_commit(lambda: cache.delete(ANY_SHOWN_KEY))
 
 
-def shown_major_incidents(*, category=None, user=None) -> list[MajorIncident]:
+def shown_major_incidents(*, problem_type=None, user=None) -> list[MajorIncident]:
     """Ongoing incidents, newest first: all of them, or those of one problem type plus those of none. No query at
     all while none is shown (the usual case), else one; each carries ``affected_count`` and, for a signed-in
     ``user``, ``user_is_affected``."""
     if not any_major_incident_shown():
         return []
-    incidents = MajorIncident.objects.shown().select_related("category")
-    if category is not None:
-        incidents = incidents.filter(Q(category=category) | Q(category__isnull=True))
+    incidents = MajorIncident.objects.shown().select_related("problem_type")
+    if problem_type is not None:
+        incidents = incidents.filter(Q(problem_type=problem_type) | Q(problem_type__isnull=True))
     incidents = incidents.annotate(affected_count=Count("affected", distinct=True))
     if user is not None and user.is_authenticated:
         incidents = incidents.annotate(user_is_affected=Count("affected", filter=Q(affected__user=user), distinct=True))
@@ -49,20 +72,85 @@ def major_incident_join(*, incident: MajorIncident, user) -> bool:
     try:
         with transaction.atomic():
             MajorIncidentAffected.objects.create(incident=incident, user=user)
-            MajorIncidentEvent.objects.create(incident=incident, kind=MajorIncidentEventKind.AFFECTED, actor=user)
+            _event(incident, MajorIncidentEventKind.AFFECTED, by=user)
     except IntegrityError:
         return False
     return True
 
 
-def major_incident_record(*, incident: MajorIncident, by, created: bool, changed: list[str], previous_status=None):
-    """The event of an agent's change in the admin: opened, status changed, or other fields updated."""
-    if created:
-        kind, data = MajorIncidentEventKind.OPENED, {}
-    elif previous_status is not None and previous_status != incident.status:
-        kind, data = MajorIncidentEventKind.STATUS_CHANGED, {"from": previous_status, "to": incident.status}
+@transaction.atomic
+def major_incident_open(
+    *,
+    title_fr: str,
+    title_en: str,
+    by,
+    problem_type=None,
+    status: str = MajorIncidentStatus.OPEN,
+    error_messages: str = "",
+    public_message_fr: str = "",
+    public_message_en: str = "",
+    opened_at=None,
+) -> MajorIncident:
+    """An outage many people meet: shown before the forms of ``problem_type`` (before every form when None) until
+    it is resolved. Its history starts with an "opened" event by ``by``."""
+    incident = MajorIncident(
+        title_fr=title_fr,
+        title_en=title_en,
+        problem_type=problem_type,
+        status=status,
+        error_messages=error_messages,
+        public_message_fr=public_message_fr,
+        public_message_en=public_message_en,
+        opened_at=opened_at or timezone.now(),
+        opened_by=by,
+    )
+    _settle_resolved_at(incident)
+    incident.save()
+    _event(incident, MajorIncidentEventKind.OPENED, by=by)
+    return incident
+
+
+@transaction.atomic
+def major_incident_update(*, major_incident: MajorIncident, by, **changes) -> MajorIncident:
+    """Change some of EDITABLE_FIELDS (by name, as keywords). One event: "status changed" (from, to) when the status
+    changes, else "updated" with the names of the fields whose value changed, else none. Resolving sets
+    ``resolved_at``; any other status clears it."""
+    unknown = changes.keys() - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"major incidents have no editable field {', '.join(sorted(unknown))}")
+    stored = MajorIncident.objects.select_for_update().get(pk=major_incident.pk)
+    changed = [name for name, value in changes.items() if _stored(stored, name) != _comparable(value)]
+    for name, value in changes.items():
+        setattr(major_incident, name, value)
+    _settle_resolved_at(major_incident)
+    major_incident.save(update_fields=[*changes, "resolved_at"])
+    if major_incident.status != stored.status:
+        data = {"from": stored.status, "to": major_incident.status}
+        _event(major_incident, MajorIncidentEventKind.STATUS_CHANGED, by=by, data=data)
     elif changed:
-        kind, data = MajorIncidentEventKind.UPDATED, {"fields": changed}
-    else:
-        return None
-    return MajorIncidentEvent.objects.create(incident=incident, kind=kind, actor=by, data=data)
+        _event(major_incident, MajorIncidentEventKind.UPDATED, by=by, data={"fields": changed})
+    return major_incident
+
+
+def major_incident_resolve(*, major_incident: MajorIncident, by) -> MajorIncident:
+    """The outage is over: no longer shown, and its history says who resolved it and when."""
+    return major_incident_update(major_incident=major_incident, status=MajorIncidentStatus.RESOLVED, by=by)
+
+
+def _settle_resolved_at(incident: MajorIncident) -> None:
+    if incident.status == MajorIncidentStatus.RESOLVED and incident.resolved_at is None:
+        incident.resolved_at = timezone.now()
+    elif incident.status != MajorIncidentStatus.RESOLVED:
+        incident.resolved_at = None
+
+
+def _stored(incident: MajorIncident, name: str):
+    return getattr(incident, MajorIncident._meta.get_field(name).attname)
+
+
+def _comparable(value):
+    return value.pk if isinstance(value, models.Model) else value
+
+
+def _event(incident: MajorIncident, kind: str, *, by, data=None) -> MajorIncidentEvent:
+    return MajorIncidentEvent.objects.create(incident=incident, kind=kind, actor=by, data=data or {})

@@ -3,13 +3,13 @@
 from django.db.models import Count, Q
 
 from kb.selectors import known_error_texts
-from tickets.models import Category, MajorIncident, MajorIncidentAffected, PhishingReport, Ticket
+from tickets.models import MajorIncident, MajorIncidentAffected, PhishingReport, ProblemType, Ticket
 
 KNOWN_ERRORS_MAX = 300
 
 
 def active_problem_types():
-    return Category.objects.filter(is_active=True)
+    return ProblemType.objects.filter(is_active=True)
 
 
 def known_error_messages(*, user, language: str, extra=()) -> list[str]:
@@ -23,7 +23,7 @@ def requester_tickets(user):
     """The person's own incidents for their list: only what a row shows, problem type joined (no query per row)."""
     return (
         Ticket.objects.filter(requester=user)
-        .select_related("category")
+        .select_related("problem_type")
         .only(
             "reference",
             "status",
@@ -32,8 +32,8 @@ def requester_tickets(user):
             "created_at",
             "updated_at",
             "closed_at",
-            "category__name_fr",
-            "category__name_en",
+            "problem_type__name_fr",
+            "problem_type__name_en",
         )
         .order_by("-updated_at", "-pk")
     )

@@ -1,4 +1,4 @@
-"""Workflows on incidents: filing, replying, closing, reopening, changing status, and "this solved it".
+"""Workflows on incidents: filing, replying, closing, reopening, changing status or priority, and "this solved it".
 
 Every change writes a TicketEvent (the timeline is the single history) inside the same transaction as the change.
 Events the requester should hear about are flagged ``notify`` and their e-mail task is queued on commit
@@ -12,14 +12,17 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from tickets.forms import Submission
+from portal.web import outbox
+from tickets.fields.context import FillContext
+from tickets.fields.form import validate_answers
+from tickets.fields.keys import FieldKey
 from tickets.models import (
     OPEN_STATUSES,
     Attachment,
-    Category,
     Deflection,
     PhishingReport,
     Priority,
+    ProblemType,
     Queue,
     Ticket,
     TicketEvent,
@@ -27,6 +30,7 @@ from tickets.models import (
     TicketStatus,
 )
 from tickets.references import next_reference
+from tickets.submission import Submission, TicketSource
 
 log = logging.getLogger(__name__)
 
@@ -35,38 +39,30 @@ class TicketActionRefused(Exception):
     """The action does not apply to the ticket as it is now (closed, reopen delay passed…)."""
 
 
-def ticket_create(*, requester, category: Category, submission: Submission) -> Ticket:
-    """File an incident from a validated submission (tickets.forms.IncidentForm): the ticket with its reference,
-    its "created" event, its files and, for a reported message, its PhishingReport. All or nothing."""
-    saved_files: list[str] = []
-    try:
-        with transaction.atomic():
-            now = timezone.now()
-            answers = dict(submission.answers)
-            title = (answers.pop("title", "") or "").strip()
-            if not title and submission.reported_message is not None:
-                # A phishing report is best known by the subject of the message reported.
-                title = str(getattr(submission.reported_message, "subject", "") or "").strip()[:200]
-            ticket = Ticket.objects.create(
-                reference=next_reference(timezone.localdate(now).year),
-                requester=requester,
-                category=category,
-                queue_id=category.queue_id,
-                title=title,
-                data=answers,
-                created_at=now,
-                updated_at=now,
-            )
-            _event(ticket, TicketEventKind.CREATED, actor=requester, notify=True, data={"category": category.slug})
-            if submission.uploads:
-                _attach(ticket, submission.uploads, by=requester, saved=saved_files)
-            if submission.reported_message is not None:
-                _phishing_report(ticket, submission.reported_message)
-    except BaseException:
-        _delete_files(saved_files)
-        raise
-    log.info("ticket %s filed (%s)", ticket.reference, category.slug)
-    return ticket
+def ticket_create(
+    *, requester, problem_type: ProblemType, submission: Submission, source: str = TicketSource.PORTAL
+) -> Ticket:
+    """File an incident from a validated submission (the web form's or the API's tickets.fields.form.AnswersForm):
+    the ticket with its reference, its "created" event, its files and, for a reported message, its PhishingReport.
+    All or nothing."""
+    return _file(requester=requester, problem_type=problem_type, submission=submission, source=source, by=requester)
+
+
+def ticket_open_case(*, requester, problem_type: ProblemType, answers: dict, source: str, by=None) -> Ticket:
+    """Open an incident for ``requester`` from code that has no request or form (a job, a command): ``answers`` by
+    key, checked as the form checks them (true/false read as yes/no). The identifier concerned defaults to the
+    requester's, as on the pre-filled form. ``by`` is who opened it, None for the portal itself.
+
+    Raises django.core.exceptions.ValidationError, whose ``message_dict`` gives the form's messages by field, when
+    the answers do not fill the problem type's form; nothing is filed then. No files: a problem type that requires
+    some cannot be filed this way."""
+    answers = dict(answers)
+    if not answers.get(FieldKey.IDENTIFIER):
+        answers[FieldKey.IDENTIFIER] = requester.username
+    submission = validate_answers(
+        problem_type=problem_type, answers=answers, context=FillContext(user=requester, now=timezone.now())
+    )
+    return _file(requester=requester, problem_type=problem_type, submission=submission, source=source, by=by)
 
 
 def ticket_reply(*, ticket: Ticket, by, body: str, uploads=()) -> Ticket:
@@ -130,6 +126,21 @@ def ticket_status_change(*, ticket: Ticket, to: str, by) -> Ticket:
 
 
 @transaction.atomic
+def ticket_priority_change(*, ticket: Ticket, priority: str, by) -> Ticket:
+    """An agent (or, later, an automatic rule) says how urgent a ticket is. The event is internal: priority is the
+    helpdesk's triage, so the requester is neither shown nor e-mailed the change."""
+    if priority not in Priority.values:
+        raise ValueError(f"unknown priority {priority!r}")
+    ticket = _locked(ticket)
+    if ticket.priority != priority:
+        previous, ticket.priority = ticket.priority, priority
+        Ticket.objects.filter(pk=ticket.pk).update(priority=priority)
+        data = {"from": previous, "to": priority}
+        _event(ticket, TicketEventKind.PRIORITY_CHANGED, actor=by, data=data, public=False)
+    return ticket
+
+
+@transaction.atomic
 def ticket_link_major_incident(*, ticket: Ticket, incident, by) -> Ticket:
     """An agent links an incident to the major incident it is part of (or unlinks it, ``incident=None``)."""
     ticket = _locked(ticket)
@@ -147,22 +158,60 @@ def ticket_link_major_incident(*, ticket: Ticket, incident, by) -> Ticket:
     return ticket
 
 
-def deflection_record(*, user, category: Category, article) -> Deflection:
+def deflection_record(*, user, problem_type: ProblemType, article) -> Deflection:
     """ "This solved it" on the form: the filing ends, the knowledge base gets a helpful vote, and the helpdesk
     counts one incident it did not have to handle."""
     from kb.services import feedback_record
 
     with transaction.atomic():
         feedback_record(article=article, helpful=True, comment="", user=user)
-        return Deflection.objects.create(user=user, category=category, article=article)
+        return Deflection.objects.create(user=user, problem_type=problem_type, article=article)
 
 
 # --- Helpers -----------------------------------------------------------------------------------------------------
 
 
+def _file(*, requester, problem_type, submission: Submission, source: str, by, queue=None, priority=None) -> Ticket:
+    """The filing every path shares: the ticket in the queue of its problem type (or ``queue``), its "created"
+    event by ``by`` (e-mailed to the requester), its files and its PhishingReport. Files stored before a failure are
+    deleted, so a failed filing leaves nothing behind."""
+    saved_files: list[str] = []
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            answers = dict(submission.answers)
+            title = (answers.pop("title", "") or "").strip()
+            if not title and submission.reported_message is not None:
+                # A phishing report is best known by the subject of the message reported.
+                title = str(getattr(submission.reported_message, "subject", "") or "").strip()[:200]
+            ticket = Ticket.objects.create(
+                reference=next_reference(timezone.localdate(now).year),
+                requester=requester,
+                problem_type=problem_type,
+                queue_id=queue.pk if queue else problem_type.queue_id,
+                priority=priority or Priority.NORMAL,
+                title=title,
+                data=answers,
+                created_at=now,
+                updated_at=now,
+            )
+            # "category": the key this event's data has always had (the API shows it), whatever the model is called.
+            data = {"category": problem_type.slug, "source": str(source)}
+            _event(ticket, TicketEventKind.CREATED, actor=by, notify=True, data=data)
+            if submission.uploads:
+                _attach(ticket, submission.uploads, by=by, saved=saved_files)
+            if submission.reported_message is not None:
+                _phishing_report(ticket, submission.reported_message)
+    except BaseException:
+        _delete_files(saved_files)
+        raise
+    log.info("ticket %s filed (%s, from %s)", ticket.reference, problem_type.slug, source)
+    return ticket
+
+
 def _locked(ticket: Ticket) -> Ticket:
     """The ticket re-read under a row lock: two clicks on "close" give one event, not two."""
-    return Ticket.objects.select_for_update().select_related("category").get(pk=ticket.pk)
+    return Ticket.objects.select_for_update().select_related("problem_type").get(pk=ticket.pk)
 
 
 def _touch(ticket: Ticket) -> None:
@@ -182,9 +231,7 @@ def _event(ticket, kind, *, actor, body="", data=None, public=True, notify=False
         notify=notify and public,
     )
     if event.notify:
-        from tickets.tasks import send_ticket_notification
-
-        send_ticket_notification.delay(event.pk)
+        outbox.queue("tickets.tasks.send_ticket_notification", event.pk)
     return event
 
 
@@ -306,24 +353,21 @@ def _phishing_report(ticket: Ticket, message) -> PhishingReport:
     )
 
 
-@transaction.atomic
 def security_case_open(*, requester, title: str, description: str) -> Ticket:
     """A case for the security team on someone's behalf ("this wasn't me" in a security e-mail): an urgent
-    incident of the "other" problem type in the security queue, with its "created" event."""
-    category = Category.objects.filter(slug="autre").first() or Category.objects.filter(is_active=True).first()
-    queue = Queue.objects.filter(slug="securite").first() or category.queue
-    now = timezone.now()
-    ticket = Ticket.objects.create(
-        reference=next_reference(timezone.localdate(now).year),
+    incident of the "other" problem type in the security queue, with its "created" event. Not checked against the
+    problem type's form: the case must open whatever an agent made that form ask."""
+    problem_types = ProblemType.objects.all()
+    problem_type = problem_types.filter(slug="autre").first() or problem_types.filter(is_active=True).first()
+    answers = {"identifier": requester.username, "title": title[:200], "description": description}
+    ticket = _file(
         requester=requester,
-        category=category,
-        queue=queue,
+        problem_type=problem_type,
+        submission=Submission(answers=answers),
+        source=TicketSource.SECURITY,
+        by=requester,
+        queue=Queue.objects.filter(slug="securite").first(),
         priority=Priority.URGENT,
-        title=title[:200],
-        data={"identifier": requester.username, "description": description},
-        created_at=now,
-        updated_at=now,
     )
-    _event(ticket, TicketEventKind.CREATED, actor=requester, notify=True, data={"category": category.slug})
     log.info("security case %s opened for %s", ticket.reference, requester.pk)
     return ticket

@@ -8,9 +8,10 @@ import logging
 
 from django.http import HttpRequest
 
-from portal.identity import audit_log, notify_queue
+from portal.identity import audit_log
 from portal.models import SecurityEvent
 from portal.models.security import TEAM_ALERT_KINDS, Source
+from portal.web import outbox
 from portal.web.network import client_ip
 
 log = logging.getLogger(__name__)
@@ -50,5 +51,5 @@ def record_event(
     log.info("security event %s user=%s ip=%s", kind, event.user_id, event.ip)
     audit_log.ship(event)
     if event.notify:
-        notify_queue.enqueue(event.pk)  # sent on commit; the outbox job retries if the broker is down
+        outbox.queue("portal.tasks.send_security_notification", event.pk)  # the sweep retries if the broker is down
     return event

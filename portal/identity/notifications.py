@@ -1,24 +1,25 @@
 """E-mails that tell a person about a security-relevant change on their account (R26), and the wording of security
 events that the e-mails and the security pages share.
 
-An event recorded with ``notify=True`` is an outbox row: ``deliver_event_notification`` claims it by setting
-``notified_at`` and sends the e-mail, either from the task queued when the event's transaction committed or from
-the periodic sweep (``portal.tasks.deliver_pending_notifications``) when that task never reached a worker.
+An event recorded with ``notify=True`` is an outbox row: ``deliver_event_notification`` hands it to
+portal.web.outbox.deliver, which claims it and sends the e-mails built here, either from the task queued when the
+event's transaction committed or from the periodic sweep (``portal.tasks.deliver_pending_notifications``) when that
+task never reached a worker.
 """
 
 import logging
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.identity.not_me import not_me_url
 from portal.models import EventKind, SecurityEvent
 from portal.models.security import TEAM_ALERT_KINDS
+from portal.web import outbox
 from portal.web.user_agent import detect as user_agent_detect
 
 log = logging.getLogger(__name__)
@@ -93,56 +94,43 @@ def details(event: SecurityEvent) -> str:
 
 
 def deliver_event_notification(event_id: int) -> bool:
-    """Claim the event's outbox row and send its e-mail; does nothing if already sent (idempotent).
+    """Claim the event's outbox row and send its e-mails (the person's, the security team's alert); does nothing if
+    already sent (idempotent). True when this call sent them; a failure releases the claim and propagates."""
+    sent = outbox.deliver(SecurityEvent, event_id, messages=_messages, related=("user",))
+    if sent:
+        log.info("security notification sent for event %s", event_id)
+    return sent
 
-    Returns True when this call sent the e-mail. If sending fails the claim is released, so the periodic sweep
-    tries again, and the error propagates to the caller.
-    """
-    claimed = SecurityEvent.objects.filter(pk=event_id, notify=True, notified_at__isnull=True).update(
-        notified_at=timezone.now()
-    )
-    if not claimed:
-        return False
-    event = SecurityEvent.objects.select_related("user").get(pk=event_id)
+
+def _messages(event: SecurityEvent) -> list[EmailMultiAlternatives]:
     outgoing = []
     if event.user is not None and event.user.email:
         outgoing.append(_message(event))
     if event.kind in TEAM_ALERT_KINDS and settings.GUICHET_SECURITY_TEAM_EMAILS:
         outgoing.append(_team_message(event))
     if not outgoing:
-        log.warning("security event %s has nobody to notify", event_id)
-        return False
-    try:
-        for message in outgoing:
-            message.send()
-    except Exception:
-        SecurityEvent.objects.filter(pk=event_id).update(notified_at=None)
-        raise
-    log.info("security notification sent for event %s", event_id)
-    return True
+        log.warning("security event %s has nobody to notify", event.pk)
+    return outgoing
 
 
 def _message(event: SecurityEvent) -> EmailMultiAlternatives:
     user = event.user
-    with translation.override(user.language):
-        context = _context(event)
-        subject = " ".join(render_to_string("emails/security-event-subject.txt", context).split())
-        text = render_to_string("emails/security-event-body.txt", context)
-        html = render_to_string("emails/security-event-body.html", context)
     # Also to the personal recovery address, when there is one: whoever took over the work mailbox could delete the
     # warning there, not there.
     recipients = [user.email]
     if user.recovery_email and user.recovery_email.casefold() != user.email.casefold():
         recipients.append(user.recovery_email)
-    message = EmailMultiAlternatives(subject, text, to=recipients)
-    message.attach_alternative(html, "text/html")
-    return message
+    return outbox.make_message("security-event", to=recipients, language=user.language, context=lambda: _context(event))
 
 
 def _team_message(event: SecurityEvent) -> EmailMultiAlternatives:
     """The alert to the security team, in the organisation's language, with the non-secret figures of the event."""
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {
+    return outbox.make_message(
+        "security-alert",
+        to=settings.GUICHET_SECURITY_TEAM_EMAILS,
+        language=settings.LANGUAGE_CODE,
+        html=False,
+        context=lambda: {
             "label": event.get_kind_display(),
             "explanation": TEAM_EXPLANATIONS.get(event.kind, ""),
             "when": timezone.localtime(event.created_at),
@@ -150,10 +138,8 @@ def _team_message(event: SecurityEvent) -> EmailMultiAlternatives:
             "ip": event.ip or "",
             "data": sorted((event.data or {}).items()),
             "events_url": settings.SITE_URL + reverse("admin:portal_securityevent_changelist"),
-        }
-        subject = " ".join(render_to_string("emails/security-alert-subject.txt", context).split())
-        text = render_to_string("emails/security-alert-body.txt", context)
-    return EmailMultiAlternatives(subject, text, to=settings.GUICHET_SECURITY_TEAM_EMAILS)
+        },
+    )
 
 
 def _context(event: SecurityEvent) -> dict:

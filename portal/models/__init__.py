@@ -1,6 +1,7 @@
 from portal.models.accounts import Role, User, UserManager, identifier_validator
 from portal.models.api_token import ApiToken, Scope
 from portal.models.authenticator import AuthenticatorApp
+from portal.models.event_base import EventBase
 from portal.models.jobs import JobRun
 from portal.models.lockout import AccountLockout, ChallengeMode, SourceThrottle
 from portal.models.mfa import RecoveryCode, RecoveryCodeDevice
@@ -13,6 +14,7 @@ __all__ = [
     "ApiToken",
     "AuthenticatorApp",
     "ChallengeMode",
+    "EventBase",
     "EventKind",
     "JobRun",
     "RecoveryCode",

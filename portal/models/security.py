@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from portal.models.event_base import EventBase
+
 
 class EventKind(models.TextChoices):
     # Names follow the OWASP logging vocabulary where it has one.
@@ -54,15 +56,19 @@ class SecurityEventQuerySet(models.QuerySet):
         raise TypeError("security events are append-only")
 
 
-class SecurityEvent(models.Model):
+class SecurityEvent(EventBase):
     """One security-relevant fact, written in the same transaction as the change it records. Append-only.
 
     Never holds a password, code, token or session key: ``data`` carries only non-secret details (the device name,
-    how many recovery codes remain, the lock duration…).
+    how many recovery codes remain, the lock duration…). The outbox fields (EventBase) carry the e-mail that tells
+    the person: sent by a Celery task, re-tried by a periodic job.
     """
 
     kind = models.CharField(_("event"), max_length=40, choices=EventKind.choices, db_index=True)
+    # Set when the row is written, whatever the caller passes: when it happened is not the caller's to say.
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    # The account concerned, which is not always who acted (a spray has no actor; an administrator may act on it).
+    actor = None
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -75,10 +81,6 @@ class SecurityEvent(models.Model):
     ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=300, blank=True)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.PORTAL)
-    data = models.JSONField(_("details"), default=dict, blank=True)
-    # Outbox for the e-mail that tells the person: sent by a Celery task, re-tried by a periodic job.
-    notify = models.BooleanField(default=False)
-    notified_at = models.DateTimeField(null=True, blank=True)
 
     objects = SecurityEventQuerySet.as_manager()
 

@@ -1,17 +1,21 @@
-"""The periodic sweep of e-mail outboxes: rows flagged ``notify`` whose e-mail was never sent.
+"""The e-mail outbox of the event tables (portal.models.EventBase): delivering one row, building its messages from
+templates, and the periodic sweep of rows whose e-mail was never sent.
 
 Security events (portal) and incident events (tickets) both record the e-mail to send as a flag on the row and
-queue a task when the transaction commits. When that task never reaches a worker (broker down, worker killed), the
-sweep sends it later. It leaves fresh rows to their own task, so the two rarely race for a row (the delivery
-function's claim on ``notified_at`` makes a race harmless anyway), and gives up after a week, so an address that
-always fails is not tried forever.
+queue a task when the transaction commits; the task calls ``deliver``, which claims the row by setting
+``notified_at``, so a row is sent once however many tasks reach it. When that task never reaches a worker (broker
+down, worker killed), the sweep sends it later. It leaves fresh rows to their own task, so the two rarely race for a
+row (the claim makes a race harmless anyway), and gives up after a week, so an address that always fails is not
+tried forever. Each app keeps only what is its own: who receives what, and the words of the e-mail.
 """
 
 import logging
 from collections.abc import Callable
 from datetime import timedelta
 
-from django.utils import timezone
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +24,59 @@ GIVE_UP = timedelta(days=7)
 BATCH = 200
 
 
-def sweep(model, deliver: Callable[[int], bool]) -> int:
-    """Deliver up to BATCH pending rows of ``model`` with ``deliver(row_id)``; returns how many were sent."""
+def queue(task_name: str, row_id: int) -> None:
+    """Ask a worker to send the e-mail of one row, by the task's name, once the transaction commits (the tasks use
+    portal.celery.OnCommitTask).
+
+    By name, because a tasks module imports the services that record events and must not be imported by them
+    (docs/decisions.md); the Celery app finds the task in its registry, where it loads every app's tasks module.
+    A broker that is down loses nothing: the row stays flagged and the sweep sends it later."""
+    from celery import current_app
+
+    current_app.tasks[task_name].delay(row_id)
+
+
+def deliver(model, row_id: int, *, messages: Callable[[object], list[EmailMessage]], related=()) -> bool:
+    """Claim the row of ``model`` (an EventBase) and send the e-mails ``messages(row)`` builds for it; returns True
+    when this call sent them. Idempotent: a row already claimed, or not flagged ``notify``, sends nothing.
+
+    Nobody to send to (an empty list) still uses up the claim: there is nothing to try again. If sending fails the
+    claim is released, so the sweep tries again, and the error propagates to the caller (the task)."""
+    claimed = model.objects.filter(pk=row_id, notify=True, notified_at__isnull=True).update(notified_at=timezone.now())
+    if not claimed:
+        return False
+    row = model.objects.select_related(*related).get(pk=row_id)
+    outgoing = messages(row)
+    if not outgoing:
+        return False
+    try:
+        for message in outgoing:
+            message.send()
+    except Exception:
+        model.objects.filter(pk=row_id).update(notified_at=None)
+        raise
+    return True
+
+
+def make_message(name: str, *, to: list[str], language: str, context, html: bool = True) -> EmailMultiAlternatives:
+    """The e-mail of templates/emails/<name>-subject.txt, -body.txt and (``html``) -body.html, in ``language``.
+
+    ``context`` is a dict, or a function that returns one: it is then called in ``language``, so what it
+    translates (a status, a count) is in the reader's words too. The subject is one line, whatever the template."""
+    with translation.override(language):
+        values = context() if callable(context) else context
+        subject = " ".join(render_to_string(f"emails/{name}-subject.txt", values).split())
+        text = render_to_string(f"emails/{name}-body.txt", values)
+        body_html = render_to_string(f"emails/{name}-body.html", values) if html else None
+    message = EmailMultiAlternatives(subject, text, to=to)
+    if body_html is not None:
+        message.attach_alternative(body_html, "text/html")
+    return message
+
+
+def sweep(model, deliver_row: Callable[[int], bool]) -> int:
+    """Deliver up to BATCH pending rows of ``model`` with ``deliver_row(row_id)`` (the app's function around
+    ``deliver``); returns how many were sent."""
     now = timezone.now()
     pending = (
         model.objects.filter(
@@ -36,7 +91,7 @@ def sweep(model, deliver: Callable[[int], bool]) -> int:
     sent = 0
     for row_id in list(pending):
         try:
-            if deliver(row_id):
+            if deliver_row(row_id):
                 sent += 1
         except Exception:
             # One unreachable mailbox must not hold back the others; its claim was released for the next sweep.

@@ -16,7 +16,7 @@ def test_the_problem_type_page_is_accessible_and_fits_the_screen(browser: Browse
     person = request.getfixturevalue(user)  # the admin also sees the "delete" column
     context = signed_in_context(browser, live_server, sign_in, person, viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.goto(f"{live_server.url}/admin/tickets/category/{problem_types['echec-connexion'].pk}/change/")
+    page.goto(f"{live_server.url}/admin/tickets/problemtype/{problem_types['echec-connexion'].pk}/change/")
     expect(page.get_by_role("heading", name="Échec de connexion")).to_be_visible()
     expect(page.get_by_label("Champ").first).to_be_visible()  # each input of the table is named by its column
     assert_accessible(page, axe)
@@ -41,15 +41,15 @@ def test_the_french_header_fits_one_row_at_1280_px_even_for_an_agent(browser: Br
 def test_an_incident_page_fits_a_phone_screen(browser: Browser, live_server, sign_in, agent, staff, problem_types):
     """Long questions ("Code (OTP) ou double authentification en jeu") once pushed their answers off the screen."""
     from tests.ticket_helpers import login_failure_answers
-    from tickets.fields import FillContext
+    from tickets.fields.context import FillContext
     from tickets.forms import IncidentForm
     from tickets.services import ticket_create
 
     form = IncidentForm(
-        login_failure_answers(), category=problem_types["echec-connexion"], context=FillContext(user=staff)
+        login_failure_answers(), problem_type=problem_types["echec-connexion"], context=FillContext(user=staff)
     )
     assert form.is_valid(), form.errors
-    ticket = ticket_create(requester=staff, category=problem_types["echec-connexion"], submission=form.submission)
+    ticket = ticket_create(requester=staff, problem_type=problem_types["echec-connexion"], submission=form.submission)
     context = signed_in_context(browser, live_server, sign_in, agent, viewport={"width": 390, "height": 800})
     page = context.new_page()
     page.goto(live_server.url + ticket.get_absolute_url())

@@ -127,7 +127,7 @@ def test_filing_with_javascript_suggests_answers_and_this_solved_it_ends_the_fil
     expect(page).to_have_url(live_server.url + article.get_absolute_url())
     expect(page.get_by_text("Glad it is solved. No incident was filed.")).to_be_visible()
     deflection = Deflection.objects.get()
-    assert (deflection.user, deflection.category.slug, deflection.article) == (staff, "echec-connexion", article)
+    assert (deflection.user, deflection.problem_type.slug, deflection.article) == (staff, "echec-connexion", article)
     assert not Ticket.objects.exists()
     context.close()
 

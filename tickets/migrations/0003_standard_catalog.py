@@ -1,6 +1,6 @@
 """The standard queues, problem types and their questions, so that every installation starts with a working form.
 
-Runs tickets.catalog.standard_catalog_seed with this migration's historical models: it only creates what is
+Runs tickets.seed.standard_catalog_seed with this migration's historical models: it only creates what is
 missing, so re-running it, or running it on a database where agents already edited the catalog, changes nothing.
 """
 
@@ -8,12 +8,14 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from tickets.catalog import standard_catalog_seed
+    from tickets.seed import standard_catalog_seed
 
     standard_catalog_seed(
         queue_model=apps.get_model("tickets", "Queue"),
-        category_model=apps.get_model("tickets", "Category"),
+        # The model and its foreign key as they were named before migration 0005 (ProblemType).
+        problem_type_model=apps.get_model("tickets", "Category"),
         field_model=apps.get_model("tickets", "ProblemTypeField"),
+        type_field="category",
     )
 
 

@@ -1,9 +1,9 @@
 """Questions get a third answer and become required; problem types get their short descriptions.
 
-- Every form row of a question (another browser or network tried, code, SSO, VPN: tickets.models.QUESTION_KEYS) is
+- Every form row of a question (another browser or network tried, code, SSO, VPN: tickets.fields.keys.QUESTION_KEYS) is
   required: "I don't know" or "not possible" is now one of its answers, so a blank is never needed.
 - Incidents filed before stored the answers as true/false: they become "yes"/"no", the values new incidents store.
-- The standard problem types without a description get the standard one (tickets.catalog.DESCRIPTIONS); a text an
+- The standard problem types without a description get the standard one (tickets.seed.DESCRIPTIONS); a text an
   agent wrote is kept.
 """
 
@@ -14,10 +14,10 @@ BATCH = 2000
 
 
 def forwards(apps, schema_editor):
-    from tickets.catalog import problem_type_descriptions_fill
+    from tickets.seed import problem_type_descriptions_fill
 
     apps.get_model("tickets", "ProblemTypeField").objects.filter(key__in=QUESTION_KEYS).update(required=True)
-    problem_type_descriptions_fill(category_model=apps.get_model("tickets", "Category"))
+    problem_type_descriptions_fill(problem_type_model=apps.get_model("tickets", "Category"))
     _answers_to_values(apps.get_model("tickets", "Ticket"), {True: "yes", False: "no"})
 
 

@@ -1,4 +1,4 @@
-from tickets.models.catalog import QUESTION_KEYS, BilingualNameMixin, Category, FieldKey, ProblemTypeField, Queue
+from tickets.models.catalog import BilingualNameMixin, ProblemType, ProblemTypeField, Queue
 from tickets.models.deflection import Deflection
 from tickets.models.major import (
     MajorIncident,
@@ -24,13 +24,10 @@ from tickets.models.tickets import (
 __all__ = [
     "DONE_STATUSES",
     "OPEN_STATUSES",
-    "QUESTION_KEYS",
     "REFERENCE_PATTERN",
     "Attachment",
     "BilingualNameMixin",
-    "Category",
     "Deflection",
-    "FieldKey",
     "MajorIncident",
     "MajorIncidentAffected",
     "MajorIncidentEvent",
@@ -38,6 +35,7 @@ __all__ = [
     "MajorIncidentStatus",
     "PhishingReport",
     "Priority",
+    "ProblemType",
     "ProblemTypeField",
     "Queue",
     "ReferenceCounter",

@@ -2,6 +2,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from tickets.fields.keys import QUESTION_KEYS, FieldKey
+
 
 class BilingualNameMixin(models.Model):
     """A French name (the organisation's language) and its English translation, chosen by the active language."""
@@ -26,7 +28,7 @@ class BilingualNameMixin(models.Model):
 
 
 class Queue(BilingualNameMixin):
-    """A team's work list: incidents land in the queue of their category and agents work from it."""
+    """A team's work list: incidents land in the queue of their problem type and agents work from it."""
 
     slug = models.SlugField(_("code"), max_length=60, unique=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -37,13 +39,13 @@ class Queue(BilingualNameMixin):
         verbose_name_plural = _("queues")
 
 
-class Category(BilingualNameMixin):
+class ProblemType(BilingualNameMixin):
     """A problem type a staff member picks when filing (login failure, OTP, phishing…) and its default queue."""
 
     slug = models.SlugField(_("code"), max_length=60, unique=True)
     description_fr = models.TextField(_("description (French)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
-    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="categories", verbose_name=_("queue"))
+    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="problem_types", verbose_name=_("queue"))
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -57,41 +59,6 @@ class Category(BilingualNameMixin):
         return self.localised("description")
 
 
-class FieldKey(models.TextChoices):
-    """The fixed vocabulary of what a problem type may ask. Each key has its form field, its checks and its API field
-    in tickets/fields.py; which keys a problem type asks, and which are required, is data (ProblemTypeField)."""
-
-    IDENTIFIER = "identifier", _("Identifier concerned")
-    OCCURRED_AT = "occurred_at", _("Date and time of the problem")
-    TITLE = "title", _("Title")
-    ERROR_MESSAGE = "error_message", _("Exact error message")
-    URL = "url", _("Address (URL) used")
-    BROWSER = "browser", _("Browser and version")
-    DEVICE = "device", _("Device or mail app")
-    OTHER_BROWSER_TRIED = "other_browser_tried", _("Another browser tried")
-    OTHER_BROWSER = "other_browser", _("Which other browser")
-    OTHER_NETWORK_TRIED = "other_network_tried", _("4G or another network tried")
-    OTP_INVOLVED = "otp_involved", _("Code (OTP) or two-factor authentication involved")
-    SSO_INVOLVED = "sso_involved", _("Intranet link (SSO) involved")
-    VPN_USED = "vpn_used", _("VPN used")
-    SCREENSHOTS = "screenshots", _("Screenshots")
-    SUSPICIOUS_MESSAGE = "suspicious_message", _("Suspicious message")
-    DESCRIPTION = "description", _("Description")
-
-
-# Questions answered by a choice that includes "I don't know" or "not possible" (tickets.fields.YesNoKind): every
-# person has an answer, so wherever a problem type asks one it is required, whatever the row says.
-QUESTION_KEYS = frozenset(
-    {
-        FieldKey.OTHER_BROWSER_TRIED,
-        FieldKey.OTHER_NETWORK_TRIED,
-        FieldKey.OTP_INVOLVED,
-        FieldKey.SSO_INVOLVED,
-        FieldKey.VPN_USED,
-    }
-)
-
-
 class ProblemTypeField(models.Model):
     """One question of a problem type's form: which vocabulary key, whether it must be answered, in what order.
 
@@ -99,8 +66,8 @@ class ProblemTypeField(models.Model):
     so adding "VPN used" to a problem type needs no code change.
     """
 
-    category = models.ForeignKey(
-        Category, on_delete=models.CASCADE, related_name="fields", verbose_name=_("problem type")
+    problem_type = models.ForeignKey(
+        ProblemType, on_delete=models.CASCADE, related_name="fields", verbose_name=_("problem type")
     )
     key = models.CharField(_("field"), max_length=40, choices=FieldKey.choices)
     required = models.BooleanField(_("required"), default=False)
@@ -114,7 +81,7 @@ class ProblemTypeField(models.Model):
         ordering = ["position", "pk"]
         verbose_name = _("form field")
         verbose_name_plural = _("form fields")
-        constraints = [models.UniqueConstraint(fields=["category", "key"], name="tickets_field_once_per_type")]
+        constraints = [models.UniqueConstraint(fields=["problem_type", "key"], name="tickets_field_once_per_type")]
 
     def __str__(self):
         return self.get_key_display()

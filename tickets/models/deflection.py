@@ -3,7 +3,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models.catalog import Category
+from tickets.models.catalog import ProblemType
 
 
 class Deflection(models.Model):
@@ -15,8 +15,8 @@ class Deflection(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("person")
     )
-    category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, related_name="deflections", verbose_name=_("problem type")
+    problem_type = models.ForeignKey(
+        ProblemType, on_delete=models.PROTECT, related_name="deflections", verbose_name=_("problem type")
     )
     article = models.ForeignKey(
         "kb.Article", on_delete=models.CASCADE, related_name="deflections", verbose_name=_("article")
@@ -27,7 +27,7 @@ class Deflection(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("solved by an article")
         verbose_name_plural = _("solved by an article")
-        indexes = [models.Index(fields=["category", "created_at"], name="tickets_deflection_stats")]
+        indexes = [models.Index(fields=["problem_type", "created_at"], name="tickets_deflection_stats")]
 
     def __str__(self):
-        return f"{self.category_id} → {self.article_id}"
+        return f"{self.problem_type_id} → {self.article_id}"

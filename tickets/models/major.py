@@ -4,7 +4,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models.catalog import Category
+from portal.models import EventBase
+from tickets.models.catalog import ProblemType
 
 
 class MajorIncidentStatus(models.TextChoices):
@@ -32,8 +33,8 @@ class MajorIncident(models.Model):
 
     title_fr = models.CharField(_("title (French)"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=200)
-    category = models.ForeignKey(
-        Category,
+    problem_type = models.ForeignKey(
+        ProblemType,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -61,7 +62,7 @@ class MajorIncident(models.Model):
         ordering = ["-opened_at", "-pk"]
         verbose_name = _("major incident")
         verbose_name_plural = _("major incidents")
-        indexes = [models.Index(fields=["status", "category"], name="tickets_major_shown")]
+        indexes = [models.Index(fields=["status", "problem_type"], name="tickets_major_shown")]
 
     def __str__(self):
         return self.title
@@ -106,16 +107,12 @@ class MajorIncidentEventKind(models.TextChoices):
     AFFECTED = "tickets.major_incident.affected", _("A person said they are affected")
 
 
-class MajorIncidentEvent(models.Model):
-    """The history of a major incident, like TicketEvent for tickets."""
+class MajorIncidentEvent(EventBase):
+    """The history of a major incident, like TicketEvent for tickets (and, like it, an outbox: nothing is e-mailed
+    from it yet)."""
 
     incident = models.ForeignKey(MajorIncident, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=60, choices=MajorIncidentEventKind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    data = models.JSONField(default=dict, blank=True)
+    kind = models.CharField(_("what"), max_length=60, choices=MajorIncidentEventKind.choices)
 
     class Meta:
         ordering = ["created_at", "pk"]

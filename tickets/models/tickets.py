@@ -7,7 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models.catalog import Category, Queue
+from portal.models import EventBase
+from tickets.models.catalog import ProblemType, Queue
 from tickets.uploads import get_private_storage
 
 # INC-2026-000123: the year of filing and a per-year counter (tickets.references), at least six digits.
@@ -57,14 +58,14 @@ class Ticket(models.Model):
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("requester")
     )
-    category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("problem type")
+    problem_type = models.ForeignKey(
+        ProblemType, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("problem type")
     )
     queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("queue"))
     status = models.CharField(_("status"), max_length=16, choices=TicketStatus.choices, default=TicketStatus.NEW)
     priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL)
     title = models.CharField(_("title"), max_length=200, blank=True)
-    # The answers to the problem type's form, keyed by tickets.models.FieldKey, as JSON-safe values (tickets.fields).
+    # The answers to the problem type's form, keyed by tickets.fields.keys.FieldKey, as JSON-safe values.
     data = models.JSONField(_("answers"), default=dict, blank=True)
     major_incident = models.ForeignKey(
         "tickets.MajorIncident",
@@ -104,7 +105,7 @@ class Ticket(models.Model):
     @property
     def display_title(self) -> str:
         """What lists show: the typed title, else the error message, else the problem type."""
-        return self.title or (self.data or {}).get("error_message") or self.category.name
+        return self.title or (self.data or {}).get("error_message") or self.problem_type.name
 
     def can_reopen(self, *, now=None) -> bool:
         """Solved tickets may be reopened by their requester for GUICHET_TICKET_REOPEN_DAYS days."""
@@ -132,28 +133,35 @@ class TicketEventKind(models.TextChoices):
     REPLIED = "tickets.ticket.replied", _("Reply")
     NOTE = "tickets.ticket.note", _("Internal note")
     STATUS_CHANGED = "tickets.ticket.status_changed", _("Status changed")
+    PRIORITY_CHANGED = "tickets.ticket.priority_changed", _("Priority changed")
     ATTACHMENT_ADDED = "tickets.ticket.attachment_added", _("File added")
     MAJOR_INCIDENT_LINKED = "tickets.ticket.major_incident_linked", _("Linked to a major incident")
 
 
-class TicketEvent(models.Model):
+def sees_internal_events(user) -> bool:
+    """Agents (and admins) read the internal notes of a timeline; a requester reads only what is public."""
+    return bool(getattr(user, "is_agent", False))
+
+
+class TicketEventQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "TicketEventQuerySet":
+        """The events ``user`` may read: all of them for agents, the public ones for anyone else."""
+        return self if sees_internal_events(user) else self.filter(public=True)
+
+
+class TicketEvent(EventBase):
     """One thing that happened to a ticket: the ticket page's timeline, and the outbox of its e-mails.
 
     ``public`` events are shown to the requester; the others only to agents. An event with ``notify`` set is sent
-    by e-mail once (``notified_at`` is the claim, as for portal.SecurityEvent).
+    by e-mail once (``notified_at`` is the claim, as for every EventBase).
     """
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("what"), max_length=60, choices=TicketEventKind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(_("when"), default=timezone.now)
     public = models.BooleanField(_("seen by the requester"), default=True)
     body = models.TextField(_("message"), blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    notify = models.BooleanField(default=False)
-    notified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TicketEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -168,6 +176,12 @@ class TicketEvent(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id} {self.kind}"
+
+
+class AttachmentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "AttachmentQuerySet":
+        """The files ``user`` may download: a file added with an internal note is the agents' only."""
+        return self if sees_internal_events(user) else self.exclude(event__public=False)
 
 
 class Attachment(models.Model):
@@ -185,6 +199,8 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AttachmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]

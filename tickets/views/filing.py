@@ -10,7 +10,6 @@ import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
@@ -21,12 +20,15 @@ from kb.selectors import article_for_reader
 from portal.web.language import content_language
 from portal.web.next_page import next_target
 from portal.web.ratelimit import limited, rate_limited, too_many_requests
-from tickets.fields import DEVICE_SUGGESTIONS
+from tickets.fields.keys import FieldKey
+from tickets.fields.prefetch import with_fields
+from tickets.fields.vocabulary import DEVICE_SUGGESTIONS
 from tickets.forms import IncidentForm, fill_context
 from tickets.major_incidents import major_incident_join, shown_major_incidents
-from tickets.models import FieldKey, MajorIncident, ProblemTypeField
+from tickets.models import MajorIncident
 from tickets.selectors import active_problem_types, known_error_messages
 from tickets.services import deflection_record, ticket_create
+from tickets.submission import TicketSource
 
 SUGGESTIONS = 5
 SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,80}$")
@@ -46,20 +48,17 @@ def choose_view(request):
 
 
 def _problem_type(slug: str):
-    fields = Prefetch(
-        "fields", queryset=ProblemTypeField.objects.order_by("position", "pk"), to_attr="prefetched_fields"
-    )
-    return get_object_or_404(active_problem_types().select_related("queue").prefetch_related(fields), slug=slug)
+    return get_object_or_404(with_fields(active_problem_types().select_related("queue")), slug=slug)
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 @login_required
 def file_view(request, slug):
-    category = _problem_type(slug)
-    major_incidents = shown_major_incidents(category=category, user=request.user)
+    problem_type = _problem_type(slug)
+    major_incidents = shown_major_incidents(problem_type=problem_type, user=request.user)
     language = content_language()
-    asks_error = any(row.key == FieldKey.ERROR_MESSAGE for row in category.prefetched_fields)
+    asks_error = any(row.key == FieldKey.ERROR_MESSAGE for row in problem_type.prefetched_fields)
     known_errors = (
         known_error_messages(
             user=request.user,
@@ -73,13 +72,18 @@ def file_view(request, slug):
     suggestions = None
     status = 200
     if request.method == "POST" and "suggest" not in request.POST:
-        form = IncidentForm(request.POST, request.FILES, category=category, context=context)
+        form = IncidentForm(request.POST, request.FILES, problem_type=problem_type, context=context)
         if form.is_valid():
             # Counted when an incident would really be filed: correcting a refused form costs nothing.
             wait = limited(request, "filing")
             if wait is not None:
                 return too_many_requests(request, wait)
-            ticket = ticket_create(requester=request.user, category=category, submission=form.submission)
+            ticket = ticket_create(
+                requester=request.user,
+                problem_type=problem_type,
+                submission=form.submission,
+                source=TicketSource.PORTAL,
+            )
             messages.success(
                 request,
                 gettext("Your incident was filed with the reference %(reference)s. The helpdesk will answer here.")
@@ -93,15 +97,15 @@ def file_view(request, slug):
         wait = limited(request, "search")
         if wait is not None:
             return too_many_requests(request, wait)
-        form = IncidentForm(initial=_typed(request.POST), category=category, context=context)
+        form = IncidentForm(initial=_typed(request.POST), problem_type=problem_type, context=context)
         suggestions = _suggestions(request, language)
     else:
-        form = IncidentForm(category=category, context=context)
+        form = IncidentForm(problem_type=problem_type, context=context)
     return render(
         request,
         "tickets/file.html",
         {
-            "category": category,
+            "problem_type": problem_type,
             "form": form,
             "major_incidents": major_incidents,
             "known_errors": known_errors,
@@ -133,12 +137,12 @@ def _suggestions(request, language: str):
 @login_required
 def deflect_view(request, slug):
     """ "This solved it": no incident is filed; the article gets a helpful vote and the deflection is counted."""
-    category = get_object_or_404(active_problem_types(), slug=slug)
+    problem_type = get_object_or_404(active_problem_types(), slug=slug)
     slug_value = request.POST.get("article", "")
     if not SLUG.match(slug_value):
-        return redirect("tickets:file", slug=category.slug)
+        return redirect("tickets:file", slug=problem_type.slug)
     article, _translation = article_for_reader(request, slug_value)
-    deflection_record(user=request.user, category=category, article=article)
+    deflection_record(user=request.user, problem_type=problem_type, article=article)
     messages.success(request, gettext("Glad it is solved. No incident was filed. Thank you for telling us."))
     return redirect(article.get_absolute_url())
 

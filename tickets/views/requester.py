@@ -17,9 +17,18 @@ from django.views.decorators.http import require_GET, require_POST
 from portal.identity.access import is_verified_agent
 from portal.web.ratelimit import rate_limited
 from tickets.access import ticket_for
-from tickets.fields import KINDS
-from tickets.forms import ReplyForm, problem_type_rows
-from tickets.models import DONE_STATUSES, OPEN_STATUSES, Attachment, PhishingReport, TicketEventKind, TicketStatus
+from tickets.fields.prefetch import problem_type_rows
+from tickets.fields.vocabulary import KINDS
+from tickets.forms import ReplyForm
+from tickets.models import (
+    DONE_STATUSES,
+    OPEN_STATUSES,
+    Attachment,
+    PhishingReport,
+    Priority,
+    TicketEventKind,
+    TicketStatus,
+)
 from tickets.selectors import affected_incidents, campaign_counts, requester_tickets
 from tickets.services import TicketActionRefused, ticket_close, ticket_reopen, ticket_reply
 from tickets.uploads import attachment_response
@@ -72,12 +81,12 @@ def my_tickets_view(request):
 
 def _detail_context(request, ticket, *, reply_form=None) -> dict:
     is_agent = is_verified_agent(request.user)
-    events = ticket.events.select_related("actor").prefetch_related(
-        Prefetch("attachments", queryset=Attachment.objects.order_by("pk"))
+    events = (
+        ticket.events.visible_to(request.user)
+        .select_related("actor")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
     )
-    if not is_agent:
-        events = events.filter(public=True)
-    rows = problem_type_rows(ticket.category)
+    rows = problem_type_rows(ticket.problem_type)
     answers = []
     for row in rows:
         kind = KINDS[row.key]
@@ -116,6 +125,8 @@ def _described(event, *, ticket, viewer):
             event.summary = gettext("reopened the incident")
         else:
             event.summary = gettext("status changed to “%(status)s”") % {"status": label}
+    elif event.kind == TicketEventKind.PRIORITY_CHANGED and data.get("to") in Priority.values:
+        event.summary = gettext("priority changed to “%(priority)s”") % {"priority": Priority(data["to"]).label}
     elif event.kind == TicketEventKind.ATTACHMENT_ADDED:
         event.summary = ngettext("added a file", "added %(count)d files", len(data.get("names", []))) % {
             "count": len(data.get("names", []))
@@ -154,41 +165,45 @@ def reply_view(request, reference):
     return redirect(ticket.get_absolute_url() + "#timeline")
 
 
-def _requesters_own(request, reference):
-    """The incident, for the actions only its requester takes ("my problem is solved", "it is back"): an agent
-    reading someone else's incident is refused (403); anyone else gets ticket_for's 404."""
+def _requesters_action(request, reference, action, *, done: str, refused: str, refused_level=messages.ERROR):
+    """An action only the incident's requester takes ("my problem is solved", "it is back"): an agent reading
+    someone else's incident is refused (403); anyone else gets ticket_for's 404. The service's refusal (the ticket
+    is no longer in a state for it) is said with ``refused``; either way, back to the incident."""
     ticket = ticket_for(request.user, reference)
     if ticket.requester_id != request.user.pk:
         raise PermissionDenied
-    return ticket
+    try:
+        action(ticket=ticket, by=request.user)
+    except TicketActionRefused:
+        messages.add_message(request, refused_level, refused)
+    else:
+        messages.success(request, done)
+    return redirect(ticket)
 
 
 @require_POST
 @login_required
 def close_view(request, reference):
-    ticket = _requesters_own(request, reference)
-    try:
-        ticket_close(ticket=ticket, by=request.user)
-    except TicketActionRefused:
-        messages.info(request, gettext("This incident was already closed."))
-    else:
-        messages.success(
-            request, gettext("The incident is closed as solved. You can reopen it if the problem returns.")
-        )
-    return redirect(ticket)
+    return _requesters_action(
+        request,
+        reference,
+        ticket_close,
+        done=gettext("The incident is closed as solved. You can reopen it if the problem returns."),
+        refused=gettext("This incident was already closed."),
+        refused_level=messages.INFO,
+    )
 
 
 @require_POST
 @login_required
 def reopen_view(request, reference):
-    ticket = _requesters_own(request, reference)
-    try:
-        ticket_reopen(ticket=ticket, by=request.user)
-    except TicketActionRefused:
-        messages.error(request, gettext("This incident can no longer be reopened: file a new one, it will be linked."))
-    else:
-        messages.success(request, gettext("The incident is reopened and back with the helpdesk."))
-    return redirect(ticket)
+    return _requesters_action(
+        request,
+        reference,
+        ticket_reopen,
+        done=gettext("The incident is reopened and back with the helpdesk."),
+        refused=gettext("This incident can no longer be reopened: file a new one, it will be linked."),
+    )
 
 
 @never_cache
@@ -197,11 +212,7 @@ def reopen_view(request, reference):
 def attachment_view(request, reference, pk):
     """The file, after the same access check as the incident page; always a download, never shown as a page."""
     ticket = ticket_for(request.user, reference)
-    queryset = Attachment.objects.filter(ticket=ticket)
-    if not is_verified_agent(request.user):
-        # A file added with an internal note is not the requester's to download.
-        queryset = queryset.exclude(event__public=False)
-    attachment = get_object_or_404(queryset, pk=pk)
+    attachment = get_object_or_404(Attachment.objects.visible_to(request.user).filter(ticket=ticket), pk=pk)
     return attachment_response(
         file=attachment.file.open("rb"),
         checked_name=attachment.original_name,

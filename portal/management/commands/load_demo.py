@@ -1,7 +1,8 @@
 """Demo accounts, queues, problem types and a few incidents, so a newcomer can try every side of the portal at once.
 
 Idempotent: running it again restores the demo accounts' passwords and roles and leaves other data alone; the demo
-incidents are filed once (through the incident form's own validation), only while the demo staff have none.
+incidents are filed once (through tickets.services.ticket_open_case, checked as the incident form checks them), only
+while the demo staff have none.
 Agents and the admin must use a second factor, so each comes with a confirmed authenticator app whose key and
 current code (`manage.py demo_otp`) are printed.
 """
@@ -9,15 +10,15 @@ current code (`manage.py demo_otp`) are printed.
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from portal.identity import mfa
 from portal.models import AuthenticatorApp, Role, User
-from tickets.catalog import standard_catalog_seed
-from tickets.fields import FillContext
-from tickets.models import Category, Queue
+from tickets.models import ProblemType, Queue
+from tickets.seed import standard_catalog_seed
 
 # Passes the portal's own policy (no organisation word, no name), so a demo account signs in without being sent to
 # change it (tests/test_demo_data.py checks it against every validator).
@@ -106,7 +107,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<16} {str(Role(role).label):<20} {display_name}")
         filed = self._demo_incidents()
         self.stdout.write(
-            f"  {Queue.objects.count()} queues, {Category.objects.count()} problem types, {filed} demo incidents filed."
+            f"  {Queue.objects.count()} queues, {ProblemType.objects.count()} problem types, "
+            f"{filed} demo incidents filed."
         )
         self._load_knowledge_base()
         self.stdout.write(
@@ -133,9 +135,9 @@ class Command(BaseCommand):
     @staticmethod
     def _demo_incidents() -> int:
         """Marie's and Jean's incidents, filed as the form files them; none when they already have some."""
-        from tickets.forms import IncidentForm
         from tickets.models import Ticket
-        from tickets.services import ticket_create
+        from tickets.services import ticket_open_case
+        from tickets.submission import TicketSource
 
         staff = {user.username: user for user in User.objects.filter(username__in=("marie.dupont", "jean.martin"))}
         if Ticket.objects.filter(requester__in=staff.values()).exists():
@@ -143,12 +145,18 @@ class Command(BaseCommand):
         moment = timezone.localtime() - timedelta(hours=2)
         filed = 0
         for username, slug, answers in DEMO_INCIDENTS:
-            category = Category.objects.get(slug=slug)
+            problem_type = ProblemType.objects.get(slug=slug)
             data = {"identifier": username, "occurred_at": moment.strftime("%Y-%m-%dT%H:%M"), **answers}
-            form = IncidentForm(data, category=category, context=FillContext(user=staff[username]))
-            if not form.is_valid():  # a problem type an agent edited may ask more: skip it rather than fail
+            try:
+                ticket_open_case(
+                    requester=staff[username],
+                    problem_type=problem_type,
+                    answers=data,
+                    source=TicketSource.DEMO,
+                    by=staff[username],
+                )
+            except ValidationError:  # a problem type an agent edited may ask more: skip it rather than fail
                 continue
-            ticket_create(requester=staff[username], category=category, submission=form.submission)
             filed += 1
         return filed
 

@@ -4,11 +4,14 @@ rows.
 ``standard_catalog_seed()`` creates what is missing and never changes what exists, so a name or a form an agent
 edited in the admin is never overwritten. Migration 0003 runs it (with the historical models), so a new
 installation, production included, starts with a working incident form; load_demo and the tests run it again.
+
+Called "seed", not "catalog": tickets.models.catalog holds the models these rows are made of.
 """
 
 from django.db import transaction
 
-from tickets.models import Category, FieldKey, ProblemTypeField, Queue
+from tickets.fields.keys import FieldKey
+from tickets.models import ProblemType, ProblemTypeField, Queue
 
 REQ, OPT = True, False
 
@@ -188,15 +191,18 @@ DEFAULT_FIELDS: dict[str, list[tuple]] = {
 
 
 @transaction.atomic
-def standard_catalog_seed(*, queue_model=Queue, category_model=Category, field_model=ProblemTypeField) -> int:
+def standard_catalog_seed(
+    *, queue_model=Queue, problem_type_model=ProblemType, field_model=ProblemTypeField, type_field="problem_type"
+) -> int:
     """Create the standard queues and problem types that do not exist yet, then their default questions; returns
-    the number of question rows created. The model arguments let migration 0003 pass its historical models."""
+    the number of question rows created. The model arguments let migration 0003 pass its historical models, and
+    ``type_field`` the name their foreign key had then ("category", before migration 0005)."""
     for slug, name_fr, name_en in QUEUES:
         queue_model.objects.get_or_create(slug=slug, defaults={"name_fr": name_fr, "name_en": name_en})
     queues = {queue.slug: queue for queue in queue_model.objects.all()}
     for position, (slug, name_fr, name_en, queue) in enumerate(PROBLEM_TYPES):
         description_fr, description_en = DESCRIPTIONS[slug]
-        category_model.objects.get_or_create(
+        problem_type_model.objects.get_or_create(
             slug=slug,
             defaults={
                 "name_fr": name_fr,
@@ -207,26 +213,30 @@ def standard_catalog_seed(*, queue_model=Queue, category_model=Category, field_m
                 "position": position,
             },
         )
-    return problem_type_fields_seed(category_model=category_model, field_model=field_model)
+    return problem_type_fields_seed(
+        problem_type_model=problem_type_model, field_model=field_model, type_field=type_field
+    )
 
 
-def problem_type_descriptions_fill(*, category_model=Category) -> None:
+def problem_type_descriptions_fill(*, problem_type_model=ProblemType) -> None:
     """Give the standard problem types that have no description yet their standard one (an agent's text stays)."""
     for slug, (description_fr, description_en) in DESCRIPTIONS.items():
-        category_model.objects.filter(slug=slug, description_fr="").update(description_fr=description_fr)
-        category_model.objects.filter(slug=slug, description_en="").update(description_en=description_en)
+        problem_type_model.objects.filter(slug=slug, description_fr="").update(description_fr=description_fr)
+        problem_type_model.objects.filter(slug=slug, description_en="").update(description_en=description_en)
 
 
 @transaction.atomic
-def problem_type_fields_seed(*, category_model=Category, field_model=ProblemTypeField) -> int:
+def problem_type_fields_seed(
+    *, problem_type_model=ProblemType, field_model=ProblemTypeField, type_field="problem_type"
+) -> int:
     """Give each standard problem type that has no form fields yet its default ones; returns the rows created."""
     rows = []
-    categories = category_model.objects.filter(slug__in=DEFAULT_FIELDS, fields__isnull=True)
-    for category in categories:
-        for position, (key, required, help_fr, help_en) in enumerate(DEFAULT_FIELDS[category.slug]):
+    problem_types = problem_type_model.objects.filter(slug__in=DEFAULT_FIELDS, fields__isnull=True)
+    for problem_type in problem_types:
+        for position, (key, required, help_fr, help_en) in enumerate(DEFAULT_FIELDS[problem_type.slug]):
             rows.append(
                 field_model(
-                    category=category,
+                    **{type_field: problem_type},
                     key=key,
                     required=required,
                     position=position * 10,
