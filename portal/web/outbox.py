@@ -33,6 +33,9 @@ def queue(task_name: str, row_id: int) -> None:
     A broker that is down loses nothing: the row stays flagged and the sweep sends it later."""
     from celery import current_app
 
+    if task_name not in current_app.tasks:
+        # A web process has not loaded the tasks modules (a worker does at start): autodiscovery does it once.
+        current_app.loader.import_default_modules()
     current_app.tasks[task_name].delay(row_id)
 
 

@@ -1,7 +1,7 @@
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from portal.web.language import content_language
 from tickets.fields.keys import QUESTION_KEYS, FieldKey
 
 
@@ -19,8 +19,7 @@ class BilingualNameMixin(models.Model):
 
     def localised(self, field: str) -> str:
         """``<field>_en`` when English is active, else ``<field>_fr``."""
-        suffix = "en" if (get_language() or "fr").startswith("en") else "fr"
-        return getattr(self, f"{field}_{suffix}")
+        return getattr(self, f"{field}_{content_language()}")
 
     @property
     def name(self) -> str:
@@ -97,5 +96,4 @@ class ProblemTypeField(models.Model):
 
     @property
     def help_text(self) -> str:
-        suffix = "en" if (get_language() or "fr").startswith("en") else "fr"
-        return getattr(self, f"help_text_{suffix}")
+        return getattr(self, f"help_text_{content_language()}")

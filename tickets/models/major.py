@@ -1,10 +1,10 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import EventBase
+from portal.web.language import content_language
 from tickets.models.catalog import ProblemType
 
 
@@ -68,8 +68,7 @@ class MajorIncident(models.Model):
         return self.title
 
     def _localised(self, field: str) -> str:
-        english = (get_language() or "fr").startswith("en")
-        return getattr(self, f"{field}_en" if english else f"{field}_fr") or getattr(self, f"{field}_fr")
+        return getattr(self, f"{field}_{content_language()}") or getattr(self, f"{field}_fr")
 
     @property
     def title(self) -> str:
