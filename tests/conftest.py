@@ -1,18 +1,10 @@
-import os
-
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
-from django.db import connection
 
 from portal.celery import app as celery_app
 from portal.models import Role
-
-DEMO_PASSWORD = "correct-horse-battery-staple"
-
-# Set by `make test`, which starts PostgreSQL and Redis and installs Chromium: what would be skipped without
-# them must fail instead, so a green run always means a run on the real services.
-REQUIRE_SERVICES = os.environ.get("GUICHET_REQUIRE_SERVICES") == "1"
+from tests.helpers import DEMO_PASSWORD, REQUIRE_SERVICES, SUMMARY_LINES, enrol_totp
 
 
 def pytest_report_header(config):
@@ -26,10 +18,6 @@ def pytest_report_header(config):
     ]
 
 
-# Lines a test module wants shown at the end of the run (figures a closing note quotes), whatever pytest captured.
-SUMMARY_LINES = pytest.StashKey[list]()
-
-
 def pytest_configure(config):
     config.stash[SUMMARY_LINES] = []
 
@@ -37,15 +25,6 @@ def pytest_configure(config):
 def pytest_terminal_summary(terminalreporter, config):
     for line in config.stash.get(SUMMARY_LINES, []):
         terminalreporter.write_line(line)
-
-
-def requires_services():
-    """Skip when PostgreSQL and Redis are not configured, unless `make test` said they must be there."""
-    if connection.vendor == "postgresql" and django_settings.CELERY_BROKER_URL.startswith("redis"):
-        return
-    if REQUIRE_SERVICES:
-        pytest.fail("GUICHET_REQUIRE_SERVICES=1 but the suite is not configured for PostgreSQL and Redis")
-    pytest.skip("needs DATABASE_URL (PostgreSQL) and REDIS_URL; run `make test`")
 
 
 @pytest.fixture
@@ -108,50 +87,35 @@ def _make_user(django_user_model, username, display_name, role):
 
 
 @pytest.fixture
-def staff(django_user_model):
+def marie(django_user_model):
     """Marie, a teacher who files incidents about her own mailbox."""
     return _make_user(django_user_model, "marie.dupont", "Marie Dupont", Role.STAFF)
 
 
 @pytest.fixture
-def staff2(django_user_model):
+def jean(django_user_model):
     """Jean, another staff member: must never see Marie's tickets."""
     return _make_user(django_user_model, "jean.martin", "Jean Martin", Role.STAFF)
 
 
 @pytest.fixture
-def agent(django_user_model):
+def sophie(django_user_model):
     """Sophie, a helpdesk agent."""
     return _make_user(django_user_model, "sophie.bernard", "Sophie Bernard", Role.AGENT)
 
 
 @pytest.fixture
-def admin_user(django_user_model):
+def alain(django_user_model):
     """Alain, an administrator of the portal."""
     return _make_user(django_user_model, "alain.admin", "Alain Admin", Role.ADMIN)
 
 
 @pytest.fixture
 def problem_types(db):
-    """The demo's queues and nine problem types with their form fields, by slug (tests/ticket_helpers.py)."""
-    from tests.ticket_helpers import create_problem_types
+    """The demo's queues and nine problem types with their form fields, by slug (tests/tickets/helpers.py)."""
+    from tests.tickets.helpers import create_problem_types
 
     return create_problem_types()
-
-
-def totp_now(device, offset_steps: int = 0) -> str:
-    """The code an authenticator app would show now (or `offset_steps` steps away) for a TOTP device."""
-    from django_otp.oath import totp
-
-    # Shifting t0 back by k steps makes "now" look k steps later to the code generator.
-    code = totp(device.bin_key, device.step, device.t0 - offset_steps * device.step, device.digits, device.drift)
-    return f"{code:0{device.digits}d}"
-
-
-def enrol_totp(user, name="Téléphone"):
-    from portal.models import AuthenticatorApp
-
-    return AuthenticatorApp.objects.create(user=user, name=name, confirmed=True)
 
 
 @pytest.fixture
@@ -178,16 +142,3 @@ def sign_in():
         return client
 
     return sign
-
-
-def solved_challenge(ip: str = "127.0.0.1") -> dict:
-    """The anti-robot fields a browser would send from `ip`: a solved challenge when one is required, else none."""
-    from itertools import count
-
-    from portal.identity import challenge
-
-    if not challenge.required(ip):
-        return {}
-    issued = challenge.issue(ip)
-    answer = next(str(n) for n in count() if challenge.solves(issued.token, str(n), issued.bits))
-    return {"challenge": issued.token, "challenge_answer": answer}

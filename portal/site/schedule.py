@@ -1,7 +1,7 @@
 """Every periodic job of the portal, in one place.
 
 Each entry names a task and how often it runs; the task itself must be idempotent (it may run twice, or late).
-``tests/test_periodic_jobs.py`` runs every entry of this table, so a job added here is tested by being added.
+``tests/portal/test_periodic_jobs.py`` runs every entry of this table, so a job added here is tested by being added.
 """
 
 from celery.schedules import crontab

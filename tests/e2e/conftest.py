@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from tests.conftest import REQUIRE_SERVICES
+from tests.helpers import REQUIRE_SERVICES
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Headless Chromium on these machines: no sandbox as root, and no background connections the closed network refuses.

@@ -10,7 +10,7 @@ from tests.e2e.test_incident_form import signed_in_context
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.mark.parametrize("user", ["agent", "admin_user"])
+@pytest.mark.parametrize("user", ["sophie", "alain"])
 def test_the_problem_type_page_is_accessible_and_fits_the_screen(browser: Browser, live_server, axe, sign_in,
                                                                    problem_types, user, request):  # fmt: skip
     person = request.getfixturevalue(user)  # the admin also sees the "delete" column
@@ -24,9 +24,9 @@ def test_the_problem_type_page_is_accessible_and_fits_the_screen(browser: Browse
     context.close()
 
 
-def test_the_french_header_fits_one_row_at_1280_px_even_for_an_agent(browser: Browser, live_server, sign_in, agent):
+def test_the_french_header_fits_one_row_at_1280_px_even_for_an_agent(browser: Browser, live_server, sign_in, sophie):
     """The longest header: an agent's, with the workspace link, their name and "Se déconnecter"."""
-    context = signed_in_context(browser, live_server, sign_in, agent, viewport={"width": 1280, "height": 800})
+    context = signed_in_context(browser, live_server, sign_in, sophie, viewport={"width": 1280, "height": 800})
     page = context.new_page()
     page.goto(live_server.url + "/")
     expect(page.get_by_role("link", name="Espace agents")).to_be_visible()
@@ -38,19 +38,19 @@ def test_the_french_header_fits_one_row_at_1280_px_even_for_an_agent(browser: Br
     context.close()
 
 
-def test_an_incident_page_fits_a_phone_screen(browser: Browser, live_server, sign_in, agent, staff, problem_types):
+def test_an_incident_page_fits_a_phone_screen(browser: Browser, live_server, sign_in, sophie, marie, problem_types):
     """Long questions ("Code (OTP) ou double authentification en jeu") once pushed their answers off the screen."""
-    from tests.ticket_helpers import login_failure_answers
+    from tests.tickets.helpers import login_failure_answers
     from tickets.fields.context import FillContext
     from tickets.forms import IncidentForm
     from tickets.services import ticket_create
 
     form = IncidentForm(
-        login_failure_answers(), problem_type=problem_types["echec-connexion"], context=FillContext(user=staff)
+        login_failure_answers(), problem_type=problem_types["echec-connexion"], context=FillContext(user=marie)
     )
     assert form.is_valid(), form.errors
-    ticket = ticket_create(requester=staff, problem_type=problem_types["echec-connexion"], submission=form.submission)
-    context = signed_in_context(browser, live_server, sign_in, agent, viewport={"width": 390, "height": 800})
+    ticket = ticket_create(requester=marie, problem_type=problem_types["echec-connexion"], submission=form.submission)
+    context = signed_in_context(browser, live_server, sign_in, sophie, viewport={"width": 390, "height": 800})
     page = context.new_page()
     page.goto(live_server.url + ticket.get_absolute_url())
     expect(page.get_by_text("Identifiant ou mot de passe incorrect").first).to_be_in_viewport()

@@ -52,10 +52,10 @@ def test_stylesheet_loads_under_the_content_security_policy(page: Page, live_ser
     assert failures == []
 
 
-def test_a_person_signs_in_with_password_and_code_in_a_real_browser(page: Page, live_server, axe, staff):
-    from tests.conftest import DEMO_PASSWORD, enrol_totp, totp_now
+def test_a_person_signs_in_with_password_and_code_in_a_real_browser(page: Page, live_server, axe, marie):
+    from tests.helpers import DEMO_PASSWORD, enrol_totp, totp_now
 
-    device = enrol_totp(staff)
+    device = enrol_totp(marie)
     page.goto(live_server.url + "/compte/connexion/")
     assert_accessible(page, axe)
     page.get_by_label("Identifiant").fill("Marie.Dupont")

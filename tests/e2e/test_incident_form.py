@@ -8,8 +8,8 @@ from django.test import Client
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.test_home import assert_accessible
-from tests.kb_helpers import make_article
-from tests.ticket_helpers import PHISHING_EML
+from tests.kb.helpers import make_article
+from tests.tickets.helpers import PHISHING_EML
 from tickets.models import Deflection, Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -40,8 +40,8 @@ def shoot(page: Page, name: str):
     page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
 
 
-def test_filing_without_javascript(browser: Browser, live_server, axe, sign_in, staff, problem_types):
-    context = signed_in_context(browser, live_server, sign_in, staff, java_script_enabled=False)
+def test_filing_without_javascript(browser: Browser, live_server, axe, sign_in, marie, problem_types):
+    context = signed_in_context(browser, live_server, sign_in, marie, java_script_enabled=False)
     page = context.new_page()
     page.goto(live_server.url + "/en/incidents/signaler/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Report an incident")
@@ -82,7 +82,7 @@ def test_filing_without_javascript(browser: Browser, live_server, axe, sign_in, 
     context.close()
 
     # axe needs JavaScript to run: the same pages, as the server rendered them, checked in a scripted context.
-    checked = signed_in_context(browser, live_server, sign_in, staff)
+    checked = signed_in_context(browser, live_server, sign_in, marie)
     page = checked.new_page()
     for path in ("/en/incidents/signaler/", "/en/incidents/", ticket.get_absolute_url()):
         page.goto(live_server.url + path)
@@ -95,7 +95,7 @@ def test_filing_without_javascript(browser: Browser, live_server, axe, sign_in, 
 
 
 def test_filing_with_javascript_suggests_answers_and_this_solved_it_ends_the_filing(
-    browser: Browser, live_server, axe, sign_in, staff, problem_types
+    browser: Browser, live_server, axe, sign_in, marie, problem_types
 ):
     article = make_article(
         "erreur-token-badvalue",
@@ -105,7 +105,7 @@ def test_filing_with_javascript_suggests_answers_and_this_solved_it_ends_the_fil
         summary="Close every webmail tab, then open the official address again.",
         body="Close every webmail tab.",
     )
-    context = signed_in_context(browser, live_server, sign_in, staff, timezone_id="America/Cayenne")
+    context = signed_in_context(browser, live_server, sign_in, marie, timezone_id="America/Cayenne")
     page = context.new_page()
     page.goto(live_server.url + "/en/incidents/signaler/echec-connexion/")
     # The browser's own zone replaces the server's default on a first visit.
@@ -127,14 +127,14 @@ def test_filing_with_javascript_suggests_answers_and_this_solved_it_ends_the_fil
     expect(page).to_have_url(live_server.url + article.get_absolute_url())
     expect(page.get_by_text("Glad it is solved. No incident was filed.")).to_be_visible()
     deflection = Deflection.objects.get()
-    assert (deflection.user, deflection.problem_type.slug, deflection.article) == (staff, "echec-connexion", article)
+    assert (deflection.user, deflection.problem_type.slug, deflection.article) == (marie, "echec-connexion", article)
     assert not Ticket.objects.exists()
     context.close()
 
 
-def test_the_french_forms_filled_and_with_errors(browser: Browser, live_server, axe, sign_in, staff, problem_types):
+def test_the_french_forms_filled_and_with_errors(browser: Browser, live_server, axe, sign_in, marie, problem_types):
     """Screenshots into var/screenshots/ (published copies in docs/screenshots/). Fields are found by id."""
-    context = signed_in_context(browser, live_server, sign_in, staff, viewport={"width": 1100, "height": 900})
+    context = signed_in_context(browser, live_server, sign_in, marie, viewport={"width": 1100, "height": 900})
     page = context.new_page()
 
     page.goto(live_server.url + "/incidents/signaler/echec-connexion/")

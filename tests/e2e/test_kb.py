@@ -6,7 +6,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from kb.models import Feedback
 from tests.e2e.test_home import assert_accessible
-from tests.kb_helpers import make_article
+from tests.kb.helpers import make_article
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

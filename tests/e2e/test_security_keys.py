@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from portal.models import EventKind, SecurityEvent, SecurityKey
-from tests.conftest import DEMO_PASSWORD, enrol_totp, totp_now
 from tests.e2e.test_home import assert_accessible
+from tests.helpers import DEMO_PASSWORD, enrol_totp, totp_now
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -59,11 +59,11 @@ def sign_out(page: Page):
 
 
 def test_an_agent_adds_a_key_signs_in_with_it_and_their_code_is_then_refused(
-    page: Page, portal_site, settings, virtual_key, axe, agent
+    page: Page, portal_site, settings, virtual_key, axe, sophie
 ):
     settings.GUICHET_PRIVILEGED_REQUIRE_SECURITY_KEY = True
     cdp, authenticator_id = virtual_key
-    device = enrol_totp(agent)
+    device = enrol_totp(sophie)
     errors = []
     page.on("console", lambda message: errors.append(message) if message.type == "error" else None)
 
@@ -74,7 +74,7 @@ def test_an_agent_adds_a_key_signs_in_with_it_and_their_code_is_then_refused(
     expect(page.get_by_role("heading", level=1)).to_have_text("Add a security key or passkey")
     expect(page.get_by_text("Your role requires a security key or passkey.")).to_be_visible()
     assert_accessible(page, axe)
-    page.goto(portal_site + f"/en/compte/assistance/comptes/{agent.username}/securite/")
+    page.goto(portal_site + f"/en/compte/assistance/comptes/{sophie.username}/securite/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Add a security key or passkey")
 
     # 2. Adding the key with the keyboard only: type a name, Enter; the browser asks the (virtual) key.
@@ -86,7 +86,7 @@ def test_an_agent_adds_a_key_signs_in_with_it_and_their_code_is_then_refused(
     expect(page.get_by_role("status").filter(has_text="Security key “Virtual key” added.")).to_be_visible()
     expect(page.get_by_text("Virtual key", exact=True)).to_be_visible()
     assert_accessible(page, axe)
-    key = SecurityKey.objects.get(user=agent)
+    key = SecurityKey.objects.get(user=sophie)
     credentials = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator_id})["credentials"]
     # The credential the portal stored is the one the key holds (DevTools gives it in base64, the portal base64url).
     assert [b64decode(credential["credentialId"]) for credential in credentials] == [
@@ -95,7 +95,7 @@ def test_an_agent_adds_a_key_signs_in_with_it_and_their_code_is_then_refused(
     assert credentials[0]["isResidentCredential"]  # a passkey, as the options preferred
     assert "usb" in key.transports
     # The same session now reaches the agent pages.
-    page.goto(portal_site + f"/en/compte/assistance/comptes/{agent.username}/securite/")
+    page.goto(portal_site + f"/en/compte/assistance/comptes/{sophie.username}/securite/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Security of sophie.bernard")
     sign_out(page)
 
@@ -106,7 +106,7 @@ def test_an_agent_adds_a_key_signs_in_with_it_and_their_code_is_then_refused(
     assert_accessible(page, axe)
     page.get_by_role("button", name="Use my security key").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-    event = SecurityEvent.objects.filter(kind=EventKind.LOGIN_SUCCESS, user=agent).latest("id")
+    event = SecurityEvent.objects.filter(kind=EventKind.LOGIN_SUCCESS, user=sophie).latest("id")
     assert event.data == {"factor": "SecurityKey"}
     key.refresh_from_db()
     assert key.last_used_at is not None
@@ -136,8 +136,8 @@ def test_an_agent_adds_a_key_signs_in_with_it_and_their_code_is_then_refused(
     expect(page.get_by_role("alert")).to_contain_text("Your role requires your security key to sign in")
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
     assert_accessible(page, axe)
-    agent.refresh_from_db()
-    assert agent.otp_failures == 0
+    sophie.refresh_from_db()
+    assert sophie.otp_failures == 0
     # The key still works from here.
     page.get_by_role("button", name="Use my security key").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
@@ -146,17 +146,17 @@ def test_an_agent_adds_a_key_signs_in_with_it_and_their_code_is_then_refused(
 
 
 def test_a_key_that_does_not_answer_is_explained_in_words_and_the_code_still_works(
-    page: Page, portal_site, virtual_key, axe, staff
+    page: Page, portal_site, virtual_key, axe, marie
 ):
     # A key on the account that is not plugged into this browser: Chromium's key answers it has no such credential.
     SecurityKey.objects.create(
-        user=staff,
+        user=marie,
         name="Clé oubliée",
         confirmed=True,
         credential_id="bm90LXRoaXMtb25l",
         public_key=os.urandom(77),
     )
-    device = enrol_totp(staff)
+    device = enrol_totp(marie)
     sign_in_with_password(page, portal_site, "marie.dupont")
     expect(page.get_by_role("heading", name="With your security key")).to_be_visible()
     assert_accessible(page, axe)
@@ -173,5 +173,5 @@ def test_a_key_that_does_not_answer_is_explained_in_words_and_the_code_still_wor
     page.get_by_label("Code").fill(totp_now(device))
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-    staff.refresh_from_db()
-    assert staff.otp_failures == 0  # nothing reached the portal: nothing counted
+    marie.refresh_from_db()
+    assert marie.otp_failures == 0  # nothing reached the portal: nothing counted

@@ -7,13 +7,13 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from portal.models import SourceThrottle
-from tests.conftest import DEMO_PASSWORD
 from tests.e2e.test_home import assert_accessible
+from tests.helpers import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_the_browser_solves_the_check_and_the_person_signs_in(page: Page, live_server, axe, staff):
+def test_the_browser_solves_the_check_and_the_person_signs_in(page: Page, live_server, axe, marie):
     SourceThrottle.objects.create(ip="127.0.0.1", window_started_at=timezone.now(), failures=10)
     page.goto(live_server.url + "/compte/connexion/")
     expect(page.get_by_text("courte vérification automatique anti-robot")).to_be_visible()
@@ -27,7 +27,7 @@ def test_the_browser_solves_the_check_and_the_person_signs_in(page: Page, live_s
     print(f"\nsign-in after the anti-robot check took {time.monotonic() - started:.2f} s in Chromium")
 
 
-def test_a_submit_made_before_the_check_ends_waits_for_it(page: Page, live_server, staff):
+def test_a_submit_made_before_the_check_ends_waits_for_it(page: Page, live_server, marie):
     SourceThrottle.objects.create(ip="127.0.0.1", window_started_at=timezone.now(), failures=10)
     # Hold the browser's hashing until released, as on a slow computer, so the click surely comes first.
     page.add_init_script(

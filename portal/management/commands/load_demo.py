@@ -21,7 +21,7 @@ from tickets.models import ProblemType, Queue
 from tickets.seed import standard_catalog_seed
 
 # Passes the portal's own policy (no organisation word, no name), so a demo account signs in without being sent to
-# change it (tests/test_demo_data.py checks it against every validator).
+# change it (tests/portal/test_demo_data.py checks it against every validator).
 DEMO_PASSWORD = "Lavande-Ardoise-2026"
 DEMO_DEVICE_NAME = "Application de démonstration"
 

@@ -1,0 +1,218 @@
+"""The knowledge base as people read it: home by category, article, search, contact; and who may see what."""
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from kb.models import Article, Audience, Status
+from tests.kb.helpers import corpus, make_article
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def articles():
+    return corpus()
+
+
+def body(response) -> str:
+    return response.content.decode()
+
+
+def test_help_home_lists_articles_by_category_with_a_search_form(client, articles):
+    response = client.get("/en/aide/")
+    assert response.status_code == 200
+    html = body(response)
+    assert '<form method="get" action="/en/aide/recherche/" role="search"' in html
+    assert 'href="/en/aide/categorie/mot-de-passe/"' in html
+    assert "Password" in html  # category heading
+    assert "Mot de passe oublié" not in html  # French articles are not listed on the English page
+    assert "Forgotten password" in html
+    french = body(client.get("/aide/"))
+    assert "Mot de passe oublié" in french
+    assert "Sécurité sur un ordinateur partagé" in french
+
+
+def test_the_main_menu_links_to_the_help(client):
+    html = body(client.get("/en/"))
+    assert re.search(r'<a href="/en/aide/">Help</a>', html)
+    assert re.search(r'<a href="/en/aide/" aria-current="page">Help</a>', body(client.get("/en/aide/")))
+
+
+def test_an_article_page_shows_the_text_the_translation_and_related_articles(client, articles):
+    Article.objects.filter(slug="mot-de-passe-oublie", language="fr").update(related="erreur-token-badvalue")
+    response = client.get("/aide/mot-de-passe-oublie/")
+    assert response.status_code == 200
+    html = body(response)
+    assert html.count("<h1") == 1
+    assert "<strong>oublié</strong>" in html
+    assert '<a href="/en/aide/mot-de-passe-oublie/" hreflang="en" lang="en">Read this article in English</a>' in html
+    assert '<time datetime="' in html
+    assert 'href="/aide/erreur-token-badvalue/"' in html  # related, listed first
+    assert 'action="/aide/mot-de-passe-oublie/avis/"' in html  # the feedback form
+    assert "<code>identifiant incorrect</code>" in html
+    assert "/static/js/kb-copy.js" in html
+    assert "<script>" not in html  # the CSP forbids inline scripts: none is written
+
+
+def test_an_article_missing_in_english_is_shown_in_french_marked_as_such(client, articles):
+    html = body(client.get("/en/aide/erreur-token-badvalue/"))
+    assert '<article class="kb-article" lang="fr">' in html
+    assert "not available in your language yet" in html
+
+
+def test_agents_only_articles_and_drafts_are_hidden_from_staff_and_anonymous(client, articles, marie, sign_in):
+    for path in ("/aide/procedure-deverrouillage/", "/aide/brouillon-vpn/"):
+        assert client.get(path).status_code == 404
+    assert "Procédure interne" not in body(client.get("/aide/"))
+    assert "Procédure interne" not in body(client.get("/aide/categorie/connexion/"))
+    sign_in(client, marie)
+    for path in ("/aide/procedure-deverrouillage/", "/aide/brouillon-vpn/"):
+        assert client.get(path).status_code == 404
+    assert "Procédure interne" not in body(client.get("/aide/"))
+    assert client.get("/aide/archivage-annuel/").status_code == 200  # staff articles are for signed-in people
+
+
+def test_staff_articles_need_a_sign_in(client, articles):
+    assert client.get("/aide/archivage-annuel/").status_code == 404
+
+
+def test_agents_read_agents_only_articles_and_preview_drafts(client, articles, sophie, sign_in):
+    sign_in(client, sophie)
+    assert client.get("/aide/procedure-deverrouillage/").status_code == 200
+    draft = body(client.get("/aide/brouillon-vpn/"))
+    assert '<p class="warning">' in draft  # "draft: only agents see it"
+    assert 'href="/aide/brouillon-vpn/modifier/"' in draft
+
+
+def test_an_agent_whose_second_factor_is_not_checked_reads_like_staff(client, articles, sophie, sign_in):
+    sign_in(client, sophie, verified=False)
+    response = client.get("/aide/procedure-deverrouillage/")
+    assert response.status_code in (302, 404)  # sent to prove the factor, or simply not found
+
+
+def test_category_page_lists_its_articles(client, articles):
+    html = body(client.get("/aide/categorie/navigateur/"))
+    assert "Erreur de jeton de session" in html
+    assert "Mot de passe oublié" not in html
+    assert client.get("/aide/categorie/inconnue/").status_code == 404
+
+
+def test_search_page_finds_plural_forms_and_highlights_matches(client, articles):
+    html = body(client.get("/aide/recherche/", {"q": "mots de passe oubliés"}))
+    assert 'href="/aide/mot-de-passe-oublie/"' in html
+    assert "<mark>" in html
+
+
+def test_search_page_escapes_the_query(client, articles):
+    html = body(client.get("/en/aide/recherche/", {"q": '<script>alert("x")</script> mot'}))
+    assert '<script>alert("x")' not in html
+    assert "&lt;script&gt;" in html
+
+
+@pytest.mark.parametrize("query", ["", "   ", "%%%", "\x00", "mot\x00passe", "x" * 5000, "' OR 1=1"])
+def test_search_page_answers_any_query(client, articles, query):
+    assert client.get("/aide/recherche/", {"q": query}).status_code == 200
+
+
+def test_search_page_says_when_nothing_matches_and_points_to_the_support(client, articles):
+    html = body(client.get("/en/aide/recherche/", {"q": "zzzyyyxxx"}))
+    assert "0 articles for" in html
+    assert 'href="/en/aide/contact/"' in html
+
+
+def test_contact_page_gives_the_hours_and_says_honestly_the_delay_is_not_measured(client, settings):
+    settings.GUICHET_SUPPORT_HOURS = {"fr": "Lundi-vendredi 8 h – 18 h", "en": "Monday to Friday, 8 am to 6 pm"}
+    english = body(client.get("/en/aide/contact/"))
+    assert "Monday to Friday, 8 am to 6 pm" in english
+    assert "Not measured yet" in english
+    assert "Lundi-vendredi 8 h – 18 h" in body(client.get("/aide/contact/"))
+
+
+def test_contact_page_shows_the_measured_delay(client, monkeypatch):
+    monkeypatch.setattr("portal.site.views.contact.average_first_response", lambda days: timedelta(hours=3, minutes=20))
+    html = body(client.get("/en/aide/contact/"))
+    assert "3 hours 20 minutes" in html
+    assert "Not measured yet" not in html
+
+
+def _queries_of(client, path) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as context:
+        client.get(path)
+    return len(context)
+
+
+def _one_statement_on_postgresql(queries: int) -> int:
+    from django.db import connection
+
+    return 1 if connection.features.supports_slicing_ordering_in_compound else queries
+
+
+def test_article_page_query_count_is_pinned(client, articles, marie, sign_in, django_assert_num_queries):
+    Article.objects.filter(slug="mot-de-passe-oublie").update(related="erreur-token-badvalue")
+    related = _one_statement_on_postgresql(2)  # the chosen related articles, the latest of the category
+    with django_assert_num_queries(1 + related):  # the article with its translation, the related articles
+        assert client.get("/aide/mot-de-passe-oublie/").status_code == 200
+    sign_in(client, marie)
+    client.get("/aide/mot-de-passe-oublie/")
+    # Signed in, the session and account checks of the portal's middleware come on top (measured on a page that
+    # runs no query of its own, a 404): the article page still adds exactly two.
+    session_queries = _queries_of(client, "/page-qui-n-existe-pas/")
+    with django_assert_num_queries(session_queries + 1 + related):
+        assert client.get("/aide/mot-de-passe-oublie/").status_code == 200
+
+
+def test_search_page_query_count_is_pinned(client, articles, django_assert_num_queries):
+    from django.db import connection
+
+    # PostgreSQL: the ranked matches, then the snippets of that page; the Python fallback reads once.
+    expected = 2 if connection.vendor == "postgresql" else 1
+    with django_assert_num_queries(expected):
+        assert client.get("/aide/recherche/", {"q": "mot de passe"}).status_code == 200
+
+
+def test_home_query_count_does_not_grow_with_the_number_of_articles(client, articles, django_assert_num_queries):
+    for number in range(30):
+        make_article(f"article-{number}", title=f"Article {number}", category="browser")
+    from kb.categories import CATEGORIES
+
+    with django_assert_num_queries(_one_statement_on_postgresql(len(CATEGORIES))):  # the first few of each category
+        assert client.get("/aide/").status_code == 200
+
+
+def test_a_reserved_path_cannot_be_an_article_slug():
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        make_article("recherche", title="Conflit", status=Status.PUBLISHED, audience=Audience.PUBLIC)
+
+
+def test_a_pasted_query_with_a_nul_character_is_still_searched(client, articles):
+    html = body(client.get("/aide/recherche/", {"q": "mot de\x00passe oublié"}))
+    assert 'href="/aide/mot-de-passe-oublie/"' in html
+
+
+def test_the_editor_shows_no_error_alert_until_there_is_an_error(client, sign_in, sophie):
+    """The article model has a field named "errors", which {% if form.errors %} used to find instead."""
+    sign_in(client, sophie)
+    page = client.get("/en/aide/nouvel-article/").content.decode()
+    assert 'class="form-errors"' not in page
+    refused = client.post("/en/aide/nouvel-article/", {"save": "1"}).content.decode()
+    assert 'class="form-errors"' in refused
+
+
+def test_the_contact_page_shows_the_configured_ways_to_reach_the_helpdesk(client, settings):
+    settings.GUICHET_SUPPORT_PHONE = "01 99 00 12 34"
+    settings.GUICHET_SUPPORT_EMAIL = "assistance@ac-exemple.fr"
+    settings.GUICHET_SUPPORT_ADDRESS = {"fr": "Rectorat, bureau 12", "en": "Rectorate, office 12"}
+    page = client.get("/en/aide/contact/").content.decode()
+    assert '<a href="tel:+33199001234">01 99 00 12 34</a>' in page
+    assert '<a href="mailto:assistance@ac-exemple.fr">assistance@ac-exemple.fr</a>' in page
+    assert "Rectorate, office 12" in page
+    assert "Rectorat, bureau 12" in client.get("/aide/contact/").content.decode()
+    settings.GUICHET_SUPPORT_PHONE = ""
+    assert "tel:" not in client.get("/en/aide/contact/").content.decode()  # what is not configured is not shown
