@@ -7,7 +7,6 @@ language cookie or Accept-Language, else French. Query parameters are validated 
 ``limit``, ``category`` or ``lang`` is a 400 that says which values are accepted, never a silent default.
 """
 
-from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import AllowAny
@@ -25,6 +24,7 @@ from kb.search import (
     search_articles,
     suggest_articles,
 )
+from kb.selectors import article_versions
 from portal.identity.api_auth import SessionAuthentication, TokenAuthentication
 from portal.web.api import (
     LanguageField,
@@ -129,13 +129,7 @@ class ArticleViewSet(PublicKbApi, viewsets.ReadOnlyModelViewSet):
         return articles.only(*LISTING_FIELDS).order_by("title")
 
     def retrieve(self, request, slug=None):
-        language = content_language()
-        versions = list(Article.objects.visible_to(request.user).filter(slug=slug))
-        article = next((version for version in versions if version.language == language), None)
-        article = article or next(iter(versions), None)
-        if article is None:
-            raise Http404
-        others = [version for version in versions if version.pk != article.pk]
+        article, others = article_versions(user=request.user, slug=slug)
         return Response(ArticleSerializer(article, context={"request": request, "translations": others}).data)
 
 

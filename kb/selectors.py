@@ -14,16 +14,21 @@ def known_error_texts(*, user, language: str) -> list[str]:
     return [line for line in lines if line]
 
 
-def article_for_reader(request, slug: str) -> tuple[Article, Article | None]:
-    """The article in the page's language (or, failing that, in the other one) and its translation, in one query.
+def article_versions(*, user, slug: str) -> tuple[Article, list[Article]]:
+    """The article in the page's language (or, failing that, in the other one) and its other versions, in one query.
 
-    Raises Http404 when the reader may see neither: an agents-only article is as absent as a missing one.
+    Raises Http404 when the reader may see none: an agents-only article is as absent as a missing one.
     """
     language = content_language()
-    versions = list(Article.objects.visible_to(request.user).filter(slug=slug))
+    versions = list(Article.objects.visible_to(user).filter(slug=slug))
     article = next((version for version in versions if version.language == language), None)
     article = article or next(iter(versions), None)
     if article is None:
         raise Http404
-    other = next((version for version in versions if version.language != article.language), None)
-    return article, other
+    return article, [version for version in versions if version.pk != article.pk]
+
+
+def article_for_reader(request, slug: str) -> tuple[Article, Article | None]:
+    """The article a page shows and its translation, if any (article_versions)."""
+    article, others = article_versions(user=request.user, slug=slug)
+    return article, next(iter(others), None)
