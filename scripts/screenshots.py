@@ -98,6 +98,7 @@ def pages(base: str) -> list[tuple[str, str | None, str]]:
         ("api-docs", None, "/api/docs/"),
         ("kb-editor", "agent", "/aide/nouvel-article/"),
         ("admin-problem-type", "agent", "/admin/tickets/problemtype/1/change/"),
+        ("admin-job-runs", "agent", "/admin/portal/jobrun/"),
     ]
 
 
