@@ -339,7 +339,7 @@ GUICHET_MAX_REQUEST_BYTES = env_int(
     "GUICHET_MAX_REQUEST_BYTES", GUICHET_ATTACHMENT_MAX_BYTES * GUICHET_ATTACHMENT_MAX_COUNT + 1024 * 1024
 )
 GUICHET_PRIVATE_MEDIA_ROOT = Path(env_str("GUICHET_PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private-media")))
-# The organisation's own mail domains (sub-domains included), for reported phishing (tickets/phishing.py): a sender
+# The organisation's own mail domains (sub-domains included), for reported phishing (tickets/phishing/): a sender
 # outside them whose name claims to be the organisation, or a domain imitating them, is flagged.
 GUICHET_ORGANISATION_MAIL_DOMAINS = env_list("GUICHET_ORGANISATION_MAIL_DOMAINS")
 

@@ -1,5 +1,5 @@
 """A reported suspicious message is read, never rendered: who it claims to be, where it really leads, what the
-receiving server thought of it, and which reports belong to one campaign (tickets/phishing.py). No database."""
+receiving server thought of it, and which reports belong to one campaign (tickets/phishing/). No database."""
 
 import time
 from dataclasses import fields
