@@ -191,6 +191,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "portal.identity.passwords.MaximumLengthValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 30 * 60
+# Where passwords are checked and written: "portal" (the portal's own accounts) or "ldap" (the organisation's
+# directory, GUICHET_LDAP_* below); portal/identity/credentials.py.
+GUICHET_CREDENTIAL_STORE = env_str("GUICHET_CREDENTIAL_STORE", "portal")
+# Password age policy, for the reminder jobs: a password older than this is due for a change (0: never).
+GUICHET_PASSWORD_MAX_AGE_DAYS = env_int("GUICHET_PASSWORD_MAX_AGE_DAYS", 0)
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "home"
 GUICHET_ORGANISATION_WORDS = env_list("GUICHET_ORGANISATION_WORDS", ["guichet", "academie", "messagerie", "webmail"])

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from portal.identity import factors, lockout, session_registry
+from portal.identity import credentials, factors, lockout, session_registry
 from portal.identity.events import record_event
 from portal.models import AuthenticatorApp, EventKind, RecoveryCodeDevice, SecurityKey, User, UserManager
 
@@ -45,9 +45,9 @@ def password_set(*, user: User, password: str, by: User, reason: str, request=No
     """Give ``user`` a new password (``reason``: "change" by the person, "reset" through a reset), lift "a reset is
     required", and end every other session, API token, reset link and known-device cookie: whoever knew the old
     password keeps nothing it opened. The person's own browser, when the request is theirs, stays signed in."""
-    user.set_password(password)
+    credentials.store().set(user, password)  # the directory's own policy may refuse it: PasswordRefused
     user.password_reset_required = False
-    user.save(update_fields=["password", "password_reset_required"])
+    user.save(update_fields=["password", "password_changed_at", "password_reset_required"])
     data = {"reason": reason} if by.pk == user.pk else {"reason": reason, "by": by.username}
     record_event(EventKind.PASSWORD_CHANGE, request=request, user=user, data=data, notify=True)
     session_registry.end_all(user=user, request=request, keep=_this_session(request))

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_otp import devices_for_user, verify_token
 from django_otp import login as otp_login
 
-from portal.identity import key_policy, known_device, lockout, passwords, session_registry, session_state
+from portal.identity import credentials, key_policy, known_device, lockout, passwords, session_registry, session_state
 from portal.identity.events import record_event
 from portal.models import EventKind, RecoveryCodeDevice, SecurityKey, User
 from portal.web.network import client_ip
@@ -89,7 +89,7 @@ def check_current_password(request: HttpRequest, user: User, password: str) -> C
     if not lockout.claim_attempt(key):
         lockout.spend_equivalent_time(password)
         return CurrentPassword.THROTTLED
-    if user.check_password(password):
+    if credentials.store().check(user, password):
         lockout.record_success(key)
         return CurrentPassword.OK
     lock = lockout.record_failure(key)
@@ -205,7 +205,7 @@ def used_recovery_code(device) -> bool:
 def complete_sign_in(request: HttpRequest, user: User, device=None) -> None:
     """Fully sign in: new session key and CSRF token (Django's login), verified device, session clock started."""
     clear_pending(request)
-    auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    auth_login(request, user, backend=credentials.store().backend)
     session_registry.register(request)
     if device is not None:
         otp_login(request, device)

@@ -81,6 +81,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Bumped by every password reset, factor change or "log out everywhere": it is mixed into the session hash,
     # the reset tokens and the known-device cookies, so bumping it invalidates all of them at once.
     security_stamp = models.UUIDField(default=uuid.uuid4, editable=False)
+    # When the password was last set (read from the directory when there is one): the age policy's reminders use it.
+    password_changed_at = models.DateTimeField(_("password changed"), null=True, blank=True, editable=False)
     password_reset_required = models.BooleanField(
         _("password reset required"),
         default=False,
