@@ -191,6 +191,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "portal.identity.passwords.MaximumLengthValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 30 * 60
+# Reset links e-mailed to one account per hour; further requests are silently not sent (R20).
+GUICHET_RESET_EMAILS_PER_HOUR = 3
 # Where passwords are checked and written: "portal" (the portal's own accounts) or "ldap" (the organisation's
 # directory, GUICHET_LDAP_* below); portal/identity/credentials.py.
 GUICHET_CREDENTIAL_STORE = env_str("GUICHET_CREDENTIAL_STORE", "portal")
@@ -447,6 +449,7 @@ GUICHET_RATE_LIMITS = {
         ("filing", "10/hour"),  # incidents filed, on the page or through the API
         ("affected", "30/hour"),  # "I'm affected too"
         ("reply", "60/hour"),  # messages and files added to an incident
+        ("password_reset", "20/hour"),  # "I forgot my password" forms; beyond, silently not sent (R20)
     )
 }
 # Addresses of GUICHET_SHARED_EGRESS_NETWORKS (many people behind one NAT) get this many times each limit.
@@ -512,7 +515,14 @@ LOGGING = {
             "timestamp": False,
         },
     },
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": GUICHET_LOG_FORMAT}},
+    "filters": {"mask_reset_links": {"()": "portal.web.log_filters.MaskResetLinks"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": GUICHET_LOG_FORMAT,
+            "filters": ["mask_reset_links"],
+        }
+    },
     "root": {"handlers": ["stderr"], "level": env_str("GUICHET_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -4,8 +4,8 @@ directly; periodic ones (portal/site/schedule.py) also leave a JobRun row (porta
 from celery import shared_task
 from celery.signals import worker_ready
 
-from portal.identity import detection, lockout, notifications, session_registry
-from portal.models import SecurityEvent
+from portal.identity import detection, lockout, notifications, reset, session_registry
+from portal.models import PasswordResetRequest, SecurityEvent
 from portal.site import health
 from portal.web import jobs, outbox
 from portal.web.jobs import periodic_job
@@ -64,3 +64,23 @@ def detect_credential_attacks() -> dict:
 def purge_job_runs() -> int:
     """Forget the record of periodic runs older than 30 days; idempotent."""
     return jobs.job_runs_purge()
+
+
+@shared_task
+def send_password_reset(request_id: int) -> None:
+    """Handle one "I forgot my password" form: by its id, never a token (R19, R23); idempotent (the outbox)."""
+    reset.reset_mail_deliver(request_id)
+
+
+@shared_task
+@periodic_job
+def deliver_pending_password_resets() -> int:
+    """Reset requests whose task never ran; those older than a link's lifetime are settled without an e-mail."""
+    return outbox.sweep(PasswordResetRequest, reset.reset_mail_deliver)
+
+
+@shared_task
+@periodic_job
+def purge_password_resets() -> int:
+    """Forget reset requests and spent links after a day; idempotent."""
+    return reset.resets_purge()

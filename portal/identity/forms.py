@@ -60,29 +60,18 @@ class ReauthForm(forms.Form):
     credential = security_key_answer_field(required=False)
 
 
-class PasswordChangeForm(forms.Form):
-    current_password = password_field(_("Current password"), "current-password")
+class NewPasswordForm(forms.Form):
+    """A new password typed twice and checked against the policy (the store's own policy is checked when it is
+    written: credentials.PasswordRefused)."""
+
     new_password = password_field(_("New password"), "new-password")
     confirmation = password_field(_("New password again"), "new-password")
 
-    def __init__(self, user, *args, check_current=None, **kwargs):
+    def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        # Checks the current password through the sign-in lockout (portal.identity.signin.check_current_password).
-        self.check_current = check_current
         # Built per form, not at import, so the rules are listed in the language of the page.
         self.fields["new_password"].help_text = password_validation.password_validators_help_text_html()
-
-    def clean_current_password(self):
-        from portal.identity.signin import CurrentPassword
-
-        password = self.cleaned_data["current_password"]
-        result = self.check_current(password)
-        if result is CurrentPassword.THROTTLED:
-            raise forms.ValidationError(_("Too many attempts: wait a moment and try again."), code="throttled")
-        if result is CurrentPassword.WRONG:
-            raise forms.ValidationError(_("This is not your current password."), code="wrong_password")
-        return password
 
     def clean_new_password(self):
         password = self.cleaned_data["new_password"]
@@ -95,6 +84,41 @@ class PasswordChangeForm(forms.Form):
         if new and again and new != again:
             self.add_error("confirmation", forms.ValidationError(_("The two new passwords differ."), code="mismatch"))
         return cleaned
+
+    def refused(self, error) -> None:
+        """Show why the store refused the password (credentials.PasswordRefused)."""
+        for reason in error.reasons:
+            self.add_error("new_password", forms.ValidationError(reason, code="store_policy"))
+
+
+class PasswordChangeForm(NewPasswordForm):
+    current_password = password_field(_("Current password"), "current-password")
+    field_order = ["current_password", "new_password", "confirmation"]
+
+    def __init__(self, user, *args, check_current=None, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        # Checks the current password through the sign-in lockout (portal.identity.signin.check_current_password).
+        self.check_current = check_current
+
+    def clean_current_password(self):
+        from portal.identity.signin import CurrentPassword
+
+        password = self.cleaned_data["current_password"]
+        result = self.check_current(password)
+        if result is CurrentPassword.THROTTLED:
+            raise forms.ValidationError(_("Too many attempts: wait a moment and try again."), code="throttled")
+        if result is CurrentPassword.WRONG:
+            raise forms.ValidationError(_("This is not your current password."), code="wrong_password")
+        return password
+
+
+class ResetRequestForm(forms.Form):
+    identifier = forms.CharField(
+        label=_("Identifier or work e-mail address"),
+        max_length=254,
+        help_text=_("Usually firstname.lastname, or firstname.lastname@ followed by your organisation's domain."),
+        widget=forms.TextInput(attrs={"autocomplete": "username", **NO_AUTOCORRECT}),
+    )
 
 
 class ApiTokenForm(forms.Form):

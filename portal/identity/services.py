@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from portal.identity import credentials, factors, lockout, session_registry
+from portal.identity import credentials, factors, lockout, reset, session_registry
 from portal.identity.events import record_event
 from portal.models import AuthenticatorApp, EventKind, RecoveryCodeDevice, SecurityKey, User, UserManager
 
@@ -107,6 +107,7 @@ def lockout_lift(*, identifier: str, by, request=None) -> LiftReport:
             )
         if throttled:
             report.cleared.append("code throttling")
+        reset.links_void(user)  # a helpdesk action on the account ends its reset links (R22)
     record_event(
         EventKind.LOGIN_UNLOCK,
         request=request,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal.identity.views import account, login, mfa, tokens
+from portal.identity.views import account, login, mfa, reset, tokens
 
 app_name = "portal"
 
@@ -19,6 +19,18 @@ urlpatterns = [
     path("securite/deconnecter-autres-sessions/", account.logout_other_sessions_view, name="logout_others"),
     path("securite/sessions/<str:public_id>/deconnecter/", account.session_end_view, name="session_end"),
     path("mot-de-passe/", account.password_change_view, name="password_change"),
+    path("mot-de-passe-oublie/", reset.password_reset_view, name="password_reset"),
+    path("mot-de-passe-oublie/envoye/", reset.password_reset_sent_view, name="password_reset_sent"),
+    path("mot-de-passe-oublie/lien/<str:secret>/", reset.password_reset_link_view, name="password_reset_link"),
+    path("mot-de-passe-oublie/nouveau/", reset.password_reset_new_view, name="password_reset_new"),
+    path("mot-de-passe-oublie/nouveau/code/", reset.password_reset_code_view, name="password_reset_code"),
+    path("mot-de-passe-oublie/nouveau/cle/", reset.password_reset_key_view, name="password_reset_key"),
+    path(
+        "mot-de-passe-oublie/nouveau/cle/options/",
+        reset.password_reset_key_options_view,
+        name="password_reset_key_options",
+    ),
+    path("telephone-perdu/", reset.lost_phone_view, name="lost_phone"),
     path("securite/jetons/ajouter/", tokens.api_token_add_view, name="api_token_add"),
     path("securite/jetons/<str:prefix>/revoquer/", tokens.api_token_revoke_view, name="api_token_revoke"),
     path("double-authentification/", mfa.mfa_overview_view, name="mfa"),

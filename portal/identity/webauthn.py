@@ -62,6 +62,7 @@ class Purpose(enum.StrEnum):
     REGISTER = "register"
     SIGN_IN = "sign_in"
     REAUTH = "reauth"
+    RESET = "reset"  # proving the factor before a new password is accepted (portal.identity.views.reset)
 
 
 class RegistrationRefused(Exception):

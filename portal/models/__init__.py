@@ -5,6 +5,7 @@ from portal.models.event_base import EventBase
 from portal.models.jobs import JobRun
 from portal.models.lockout import AccountLockout, ChallengeMode, SourceThrottle
 from portal.models.mfa import RecoveryCode, RecoveryCodeDevice
+from portal.models.reset import PasswordResetRequest, PasswordResetToken
 from portal.models.security import EventKind, SecurityEvent
 from portal.models.security_key import SecurityKey
 from portal.models.sessions import SignedInSession
@@ -17,6 +18,8 @@ __all__ = [
     "EventBase",
     "EventKind",
     "JobRun",
+    "PasswordResetRequest",
+    "PasswordResetToken",
     "RecoveryCode",
     "RecoveryCodeDevice",
     "Role",

@@ -21,6 +21,7 @@ class EventKind(models.TextChoices):
     RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used")
     RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated", _("New recovery codes generated")
     PASSWORD_CHANGE = "authn_password_change", _("Password changed")
+    PASSWORD_RESET_LINK = "authn_password_reset_link", _("Password reset link sent")
     SESSIONS_REVOKED = "session_revoked", _("Other sessions signed out")
     SESSION_ENDED = "session_ended", _("One other session signed out")
     SESSIONS_REVOKED_BY_ADMIN = "session_revoked_admin", _("All sessions signed out by an administrator")

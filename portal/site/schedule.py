@@ -30,6 +30,17 @@ BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # "I forgot my password" requests whose task was lost, as above (R19).
+    "deliver-pending-password-resets": {
+        "task": "portal.tasks.deliver_pending_password_resets",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Reset requests and spent links kept a day. Hourly at :47 (https://crontab.guru/#47_*_*_*_*).
+    "purge-password-resets": {
+        "task": "portal.tasks.purge_password_resets",
+        "schedule": crontab(minute=47),
+    },
     # Sign-in counters of identifiers nobody tried for two days. Hourly at :41 (https://crontab.guru/#41_*_*_*_*).
     "purge-stale-lockouts": {
         "task": "portal.tasks.purge_stale_lockouts",

@@ -184,7 +184,7 @@ def _key_refused_message(outcome, *, codes_allowed: bool) -> str:
     )
 
 
-def _options_response(options: str | None) -> HttpResponse:
+def options_response(options: str | None) -> HttpResponse:
     if options is None:
         return JsonResponse({"error": _("No security key is registered on your account.")}, status=404)
     return HttpResponse(options, content_type="application/json")
@@ -198,7 +198,7 @@ def login_key_options_view(request):
     user = _half_signed_in(request)
     if user is None:
         return JsonResponse({"redirect": reverse("portal:login")}, status=401)
-    return _options_response(webauthn.authentication_options(request, user, purpose=webauthn.Purpose.SIGN_IN))
+    return options_response(webauthn.authentication_options(request, user, purpose=webauthn.Purpose.SIGN_IN))
 
 
 @never_cache
@@ -281,4 +281,4 @@ def reauth_key_options_view(request):
     """Confirming it is them with a security key: the options for navigator.credentials.get() (JSON)."""
     if not request.user.is_authenticated:
         return JsonResponse({"redirect": reverse("portal:login")}, status=401)
-    return _options_response(webauthn.authentication_options(request, request.user, purpose=webauthn.Purpose.REAUTH))
+    return options_response(webauthn.authentication_options(request, request.user, purpose=webauthn.Purpose.REAUTH))
