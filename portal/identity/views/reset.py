@@ -1,9 +1,13 @@
 """'I forgot my password': the request, the link, the second factor, the new password (portal.identity.reset).
 
 The link's secret leaves the address bar at once: its page keeps it in the server-side session and redirects to a
-page without it, so it reaches no Referer, history or later log line (R23); every page here also sends
-``Referrer-Policy: no-referrer`` and loads nothing from elsewhere. A person with a second factor proves it before
-the new password is accepted (R24), by the same checks and limits as at sign-in; nobody is signed in at the end.
+page without it, so it reaches no Referer, history or later log line (R23). That redirect says
+``Referrer-Policy: no-referrer``. The pages with a form keep the site's ``same-origin``, which never sends a Referer
+to another site: under ``no-referrer`` browsers post forms with ``Origin: null``, which the CSRF check rightly
+refuses, and their addresses hold no secret anyway. No page here loads anything from elsewhere.
+
+A person with a second factor proves it before the new password is accepted (R24), by the same checks and limits
+as at sign-in; nobody is signed in at the end.
 """
 
 from functools import wraps
@@ -43,7 +47,6 @@ def no_referrer(view):
 
 
 @never_cache
-@no_referrer
 @require_http_methods(["GET", "POST"])
 def password_reset_view(request):
     form = ResetRequestForm(request.POST or None)
@@ -89,7 +92,6 @@ def _invalid_page(request):
 
 @sensitive_post_parameters("new_password", "confirmation")
 @never_cache
-@no_referrer
 @require_http_methods(["GET", "POST"])
 def password_reset_new_view(request):
     token = _link(request)
@@ -160,7 +162,6 @@ def _factor_error(outcome) -> str:
 
 
 @never_cache
-@no_referrer
 @require_POST
 def password_reset_code_view(request):
     token = _link(request)
@@ -176,7 +177,6 @@ def password_reset_code_view(request):
 
 
 @never_cache
-@no_referrer
 @csrf_protect
 @require_POST
 def password_reset_key_options_view(request):
@@ -187,7 +187,6 @@ def password_reset_key_options_view(request):
 
 
 @never_cache
-@no_referrer
 @require_POST
 def password_reset_key_view(request):
     token = _link(request)
