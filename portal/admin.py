@@ -15,6 +15,7 @@ from portal.models import (
     AccountLockout,
     AuthenticatorApp,
     JobRun,
+    PasswordResetRequest,
     RecoveryCodeDevice,
     SecurityEvent,
     SecurityKey,
@@ -248,3 +249,22 @@ class JobRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
         if run.error:
             return False
         return True if run.finished_at is not None else None
+
+
+@admin.register(PasswordResetRequest)
+class PasswordResetRequestAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """The "I forgot my password" forms of the last day, for the helpdesk's "I asked at 9:02 and got nothing": what
+    was typed and what the worker did (sent, unknown, over the account's limit). Never shown to the requester."""
+
+    list_display = ("created_at", "submitted", "ip", "outcome", "notified_at")
+    list_filter = ("outcome",)
+    search_fields = ("submitted", "ip")
+    date_hierarchy = "created_at"
+    fields = list_display
+    readonly_fields = fields
+
+    def has_module_permission(self, request):
+        return request.user.is_agent
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_agent

@@ -75,6 +75,18 @@ def not_me_link() -> str:
     return not_me_url(SecurityEvent.objects.filter(user__username="marie.dupont").latest("created_at"))
 
 
+def reset_link(username: str) -> str:
+    """A fresh reset link for a demo account, as the e-mail carries it (the account's older links stop working)."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from portal.identity.reset import link_issue
+    from portal.models import User
+
+    secret = link_issue(User.objects.get(username=username))
+    return settings.SITE_URL + reverse("portal:password_reset_link", kwargs={"secret": secret})
+
+
 def pages(base: str) -> list[tuple[str, str | None, str]]:
     """(name, who, path): who is None (anonymous), "staff" or "agent"."""
     return [
@@ -93,6 +105,12 @@ def pages(base: str) -> list[tuple[str, str | None, str]]:
         ("api-token-add", "staff", "/compte/securite/jetons/ajouter/"),
         ("api-token-add-agent", "agent", "/compte/securite/jetons/ajouter/"),
         ("not-me", None, "not-me"),
+        ("reset-request", None, "/compte/mot-de-passe-oublie/"),
+        ("reset-sent", None, "/compte/mot-de-passe-oublie/envoye/"),
+        ("reset-factor", None, "reset:sophie.bernard"),
+        ("reset-new-password", None, "reset:marie.dupont"),
+        ("reset-invalid", None, "/compte/mot-de-passe-oublie/nouveau/"),
+        ("lost-phone", None, "/compte/telephone-perdu/"),
         ("too-many-requests", None, "flood:/aide/recherche/?q=quota"),
         ("agent-incident", "agent", "incident"),
         ("api-docs", None, "/api/docs/"),
@@ -140,6 +158,8 @@ def main() -> None:
                     page.goto(f"{args.base}{path_now}")
                 elif path == "not-me":
                     page.goto(not_me_link())
+                elif path.startswith("reset:"):
+                    page.goto(reset_link(path.removeprefix("reset:")))
                 elif path.startswith("flood:"):
                     # Spend the address's search allowance, then show the refusal page a person would meet.
                     address = f"{args.base}{prefix}{path.removeprefix('flood:')}"
