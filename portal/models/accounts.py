@@ -43,6 +43,8 @@ class UserManager(BaseUserManager):
     def create_user(self, username, email="", password=None, **extra):
         user = self.model(username=self.normalize_identifier(username), email=self.normalize_email(email), **extra)
         user.set_password(password)
+        if password is not None:
+            user.password_changed_at = timezone.now()
         user.full_clean(exclude=["password"])
         user.save(using=self._db)
         return user

@@ -359,6 +359,9 @@ def test_a_reset_ends_every_session_and_api_token_and_notifies_both_addresses(ma
     assert NEW_PASSWORD not in notice.body and "mot-de-passe-oublie/lien" not in notice.body
     event = SecurityEvent.objects.filter(kind=EventKind.PASSWORD_CHANGE, user=marie_reachable).get()
     assert event.data == {"reason": "reset"}
+    previous = marie_reachable.password_changed_at
+    marie_reachable.refresh_from_db()
+    assert marie_reachable.password_changed_at > previous  # the password's age starts again (the reminder jobs)
 
 
 @pytest.mark.django_db

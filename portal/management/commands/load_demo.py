@@ -91,12 +91,14 @@ class Command(BaseCommand):
                     defaults={
                         "display_name": display_name,
                         "email": f"{username}@demo.guichet.invalid",
+                        "recovery_email": f"{username}.perso@demo.guichet.invalid",
                         "role": role,
                         "is_active": True,
                     },
                 )
                 user.set_password(DEMO_PASSWORD)
-                user.save(update_fields=["password"])
+                user.password_changed_at = timezone.now()
+                user.save(update_fields=["password", "password_changed_at"])
                 if user.is_agent:
                     enrolled.append(self._demo_device(user))
 
