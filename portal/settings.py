@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "portal.identity.middleware.SessionPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "portal.site.unavailable.DependencyUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -196,6 +197,41 @@ GUICHET_RESET_EMAILS_PER_HOUR = 3
 # Where passwords are checked and written: "portal" (the portal's own accounts) or "ldap" (the organisation's
 # directory, GUICHET_LDAP_* below); portal/identity/credentials.py.
 GUICHET_CREDENTIAL_STORE = env_str("GUICHET_CREDENTIAL_STORE", "portal")
+AUTHENTICATION_BACKENDS = ["portal.identity.credentials.StoreBackend"]
+# The directory (GUICHET_CREDENTIAL_STORE=ldap; README "Accounts on a directory"). Certificates are always checked:
+# ldaps://, or ldap:// with GUICHET_LDAP_START_TLS=1; GUICHET_LDAP_CA_FILE when the directory's CA is not a system one.
+GUICHET_LDAP_URL = env_str("GUICHET_LDAP_URL", "")
+GUICHET_LDAP_START_TLS = env_bool("GUICHET_LDAP_START_TLS", False)
+GUICHET_LDAP_CA_FILE = env_str("GUICHET_LDAP_CA_FILE", "")
+# The portal's service account: reads the people's entries, writes userPassword, nothing else.
+GUICHET_LDAP_BIND_DN = env_str("GUICHET_LDAP_BIND_DN", "")
+GUICHET_LDAP_BIND_PASSWORD = env_str("GUICHET_LDAP_BIND_PASSWORD", "")
+GUICHET_LDAP_USER_BASE = env_str("GUICHET_LDAP_USER_BASE", "")
+# {value} is the identifier or address typed, escaped (RFC 4515).
+GUICHET_LDAP_USER_FILTER = env_str("GUICHET_LDAP_USER_FILTER", "(&(objectClass=inetOrgPerson)(uid={value}))")
+GUICHET_LDAP_EMAIL_FILTER = env_str("GUICHET_LDAP_EMAIL_FILTER", "(&(objectClass=inetOrgPerson)(mail={value}))")
+GUICHET_LDAP_ATTRIBUTES = {
+    "identifier": env_str("GUICHET_LDAP_ATTR_IDENTIFIER", "uid"),
+    "display_name": env_str("GUICHET_LDAP_ATTR_DISPLAY_NAME", "displayName"),
+    "email": env_str("GUICHET_LDAP_ATTR_EMAIL", "mail"),
+    "recovery_email": env_str("GUICHET_LDAP_ATTR_RECOVERY_EMAIL", ""),
+}
+# "exop": RFC 3062 password modify (OpenLDAP, 389-DS, most directories); "ad": Active Directory's unicodePwd.
+GUICHET_LDAP_PASSWORD_MODE = env_str("GUICHET_LDAP_PASSWORD_MODE", "exop")
+# Seconds to connect and for each operation; a directory slower than this gives the "directory unavailable" page.
+GUICHET_LDAP_TIMEOUT = env_int("GUICHET_LDAP_TIMEOUT", 5)
+if GUICHET_CREDENTIAL_STORE == "ldap":
+    if not (GUICHET_LDAP_URL and GUICHET_LDAP_USER_BASE and GUICHET_LDAP_BIND_DN):
+        raise ImproperlyConfigured(
+            "GUICHET_CREDENTIAL_STORE=ldap needs GUICHET_LDAP_URL, GUICHET_LDAP_USER_BASE and GUICHET_LDAP_BIND_DN."
+        )
+    if GUICHET_LDAP_PASSWORD_MODE not in {"exop", "ad"}:
+        raise ImproperlyConfigured("GUICHET_LDAP_PASSWORD_MODE must be 'exop' or 'ad'.")
+    if PRODUCTION and not (GUICHET_LDAP_URL.startswith("ldaps://") or GUICHET_LDAP_START_TLS):
+        raise ImproperlyConfigured(
+            "With DJANGO_ENV=production the directory connection must be encrypted: an ldaps:// URL or "
+            "GUICHET_LDAP_START_TLS=1."
+        )
 # Password age policy, for the reminder jobs: a password older than this is due for a change (0: never).
 GUICHET_PASSWORD_MAX_AGE_DAYS = env_int("GUICHET_PASSWORD_MAX_AGE_DAYS", 0)
 LOGIN_URL = "portal:login"

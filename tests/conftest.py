@@ -142,3 +142,16 @@ def sign_in():
         return client
 
     return sign
+
+
+@pytest.fixture
+def directory(settings, db):
+    """The test slapd with nobody in it yet, and the portal using it as its credential store (tests/directory.py)."""
+    from tests.directory import TestDirectory, available, portal_settings
+
+    available()
+    portal_settings(settings)
+    hand = TestDirectory()
+    hand.empty()
+    yield hand
+    hand.empty()

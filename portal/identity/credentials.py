@@ -12,6 +12,7 @@ the portal's own connection).
 """
 
 from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -33,7 +34,10 @@ class PortalStore:
     """The portal's own password hashes (``User.password``), as Django keeps them."""
 
     name = "portal"
-    backend = "django.contrib.auth.backends.ModelBackend"
+
+    def authenticate(self, identifier: str, password: str):
+        """The account if ``password`` is its password (Django's check, which also times unknown identifiers)."""
+        return ModelBackend().authenticate(None, username=identifier, password=password)
 
     def check(self, user, password: str) -> bool:
         return user.check_password(password)
@@ -59,6 +63,17 @@ STORES = {
     "portal": "portal.identity.credentials.PortalStore",
     "ldap": "portal.identity.directory.LdapStore",
 }
+
+
+class StoreBackend(ModelBackend):
+    """Django's authentication backend for whichever store is configured: ``authenticate()`` (sign-in, the
+    admin's own login page) asks the store; permissions and ``get_user`` are Django's, on the portal account."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if username is None or password is None:
+            return None
+        user = store().authenticate(username, password)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 def store():

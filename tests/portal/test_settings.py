@@ -86,6 +86,29 @@ def test_production_refuses_to_start_without(missing, message, tmp_path):
     assert message in result.stderr
 
 
+LDAP_ENV = {
+    "GUICHET_CREDENTIAL_STORE": "ldap",
+    "GUICHET_LDAP_USER_BASE": "ou=people,dc=ac-exemple,dc=fr",
+    "GUICHET_LDAP_BIND_DN": "cn=guichet,ou=services,dc=ac-exemple,dc=fr",
+    "GUICHET_LDAP_BIND_PASSWORD": "s3rvice",
+}
+
+
+@pytest.mark.parametrize(
+    ("connection", "starts"),
+    [
+        ({"GUICHET_LDAP_URL": "ldap://annuaire.ac-exemple.fr"}, False),
+        ({"GUICHET_LDAP_URL": "ldap://annuaire.ac-exemple.fr", "GUICHET_LDAP_START_TLS": "1"}, True),
+        ({"GUICHET_LDAP_URL": "ldaps://annuaire.ac-exemple.fr"}, True),
+    ],
+)
+def test_production_talks_to_the_directory_only_over_tls(connection, starts, tmp_path):
+    result = run_django("print('started')", {**PRODUCTION_ENV, **LDAP_ENV, **connection}, tmp_path)
+    assert (result.returncode == 0) is starts, result.stderr
+    if not starts:
+        assert "ldaps:// URL or GUICHET_LDAP_START_TLS=1" in result.stderr
+
+
 def test_secret_key_can_come_from_a_file(tmp_path):
     key_file = tmp_path / "secret"
     key_file.write_text(PRODUCTION_ENV["DJANGO_SECRET_KEY"] + "\n")

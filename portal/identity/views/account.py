@@ -15,6 +15,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.identity import not_me, session_registry
+from portal.identity.credentials import PasswordRefused
 from portal.identity.decorators import agent_required, recent_verification_required
 from portal.identity.events import record_event
 from portal.identity.forms import PasswordChangeForm
@@ -118,7 +119,11 @@ def password_change_view(request):
     form = PasswordChangeForm(user, request.POST, check_current=lambda pw: check_current_password(request, user, pw))
     if not form.is_valid():
         return _password_change_page(request, form)
-    password_set(user=user, password=form.cleaned_data["new_password"], by=user, reason="change", request=request)
+    try:
+        password_set(user=user, password=form.cleaned_data["new_password"], by=user, reason="change", request=request)
+    except PasswordRefused as refused:
+        form.refused(refused)
+        return _password_change_page(request, form)
     request.session.pop(PASSWORD_MUST_CHANGE, None)
     messages.success(request, gettext("Your password is changed. Your other sessions are signed out."))
     return redirect("portal:security")
