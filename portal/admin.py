@@ -52,7 +52,8 @@ class UserEditForm(UserChangeForm):
         if held is None:
             return cleaned
         initial = self.initial
-        if any(cleaned.get(name, initial.get(name)) != initial.get(name) for name in ("email", "recovery_email")):
+        contact = ("email", "recovery_email", "hr_phone")
+        if any(cleaned.get(name, initial.get(name)) != initial.get(name) for name in contact):
             raise forms.ValidationError(str(cooling_off.CoolingOff(change=cooling_off.ADDRESS_CHANGE, until=held)))
         if role_rank(cleaned.get("role", initial.get("role"))) > role_rank(initial.get("role")):
             raise forms.ValidationError(str(cooling_off.CoolingOff(change=cooling_off.ROLE_ELEVATION, until=held)))

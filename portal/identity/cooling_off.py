@@ -24,7 +24,7 @@ ROLE_ELEVATION = "role_elevation"
 CHANGES = {
     FACTOR_REMOVAL: gettext_lazy("removing a second factor"),
     API_TOKEN: gettext_lazy("creating an API token"),
-    ADDRESS_CHANGE: gettext_lazy("changing the e-mail addresses"),
+    ADDRESS_CHANGE: gettext_lazy("changing the e-mail addresses or the phone number"),
     ROLE_ELEVATION: gettext_lazy("giving a higher role"),
 }
 

@@ -41,6 +41,7 @@ from portal.models import (
     Role,
     SecurityEvent,
     SecurityKey,
+    TemporaryAccessPass,
     User,
     role_rank,
 )
@@ -114,9 +115,12 @@ def _recovery_case(row: RecoveryRequest) -> list:
 
 
 def recovery_requests_purge() -> int:
-    """Forget the forms older than 30 days (the case keeps what the helpdesk needs); idempotent."""
-    deleted, _ = RecoveryRequest.objects.filter(created_at__lt=timezone.now() - timedelta(days=30)).delete()
-    return deleted
+    """Forget the forms older than 30 days (the case keeps what the helpdesk needs), and access passes ended for
+    30 days (the security log keeps their use); idempotent. Returns how many rows went."""
+    cutoff = timezone.now() - timedelta(days=30)
+    forms, _ = RecoveryRequest.objects.filter(created_at__lt=cutoff).delete()
+    passes, _ = TemporaryAccessPass.objects.filter(expires_at__lt=cutoff).delete()
+    return forms + passes
 
 
 # --- Who may do what (R39) ------------------------------------------------------------------------------------------
@@ -157,6 +161,9 @@ REFUSALS = {
     ),
     "expired": gettext_lazy("This reset waited more than 30 minutes for approval and has expired: start a new one."),
     "not_pending": gettext_lazy("This reset is no longer waiting for approval."),
+    "manager_twice": gettext_lazy(
+        "You approved this reset as the line manager: another agent must give the helpdesk's approval."
+    ),
     "manager_missing": gettext_lazy("The line manager has not approved this reset in the portal yet."),
     "not_manager": gettext_lazy("Only the line manager named in the HR record may approve this reset."),
     "manager_not_needed": gettext_lazy("This reset does not need the line manager's approval."),
@@ -335,6 +342,8 @@ def _check_approver(row: MfaResetRequest, *, by: User) -> None:
     _authority(target=row.user, by=by)
     if by.pk == row.initiated_by_id:
         raise ResetRefused("initiator")
+    if by.pk == row.manager_approved_by_id:
+        raise ResetRefused("manager_twice")  # three checks by three people, not two by two
     if is_privileged(row.user) and by.role != Role.ADMIN:
         raise ResetRefused("needs_admin")
     if row.is_expired:

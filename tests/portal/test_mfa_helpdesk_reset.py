@@ -201,6 +201,29 @@ def agents_user(agents, username):
     return User.objects.get(username=username)
 
 
+def test_the_line_manager_who_approved_cannot_also_be_the_second_agent(marie_lost_phone, agents, sophie, paul, sign_in):
+    """Three people for a call-back: the agent who called back, the line manager, and a second agent."""
+    marie_lost_phone.line_manager = paul
+    marie_lost_phone.hr_phone = "+33 1 99 00 11 22"
+    marie_lost_phone.save()
+    row = started(agents["sophie.bernard"], "marie.dupont", method="callback_manager", evidence="Rappel 10:05")
+    assert agents["paul.agent"].post(f"/compte/approbations/reinitialisations/{row.pk}/").status_code == 302
+    refused = agents["paul.agent"].post(approve_url(row))
+    assert refused.status_code == 403
+    assert approve(agents["alain.admin"], row)
+
+
+def test_under_the_security_key_policy_a_code_verified_agent_cannot_approve(marie_lost_phone, agents, settings):
+    """R39: each agent is verified with a security key (R14) when the policy is on; a session that proved an app
+    code is sent to prove a key instead, and nothing executes."""
+    row = started(agents["sophie.bernard"], "marie.dupont")
+    settings.GUICHET_PRIVILEGED_REQUIRE_SECURITY_KEY = True
+    response = agents["paul.agent"].post(approve_url(row))
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert row.state == MfaResetState.PENDING and TemporaryAccessPass.objects.count() == 0
+
+
 def test_the_call_back_is_not_offered_without_an_hr_number_and_a_line_manager(marie_lost_phone, agents):
     page = agents["sophie.bernard"].get(start_url("marie.dupont")).text
     assert 'value="callback_manager"' not in page
@@ -505,7 +528,7 @@ def test_within_24_hours_an_address_change_is_refused_with_an_explanation(
     form["recovery_email"] = "nouvelle.adresse@example.org"
     refused = admin.post(f"/en/admin/portal/user/{marie_lost_phone.pk}/change/", form)
     assert refused.status_code == 200
-    assert "changing the e-mail addresses is not possible until" in refused.text
+    assert "changing the e-mail addresses or the phone number is not possible until" in refused.text
     assert "reset by the helpdesk less than 24 hours ago" in refused.text
     marie_lost_phone.refresh_from_db()
     assert marie_lost_phone.recovery_email == "marie.perso@example.net"
