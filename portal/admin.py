@@ -1,12 +1,15 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from portal.identity import cooling_off
 from portal.identity.services import (
     lockout_lift,
     sessions_end_all,
+    user_addresses_change,
     user_deactivate,
     user_reactivate,
     user_role_change,
@@ -15,11 +18,15 @@ from portal.models import (
     AccountLockout,
     AuthenticatorApp,
     JobRun,
+    MfaResetRequest,
     PasswordResetRequest,
     RecoveryCodeDevice,
+    RecoveryRequest,
     SecurityEvent,
     SecurityKey,
+    TemporaryAccessPass,
     User,
+    role_rank,
 )
 from portal.web.admin_mixins import AppendOnlyAdmin, ReadOnlyAdmin
 
@@ -34,6 +41,23 @@ class UserEditForm(UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+
+    def clean(self):
+        """Within a day of a helpdesk reset of the account's second factor, its addresses and a higher role wait
+        (R41): the form says so and saves nothing. The services refuse them too."""
+        cleaned = super().clean()
+        if not self.instance.pk:
+            return cleaned
+        held = cooling_off.until(self.instance)
+        if held is None:
+            return cleaned
+        initial = self.initial
+        contact = ("email", "recovery_email", "hr_phone")
+        if any(cleaned.get(name, initial.get(name)) != initial.get(name) for name in contact):
+            raise forms.ValidationError(str(cooling_off.CoolingOff(change=cooling_off.ADDRESS_CHANGE, until=held)))
+        if role_rank(cleaned.get("role", initial.get("role"))) > role_rank(initial.get("role")):
+            raise forms.ValidationError(str(cooling_off.CoolingOff(change=cooling_off.ROLE_ELEVATION, until=held)))
+        return cleaned
 
 
 def _lift(admin_view, request, identifiers) -> None:
@@ -73,6 +97,7 @@ class UserAdmin(LiftPermission, DjangoUserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Person"), {"fields": ("display_name", "email", "recovery_email")}),
+        (_("HR record"), {"fields": ("hr_phone", "line_manager")}),
         (_("Access"), {"fields": ("role", "is_active", "groups", "user_permissions")}),
         (
             _("Sign-in blocks"),
@@ -90,18 +115,26 @@ class UserAdmin(LiftPermission, DjangoUserAdmin):
         ),
     )
     filter_horizontal = ("groups", "user_permissions")
+    raw_id_fields = ("line_manager",)
     actions = ["sign_out_everywhere", "lift_blocks"]
 
     def save_model(self, request, obj, form, change):
-        """The role and the active flag are privileges: they change through the services, which record who changed
-        them and end the sessions and tokens of a closed account; the form saves everything else."""
+        """The role, the active flag and the addresses change through the services, which record who changed them,
+        end the sessions and tokens of a closed account and hold changes back after a helpdesk reset; the form saves
+        everything else."""
         if not change:
             super().save_model(request, obj, form, change)
             return
         role, active = obj.role, obj.is_active
+        email, recovery_email = obj.email, obj.recovery_email
         obj.role, obj.is_active = form.initial["role"], form.initial["is_active"]
+        obj.email, obj.recovery_email = form.initial["email"], form.initial["recovery_email"]
         with transaction.atomic():
             super().save_model(request, obj, form, change)
+            if (email, recovery_email) != (obj.email, obj.recovery_email):
+                user_addresses_change(
+                    user=obj, email=email, recovery_email=recovery_email, by=request.user, request=request
+                )
             if role != obj.role:
                 user_role_change(user=obj, role=role, by=request.user, request=request)
             if active != obj.is_active:
@@ -261,6 +294,79 @@ class PasswordResetRequestAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     search_fields = ("submitted", "ip")
     date_hierarchy = "created_at"
     fields = list_display
+    readonly_fields = fields
+
+    def has_module_permission(self, request):
+        return request.user.is_agent
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_agent
+
+
+@admin.register(MfaResetRequest)
+class MfaResetRequestAdmin(AppendOnlyAdmin, admin.ModelAdmin):
+    """The helpdesk's second-factor resets, for audit: who checked whom, how, who approved. Started and decided on
+    the agents' pages (portal.identity.helpdesk_reset), never edited here."""
+
+    list_display = ("created_at", "user", "method", "state", "initiated_by", "approved_by", "case_reference")
+    list_filter = ("state", "method")
+    search_fields = ("user__username", "initiated_by__username", "approved_by__username", "case_reference")
+    date_hierarchy = "created_at"
+    list_select_related = ("user", "initiated_by", "approved_by")
+    fields = (
+        "user",
+        "case_reference",
+        "method",
+        "evidence",
+        "state",
+        "initiated_by",
+        "created_at",
+        "expires_at",
+        "manager_approved_by",
+        "manager_approved_at",
+        "approved_by",
+        "approved_at",
+        "executed_at",
+        "closed_by",
+        "closed_at",
+        "close_reason",
+    )
+    readonly_fields = fields
+
+    def has_module_permission(self, request):
+        return request.user.is_agent
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_agent
+
+
+@admin.register(TemporaryAccessPass)
+class TemporaryAccessPassAdmin(AppendOnlyAdmin, admin.ModelAdmin):
+    """When passes were issued and used; never the pass (only its digest is kept, and not shown)."""
+
+    list_display = ("created_at", "user", "issued_by", "expires_at", "used_at")
+    search_fields = ("user__username",)
+    fields = ("user", "reset", "issued_by", "created_at", "expires_at", "used_at")
+    readonly_fields = fields
+    list_select_related = ("user", "issued_by")
+
+    def has_module_permission(self, request):
+        return request.user.is_agent
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_agent
+
+
+@admin.register(RecoveryRequest)
+class RecoveryRequestAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """The "reset my second factor" forms of the lost-phone page: what was typed and what the worker did (a case
+    opened, nobody by that name, over the account's daily limit)."""
+
+    list_display = ("created_at", "submitted", "ip", "outcome", "case_reference")
+    list_filter = ("outcome",)
+    search_fields = ("submitted", "ip", "case_reference")
+    date_hierarchy = "created_at"
+    fields = ("created_at", "submitted", "message", "contact", "ip", "outcome", "case_reference", "notified_at")
     readonly_fields = fields
 
     def has_module_permission(self, request):

@@ -486,6 +486,7 @@ GUICHET_RATE_LIMITS = {
         ("affected", "30/hour"),  # "I'm affected too"
         ("reply", "60/hour"),  # messages and files added to an incident
         ("password_reset", "20/hour"),  # "I forgot my password" forms; beyond, silently not sent (R20)
+        ("recovery_request", "5/hour"),  # "reset my second factor" forms of the lost-phone page; beyond, dropped
     )
 }
 # Addresses of GUICHET_SHARED_EGRESS_NETWORKS (many people behind one NAT) get this many times each limit.

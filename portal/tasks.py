@@ -4,8 +4,8 @@ directly; periodic ones (portal/site/schedule.py) also leave a JobRun row (porta
 from celery import shared_task
 from celery.signals import worker_ready
 
-from portal.identity import detection, lockout, notifications, reset, session_registry
-from portal.models import PasswordResetRequest, SecurityEvent
+from portal.identity import detection, helpdesk_reset, lockout, notifications, reset, session_registry
+from portal.models import PasswordResetRequest, RecoveryRequest, SecurityEvent
 from portal.site import health
 from portal.web import jobs, outbox
 from portal.web.jobs import periodic_job
@@ -84,3 +84,23 @@ def deliver_pending_password_resets() -> int:
 def purge_password_resets() -> int:
     """Forget reset requests and spent links after a day; idempotent."""
     return reset.resets_purge()
+
+
+@shared_task
+def handle_recovery_request(request_id: int) -> None:
+    """Handle one "reset my second factor" form from the lost-phone page, by its id; idempotent (the outbox)."""
+    helpdesk_reset.recovery_request_handle(request_id)
+
+
+@shared_task
+@periodic_job
+def deliver_pending_recovery_requests() -> int:
+    """Second-factor reset requests whose task never ran (broker down, worker lost); idempotent."""
+    return outbox.sweep(RecoveryRequest, helpdesk_reset.recovery_request_handle)
+
+
+@shared_task
+@periodic_job
+def purge_recovery_requests() -> int:
+    """Forget second-factor reset forms after 30 days (the case keeps what matters); idempotent."""
+    return helpdesk_reset.recovery_requests_purge()

@@ -9,8 +9,10 @@ import dataclasses
 import datetime
 import logging
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from portal.web import outbox
 from tickets.fields.context import FillContext
@@ -371,3 +373,51 @@ def security_case_open(*, requester, title: str, description: str) -> Ticket:
     )
     log.info("security case %s opened for %s", ticket.reference, requester.pk)
     return ticket
+
+
+def recovery_case_open(*, requester, message: str, contact: str, by=None) -> Ticket:
+    """The helpdesk case of a second-factor reset: asked for on the lost-phone page (``by`` None, the person
+    themselves), or opened by the agent who starts a reset without one. A high-priority incident of the second-factor
+    problem type in its queue, with its "created" event (e-mailed to the requester: it says what happens next).
+    Not checked against the problem type's form, like security_case_open."""
+    problem_types = ProblemType.objects.all()
+    problem_type = (
+        problem_types.filter(slug="otp-mfa").first()
+        or problem_types.filter(slug="autre").first()
+        or problem_types.filter(is_active=True).first()
+    )
+    with translation.override(requester.language or settings.LANGUAGE_CODE):
+        title = gettext("Second-factor reset: lost phone, no recovery code")
+        description = message.strip() or gettext("(no message)")
+        if contact.strip():
+            description += "\n\n" + gettext("How to reach them, as they typed it: %(contact)s") % {
+                "contact": contact.strip()
+            }
+    answers = {"identifier": requester.username, "title": title[:200], "description": description}
+    ticket = _file(
+        requester=requester,
+        problem_type=problem_type,
+        submission=Submission(answers=answers),
+        source=TicketSource.RECOVERY,
+        by=by or requester,
+        priority=Priority.HIGH,
+    )
+    log.info("second-factor reset case %s opened for %s", ticket.reference, requester.pk)
+    return ticket
+
+
+def case_exists(reference: str) -> bool:
+    """Whether ``reference`` (INC-…) is a case of the helpdesk, for the agent's reset form."""
+    return Ticket.objects.filter(reference=reference).exists()
+
+
+@transaction.atomic
+def case_step_record(*, reference: str, by, step: str, body: str) -> bool:
+    """One step of a second-factor reset on its case's timeline: an internal event (agents only), never the
+    access pass or a password. False when there is no such case."""
+    ticket = Ticket.objects.select_for_update().filter(reference=reference).first()
+    if ticket is None:
+        return False
+    _event(ticket, TicketEventKind.ACCOUNT_RECOVERY, actor=by, body=body, data={"step": step}, public=False)
+    _touch(ticket)
+    return True

@@ -22,4 +22,5 @@ class TicketSource(enum.StrEnum):
     PORTAL = "portal"
     API = "api"
     SECURITY = "security"  # "this wasn't me" in a security e-mail (portal.identity.not_me)
+    RECOVERY = "recovery"  # "reset my second factor" on the lost-phone page, or an agent's reset (helpdesk_reset)
     DEMO = "demo"  # manage.py load_demo

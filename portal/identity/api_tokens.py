@@ -15,7 +15,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from portal.identity import lockout
+from portal.identity import cooling_off, lockout
 from portal.identity.events import record_event
 from portal.models import ApiToken, EventKind, Scope
 from portal.web.network import client_ip
@@ -35,8 +35,15 @@ def scopes_for(user) -> list[tuple[str, str]]:
     return [(value, label) for value, label in Scope.choices if value != Scope.AGENT or user.is_agent]
 
 
-@transaction.atomic
 def api_token_issue(*, request, name: str, scopes: list[str], days: int) -> IssuedToken:
+    """A new token for the signed-in person. Within a day of a helpdesk reset of their second factor, raises
+    cooling_off.CoolingOff (R41)."""
+    cooling_off.refuse_during(request.user, cooling_off.API_TOKEN, request=request)
+    return _issue(request=request, name=name, scopes=scopes, days=days)
+
+
+@transaction.atomic
+def _issue(*, request, name: str, scopes: list[str], days: int) -> IssuedToken:
     user = request.user
     prefix = secrets.token_hex(ApiToken.PREFIX_LENGTH // 2)
     secret = secrets.token_urlsafe(32)

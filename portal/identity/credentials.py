@@ -76,6 +76,9 @@ class StoreBackend(ModelBackend):
         return user if user is not None and self.user_can_authenticate(user) else None
 
 
+BACKEND = "portal.identity.credentials.StoreBackend"  # the path auth_login() records in the session
+
+
 def store():
     """The configured credential store (a new object each time: it holds no connection between requests)."""
     name = settings.GUICHET_CREDENTIAL_STORE

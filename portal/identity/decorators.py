@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django_otp import user_has_device
 
-from portal.identity import key_policy
+from portal.identity import helpdesk_reset, key_policy
 from portal.identity.session_state import reauthenticated_recently
 from portal.web.next_page import redirect_with_next
 
@@ -38,6 +38,7 @@ def agent_required(view):
             raise PermissionDenied
         if not key_policy.session_satisfies(request.user):
             return redirect_with_next(request, "portal:mfa")
+        helpdesk_reset.agent_area_entered(request)  # alerts the team after a recent second-factor reset (R41)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -149,3 +149,114 @@ class ApiTokenForm(forms.Form):
         self.fields["days"].choices = [
             (days, ngettext("%(count)d day", "%(count)d days", days) % {"count": days}) for days in LIFETIMES
         ]
+
+
+class RecoveryRequestForm(forms.Form):
+    """ "Reset my second factor" on the lost-phone page: who, what happened, how to reach them (R38)."""
+
+    identifier = forms.CharField(
+        label=_("Identifier or work e-mail address"),
+        max_length=254,
+        help_text=_("Usually firstname.lastname, or firstname.lastname@ followed by your organisation's domain."),
+        widget=forms.TextInput(attrs={"autocomplete": "username", **NO_AUTOCORRECT}),
+    )
+    message = forms.CharField(
+        label=_("What happened"),
+        max_length=2000,
+        help_text=_("For example: phone lost on Monday, no recovery codes, I can come to the helpdesk office."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    contact = forms.CharField(
+        label=_("How to reach you"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "A phone number or an address, and when you are available. To check it is you, the helpdesk calls back "
+            "only on the number of your HR record, or sees you in person or on a video call."
+        ),
+    )
+
+
+# Not an identity check: what a caller can recite about someone (R38). Chosen, it records a failed attempt.
+PERSONAL_DETAILS_ONLY = "personal_details_only"
+
+
+class MfaResetStartForm(forms.Form):
+    """The agent's record of the identity check that lets a second-factor reset start (R38). No password field:
+    the agent never sets or learns one (R40)."""
+
+    method = forms.ChoiceField(
+        label=_("How did you check that the caller is the account's owner?"),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose how you checked the person's identity.")},
+    )
+    evidence = forms.CharField(
+        label=_("Evidence of the check"),
+        max_length=1000,
+        required=False,
+        help_text=_(
+            "The verification transaction, the badge or ID seen and its number, the time of the call-back… "
+            "Required to start a reset."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    case = forms.CharField(
+        label=_("Helpdesk case"),
+        max_length=20,
+        required=False,
+        help_text=_("Its reference, for example INC-2026-000123. Without one, a case is opened."),
+        widget=forms.TextInput(attrs=NO_AUTOCORRECT),
+    )
+
+    def __init__(self, *args, target, agent, **kwargs):
+        from portal.identity.helpdesk_reset import method_available
+        from portal.models import IdentityCheck
+
+        super().__init__(*args, **kwargs)
+        choices = [
+            (value, label) for value, label in IdentityCheck.choices if not method_available(value, target, by=agent)
+        ]
+        choices.append(
+            (
+                PERSONAL_DETAILS_ONLY,
+                _(
+                    "The caller could only give personal details (name, employee number, date of birth, manager's "
+                    "name): no reset, the attempt is recorded and the owner warned"
+                ),
+            )
+        )
+        self.fields["method"].choices = choices
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("method") and cleaned["method"] != PERSONAL_DETAILS_ONLY and not cleaned.get("evidence", ""):
+            self.add_error(
+                "evidence",
+                forms.ValidationError(
+                    _("Say what shows the identity check was done: without it, no reset can start."), code="required"
+                ),
+            )
+        return cleaned
+
+
+class MfaResetRefuseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why"),
+        max_length=300,
+        help_text=_("For the case and the security log, for example: the ID did not match the HR record."),
+    )
+
+
+class AccessPassForm(forms.Form):
+    identifier = forms.CharField(
+        label=_("Identifier"),
+        max_length=150,
+        help_text=_("Usually firstname.lastname, as in your e-mail address."),
+        widget=forms.TextInput(attrs={"autocomplete": "username", **NO_AUTOCORRECT}),
+    )
+    access_pass = forms.CharField(
+        label=_("Temporary access pass"),
+        max_length=40,
+        help_text=_("The 16 characters the helpdesk read out to you, for example ABCD-EFGH-JKMN-PQRS."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", **NO_AUTOCORRECT}),
+    )

@@ -1,21 +1,22 @@
 """The session rules every request passes once signed in: idle and absolute limits by role (R32), the second-factor
-deadline (R8), security keys where required (R14), a forced password change."""
+deadline (R8), security keys where required (R14), a forced password change, and the narrow session of a helpdesk
+temporary access pass (R40)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.messages.storage import default_storage
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.translation import gettext
 from django_otp import user_has_device
 
 from portal.identity import key_policy, passwords, session_registry
-from portal.identity.session_state import PASSWORD_MUST_CHANGE, SEEN_AT, SIGNED_IN_AT, read_time
+from portal.identity.session_state import ACCESS_PASS, PASSWORD_MUST_CHANGE, SEEN_AT, SIGNED_IN_AT, read_time
 from portal.web.middleware import is_api_request
 from portal.web.next_page import redirect_with_next
 
@@ -31,6 +32,12 @@ class SessionPolicyMiddleware:
 
     def __call__(self, request):
         if request.user.is_authenticated:
+            if ACCESS_PASS in request.session:
+                # A session opened with a helpdesk access pass follows its own, narrower rules only (R40).
+                refusal = _enforce_session_limits(request) or _enforce_access_pass(request)
+                if refusal is not None:
+                    return refusal
+                return self.get_response(request)
             refusal = (
                 _enforce_session_limits(request)
                 or _enforce_second_factor(request)
@@ -157,6 +164,41 @@ def _password_change_reason(reason) -> str:
             "continue."
         )
     return gettext("Your password appears in lists of passwords known to attackers. Choose a new one to continue.")
+
+
+# All a session opened with a temporary access pass may open: its steps page, adding a second factor (an app or a
+# security key, and recovery codes after an app), the new password, and leaving. Everything else is 403, the API
+# included, and the session ends with the pass's hour.
+OPEN_WITH_ACCESS_PASS = {
+    "portal:access_pass_steps",
+    "portal:access_pass_password",
+    "portal:mfa_totp_add",
+    "portal:mfa_key_add",
+    "portal:mfa_key_options",
+    "portal:mfa_recovery_codes",
+    "portal:logout",
+    "health",
+    "static",
+}
+
+
+def _enforce_access_pass(request: HttpRequest) -> HttpResponse | None:
+    state = request.session.get(ACCESS_PASS)
+    try:
+        until = datetime.fromisoformat(state["until"])
+    except (KeyError, TypeError, ValueError):
+        return _end_session(request)  # only the server writes it; unreadable, fail closed
+    if timezone.now() >= until:
+        return _end_session(request)
+    if _view_name(request) in OPEN_WITH_ACCESS_PASS:
+        return None
+    message = gettext(
+        "You signed in with a temporary access pass: it only lets you add a second factor and choose a new "
+        "password. Do both, then sign in again as usual."
+    )
+    if is_api_request(request):
+        return JsonResponse({"detail": message}, status=403)
+    return render(request, "portal/access_pass/restricted.html", {"detail": message}, status=403)
 
 
 def _end_session(request: HttpRequest) -> HttpResponse:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.identity.not_me import not_me_url
 from portal.models import EventKind, SecurityEvent
-from portal.models.security import TEAM_ALERT_KINDS
+from portal.models.security import MANAGER_NOTIFIED_KINDS, TEAM_ALERT_KINDS, TEAM_ONLY_KINDS
 from portal.web import outbox
 from portal.web.user_agent import detect as user_agent_detect
 
@@ -38,6 +38,32 @@ EXPLANATIONS = {
     EventKind.PASSWORD_CHANGE: _("The password of your account was changed."),
     EventKind.SESSIONS_REVOKED: _("All the sessions of your account except one were signed out."),
     EventKind.SESSIONS_REVOKED_BY_ADMIN: _("An administrator signed your account out of every browser."),
+    EventKind.CONTACT_CHANGE: _("The e-mail addresses of your account were changed."),
+    EventKind.RECOVERY_REQUESTED: _(
+        "Someone asked the helpdesk to reset the second factor of your account, from the lost-phone page. The "
+        "helpdesk will check that it is you before doing anything: in person, on a video call with an ID, or by "
+        "calling you back on the number HR has for you."
+    ),
+    EventKind.MFA_RESET_REQUESTED: _(
+        "A helpdesk agent started resetting the second factor of your account after checking your identity. A "
+        "second agent must approve it within 30 minutes."
+    ),
+    EventKind.MFA_RESET_APPROVED: _(
+        "The helpdesk reset the second factor of your account: your authenticators, security keys and recovery "
+        "codes were removed and every session was signed out. Use the temporary access pass the helpdesk gave you "
+        "within an hour to add a second factor and choose a new password. For 24 hours, some changes to your "
+        "account are held back for your safety."
+    ),
+    EventKind.MFA_RESET_DENIED: _(
+        "Someone asked the helpdesk to reset the second factor of your account, and the helpdesk refused: who was "
+        "asking was not proven. Nothing was changed on your account."
+    ),
+    EventKind.MFA_RESET_CANCELLED: _(
+        "A reset of your second factor started by the helpdesk was cancelled. Nothing was changed on your account."
+    ),
+    EventKind.ACCESS_PASS_LOGIN: _(
+        "Someone signed in to your account with the temporary access pass the helpdesk gave. It works once."
+    ),
 }
 GENERIC_EXPLANATION = _("A security-relevant change was made to your account.")
 
@@ -55,6 +81,23 @@ TEAM_EXPLANATIONS = {
     EventKind.MFA_FAIL_MAX: _(
         "Someone knew this account's password and entered wrong second-factor codes until the second factor was "
         "blocked. The password must be reset; consider contacting the owner."
+    ),
+    EventKind.MFA_RESET_DENIED: _(
+        "A helpdesk reset of this account's second factor was refused: the caller could not prove who they were, a "
+        "second agent refused it, or it expired before approval. A caller with personal details only may be an "
+        "impersonation attempt; the owner was told."
+    ),
+    EventKind.ALERT_PRIVILEGED_RESET: _(
+        "The second factor of an agent's or administrator's account was reset by the helpdesk. Check with the "
+        "approving administrator and the owner that it was expected."
+    ),
+    EventKind.ALERT_RESET_RATE: _(
+        "One agent took part in more than five second-factor resets within an hour. Check the cases and the "
+        "evidence recorded for each: help-desk impersonation campaigns look like this."
+    ),
+    EventKind.ALERT_RESET_AGENT_AREA: _(
+        "An account whose second factor was reset by the helpdesk less than 24 hours ago opened the agents' "
+        "workspace. Check with its owner, by a known channel, that it is them."
     ),
 }
 
@@ -104,8 +147,10 @@ def deliver_event_notification(event_id: int) -> bool:
 
 def _messages(event: SecurityEvent) -> list[EmailMultiAlternatives]:
     outgoing = []
-    if event.user is not None and event.user.email:
+    if event.user is not None and event.kind not in TEAM_ONLY_KINDS and _recipients(event):
         outgoing.append(_message(event))
+    if _manager_concerned(event):
+        outgoing.append(_manager_message(event, event.user.line_manager))
     if event.kind in TEAM_ALERT_KINDS and settings.GUICHET_SECURITY_TEAM_EMAILS:
         outgoing.append(_team_message(event))
     if not outgoing:
@@ -113,14 +158,59 @@ def _messages(event: SecurityEvent) -> list[EmailMultiAlternatives]:
     return outgoing
 
 
+def _recipients(event: SecurityEvent) -> list[str]:
+    """The work address and the personal recovery address, when there is one: whoever took over the work mailbox
+    could delete the warning there, not there. A change of addresses is also told at the previous ones."""
+    user = event.user
+    addresses = [user.email, user.recovery_email]
+    if event.kind == EventKind.CONTACT_CHANGE:
+        addresses += [str(address) for address in (event.data or {}).get("previous", [])]
+    recipients = []
+    for address in addresses:
+        if address and address.casefold() not in {known.casefold() for known in recipients}:
+            recipients.append(address)
+    return recipients
+
+
 def _message(event: SecurityEvent) -> EmailMultiAlternatives:
     user = event.user
-    # Also to the personal recovery address, when there is one: whoever took over the work mailbox could delete the
-    # warning there, not there.
-    recipients = [user.email]
-    if user.recovery_email and user.recovery_email.casefold() != user.email.casefold():
-        recipients.append(user.recovery_email)
-    return outbox.make_message("security-event", to=recipients, language=user.language, context=lambda: _context(event))
+    return outbox.make_message(
+        "security-event", to=_recipients(event), language=user.language, context=lambda: _context(event)
+    )
+
+
+def _manager_concerned(event: SecurityEvent) -> bool:
+    """The line manager is told of a reset done, and asked to approve one checked by a call-back."""
+    if event.kind not in MANAGER_NOTIFIED_KINDS or event.user is None:
+        return False
+    manager = event.user.line_manager
+    if manager is None or not manager.is_active or not manager.email:
+        return False
+    data = event.data or {}
+    return event.kind != EventKind.MFA_RESET_REQUESTED or data.get("method") == "callback_manager"
+
+
+def _manager_message(event: SecurityEvent, manager) -> EmailMultiAlternatives:
+    """To the line manager: whose second factor is being reset or was reset, and what to do if they did not expect
+    it (R38, R41)."""
+    data = event.data or {}
+    asked = event.kind == EventKind.MFA_RESET_REQUESTED
+    approval = reverse("portal:mfa_reset_manager", kwargs={"pk": data["reset"]}) if asked and "reset" in data else ""
+    return outbox.make_message(
+        "helpdesk-reset-manager",
+        to=[manager.email],
+        language=manager.language,
+        html=False,
+        context=lambda: {
+            "name": manager.get_short_name(),
+            "person": event.user.get_full_name(),
+            "identifier": event.user.username,
+            "when": timezone.localtime(event.created_at),
+            "case": data.get("case", ""),
+            "approval_url": settings.SITE_URL + approval if approval else "",
+            "support_email": settings.GUICHET_SUPPORT_EMAIL,
+        },
+    )
 
 
 def _team_message(event: SecurityEvent) -> EmailMultiAlternatives:

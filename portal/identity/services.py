@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from portal.identity import credentials, factors, lockout, reset, session_registry
+from portal.identity import cooling_off, credentials, factors, lockout, reset, session_registry
 from portal.identity.events import record_event
-from portal.models import AuthenticatorApp, EventKind, RecoveryCodeDevice, SecurityKey, User, UserManager
+from portal.models import AuthenticatorApp, EventKind, RecoveryCodeDevice, SecurityKey, User, UserManager, role_rank
 
 
 def _this_session(request) -> str | None:
@@ -55,9 +55,12 @@ def password_set(*, user: User, password: str, by: User, reason: str, request=No
 
 def factor_remove(*, user: User, factor: AuthenticatorApp | SecurityKey, by: User, request=None) -> bool:
     """Remove one authenticator app or security key of ``user``; False, and nothing removed, when their role needs
-    it (their last one: ``portal.identity.factors``). The other sessions end, as for every credential change."""
+    it (their last one: ``portal.identity.factors``). The other sessions end, as for every credential change.
+
+    Within a day of a helpdesk reset, raises cooling_off.CoolingOff: the factor just added back stays (R41)."""
     if factor.user_id != user.pk:
         raise ValueError("this factor is not the account's")
+    cooling_off.refuse_during(user, cooling_off.FACTOR_REMOVAL, request=request, by=by)
     kind = factors.kind_of(factor)
     with transaction.atomic():
         # Locked, so two removals at once cannot both believe another factor of the kind is left.
@@ -119,10 +122,19 @@ def lockout_lift(*, identifier: str, by, request=None) -> LiftReport:
     return report
 
 
-@transaction.atomic
 def user_role_change(*, user: User, role: str, by: User, request=None) -> bool:
     """Give ``user`` another role (what they may do follows from it, admin rights included); False when it is the
-    role they have. A privilege change, so it is recorded with the old role, the new one and who changed it."""
+    role they have. A privilege change, so it is recorded with the old role, the new one and who changed it.
+
+    A higher role within a day of a helpdesk reset raises cooling_off.CoolingOff (R41)."""
+    previous = User.objects.values_list("role", flat=True).get(pk=user.pk)
+    if role_rank(role) > role_rank(previous):
+        cooling_off.refuse_during(user, cooling_off.ROLE_ELEVATION, request=request, by=by)
+    return _role_set(user=user, role=role, by=by, request=request)
+
+
+@transaction.atomic
+def _role_set(*, user: User, role: str, by: User, request=None) -> bool:
     previous = User.objects.select_for_update().values_list("role", flat=True).get(pk=user.pk)
     user.role = role
     if previous == role:
@@ -158,4 +170,32 @@ def user_reactivate(*, user: User, by: User, request=None) -> bool:
         return False
     user.save(update_fields=["is_active"])
     record_event(EventKind.ACCOUNT_REACTIVATE, request=request, user=user, data={"by": by.username})
+    return True
+
+
+def user_addresses_change(*, user: User, email: str, recovery_email: str, by: User, request=None) -> bool:
+    """Give ``user`` other e-mail addresses (the work one, the personal recovery one); False when they are the ones
+    the account has. The person is told at the addresses the account had, where a stranger's change would be
+    noticed, and their reset links end (the link is bound to the addresses).
+
+    Within a day of a helpdesk reset, raises cooling_off.CoolingOff (R41)."""
+    current = User.objects.values_list("email", "recovery_email").get(pk=user.pk)
+    email, recovery_email = UserManager.normalize_email(email or ""), UserManager.normalize_email(recovery_email or "")
+    if (email, recovery_email) == current:
+        return False
+    cooling_off.refuse_during(user, cooling_off.ADDRESS_CHANGE, request=request, by=by)
+    with transaction.atomic():
+        user.email, user.recovery_email = email, recovery_email
+        user.save(update_fields=["email", "recovery_email"])
+        reset.links_void(user)
+        changed = [
+            name
+            for name, old, new in zip(("email", "recovery_email"), current, (email, recovery_email), strict=True)
+            if old != new
+        ]
+        data = {"changed": changed, "by": by.username} if by.pk != user.pk else {"changed": changed}
+        # Told at the previous addresses too: the notification reads the row's addresses when it is sent, so the
+        # old ones are named in the event.
+        data["previous"] = [address for address in current if address]
+        record_event(EventKind.CONTACT_CHANGE, request=request, user=user, data=data, notify=True)
     return True

@@ -18,6 +18,11 @@ REAUTH_AT = "guichet_reauth_at"
 # Set at sign-in when the password typed is on the breached list or built on the person's or the organisation's
 # words: nothing but changing it is allowed (R28). The value is the reason (portal.identity.passwords.WEAK_*).
 PASSWORD_MUST_CHANGE = "guichet_password_must_change"  # noqa: S105 (a session key name)
+# A session opened with a helpdesk temporary access pass (portal.identity.access_pass): the pass's id and when the
+# session ends. It reaches only adding a second factor and choosing a new password; proving the pass is its
+# re-authentication, for as long as it lasts. ACCESS_PASS_PASSWORD: the new password is chosen.
+ACCESS_PASS = "guichet_access_pass"  # noqa: S105 (a session key name)
+ACCESS_PASS_PASSWORD = "guichet_access_pass_password"  # noqa: S105 (a session key name)
 
 
 def now_stamp() -> str:
@@ -35,5 +40,7 @@ def mark_reauthenticated(request: HttpRequest) -> None:
 
 
 def reauthenticated_recently(request: HttpRequest) -> bool:
+    if ACCESS_PASS in request.session:
+        return True  # the pass was proved at sign-in; the session policy ends this session with the pass's hour
     at = read_time(request, REAUTH_AT)
     return at is not None and timezone.now() - at <= settings.GUICHET_REAUTH_MAX_AGE

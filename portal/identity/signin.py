@@ -205,7 +205,7 @@ def used_recovery_code(device) -> bool:
 def complete_sign_in(request: HttpRequest, user: User, device=None) -> None:
     """Fully sign in: new session key and CSRF token (Django's login), verified device, session clock started."""
     clear_pending(request)
-    auth_login(request, user, backend="portal.identity.credentials.StoreBackend")
+    auth_login(request, user, backend=credentials.BACKEND)
     session_registry.register(request)
     if device is not None:
         otp_login(request, device)

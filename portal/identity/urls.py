@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal.identity.views import account, login, mfa, reset, tokens
+from portal.identity.views import access_pass, account, helpdesk, login, mfa, reset, tokens
 
 app_name = "portal"
 
@@ -31,6 +31,12 @@ urlpatterns = [
         name="password_reset_key_options",
     ),
     path("telephone-perdu/", reset.lost_phone_view, name="lost_phone"),
+    path("telephone-perdu/demande/", helpdesk.recovery_request_view, name="recovery_request"),
+    path("telephone-perdu/demande/envoyee/", helpdesk.recovery_request_sent_view, name="recovery_request_sent"),
+    path("connexion/passe-temporaire/", access_pass.access_pass_login_view, name="access_pass_login"),
+    path("passe-temporaire/", access_pass.access_pass_steps_view, name="access_pass_steps"),
+    path("passe-temporaire/mot-de-passe/", access_pass.access_pass_password_view, name="access_pass_password"),
+    path("approbations/reinitialisations/<int:pk>/", helpdesk.reset_manager_view, name="mfa_reset_manager"),
     path("securite/jetons/ajouter/", tokens.api_token_add_view, name="api_token_add"),
     path("securite/jetons/<str:prefix>/revoquer/", tokens.api_token_revoke_view, name="api_token_revoke"),
     path("double-authentification/", mfa.mfa_overview_view, name="mfa"),
@@ -41,4 +47,13 @@ urlpatterns = [
     path("double-authentification/cle/options/", mfa.security_key_options_view, name="mfa_key_options"),
     path("double-authentification/cle/<int:key_id>/supprimer/", mfa.security_key_remove_view, name="mfa_key_remove"),
     path("assistance/comptes/<str:username>/securite/", account.account_events_view, name="account_events"),
+    path(
+        "assistance/comptes/<str:username>/reinitialiser-second-facteur/",
+        helpdesk.reset_start_view,
+        name="mfa_reset_start",
+    ),
+    path("assistance/reinitialisations/", helpdesk.resets_view, name="mfa_resets"),
+    path("assistance/reinitialisations/<int:pk>/", helpdesk.reset_detail_view, name="mfa_reset_detail"),
+    path("assistance/reinitialisations/<int:pk>/approuver/", helpdesk.reset_approve_view, name="mfa_reset_approve"),
+    path("assistance/reinitialisations/<int:pk>/refuser/", helpdesk.reset_refuse_view, name="mfa_reset_refuse"),
 ]

@@ -1,7 +1,14 @@
-from portal.models.accounts import Role, User, UserManager, identifier_validator
+from portal.models.accounts import ROLE_RANK, Role, User, UserManager, identifier_validator, role_rank
 from portal.models.api_token import ApiToken, Scope
 from portal.models.authenticator import AuthenticatorApp
 from portal.models.event_base import EventBase
+from portal.models.helpdesk import (
+    IdentityCheck,
+    MfaResetRequest,
+    MfaResetState,
+    RecoveryRequest,
+    TemporaryAccessPass,
+)
 from portal.models.jobs import JobRun
 from portal.models.lockout import AccountLockout, ChallengeMode, SourceThrottle
 from portal.models.mfa import RecoveryCode, RecoveryCodeDevice
@@ -11,6 +18,13 @@ from portal.models.security_key import SecurityKey
 from portal.models.sessions import SignedInSession
 
 __all__ = [
+    "ROLE_RANK",
+    "IdentityCheck",
+    "MfaResetRequest",
+    "MfaResetState",
+    "RecoveryRequest",
+    "TemporaryAccessPass",
+    "role_rank",
     "AccountLockout",
     "ApiToken",
     "AuthenticatorApp",

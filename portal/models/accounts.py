@@ -29,6 +29,14 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
 
 
+# How much each role may do, to compare two people: nobody acts on an account that may do more than they may (R39).
+ROLE_RANK = {Role.STAFF: 0, Role.AGENT: 1, Role.ADMIN: 2}
+
+
+def role_rank(role: str) -> int:
+    return ROLE_RANK.get(role, 0)
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -75,6 +83,22 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("recovery e-mail address"),
         blank=True,
         help_text=_("A personal address used only to recover access when the work mailbox is unreachable."),
+    )
+    # From the HR record (the directory import or an administrator): the helpdesk calls back on this number, never
+    # on one the caller gives, and the line manager approves a reset checked by a call-back (R38) and is told of it.
+    hr_phone = models.CharField(
+        _("phone number on the HR record"),
+        max_length=32,
+        blank=True,
+        help_text=_("The helpdesk calls this number back to check it is the person; it is never shown to them."),
+    )
+    line_manager = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("line manager"),
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.STAFF)
     is_active = models.BooleanField(_("active"), default=True)

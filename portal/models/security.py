@@ -32,12 +32,44 @@ class EventKind(models.TextChoices):
     ROLE_CHANGE = "authz_change", _("Role changed")
     ACCOUNT_DEACTIVATE = "user_archived", _("Account deactivated")
     ACCOUNT_REACTIVATE = "user_restored", _("Account reactivated")
+    CONTACT_CHANGE = "user_contact_change", _("Contact addresses changed")
+    # The helpdesk-assisted second-factor reset (R38–R41).
+    RECOVERY_REQUESTED = "helpdesk_recovery_requested", _("Second-factor reset asked of the helpdesk")
+    MFA_RESET_REQUESTED = "helpdesk_mfa_reset_requested", _("Second-factor reset started by the helpdesk")
+    MFA_RESET_MANAGER_APPROVED = "helpdesk_mfa_reset_manager_ok", _("Second-factor reset approved by the line manager")
+    MFA_RESET_APPROVED = "helpdesk_mfa_reset_approved", _("Second factor reset by the helpdesk")
+    MFA_RESET_DENIED = "helpdesk_mfa_reset_denied", _("Second-factor reset refused")
+    MFA_RESET_CANCELLED = "helpdesk_mfa_reset_cancelled", _("Second-factor reset cancelled")
+    MFA_RESET_APPROVAL_REFUSED = "helpdesk_mfa_reset_approval_refused", _("Approval of a second-factor reset refused")
+    ACCESS_PASS_LOGIN = "authn_access_pass_login", _("Signed in with a temporary access pass")
+    COOLING_OFF_REFUSED = "authz_cooling_off_refused", _("Change held back after a helpdesk reset")
+    # Alerts for the security team about the helpdesk resets (R41).
+    ALERT_PRIVILEGED_RESET = "helpdesk_mfa_reset_privileged", _("Second factor of a privileged account reset")
+    ALERT_RESET_RATE = "helpdesk_mfa_reset_rate", _("Many second-factor resets by one agent")
+    ALERT_RESET_AGENT_AREA = "helpdesk_reset_agent_area", _("Agents' workspace opened soon after a second-factor reset")
 
 
 # Kinds the security team is e-mailed about (GUICHET_SECURITY_TEAM_EMAILS), besides the account's owner if any.
 TEAM_ALERT_KINDS = frozenset(
-    {EventKind.SPRAY_DETECTED, EventKind.MASS_LOCKOUT, EventKind.MFA_FAIL_MAX, EventKind.NOT_ME}
+    {
+        EventKind.SPRAY_DETECTED,
+        EventKind.MASS_LOCKOUT,
+        EventKind.MFA_FAIL_MAX,
+        EventKind.NOT_ME,
+        EventKind.MFA_RESET_DENIED,
+        EventKind.ALERT_PRIVILEGED_RESET,
+        EventKind.ALERT_RESET_RATE,
+        EventKind.ALERT_RESET_AGENT_AREA,
+    }
 )
+# Alerts the account's owner is not e-mailed about: they already got the e-mail of the reset itself, or the alert
+# is about an agent's own behaviour, which warning them would only teach to stay under the threshold.
+TEAM_ONLY_KINDS = frozenset(
+    {EventKind.ALERT_PRIVILEGED_RESET, EventKind.ALERT_RESET_RATE, EventKind.ALERT_RESET_AGENT_AREA}
+)
+# Kinds the account's line manager is e-mailed about too: a reset to approve after a call-back (R38), a reset done
+# (R41).
+MANAGER_NOTIFIED_KINDS = frozenset({EventKind.MFA_RESET_REQUESTED, EventKind.MFA_RESET_APPROVED})
 
 
 class Source(models.TextChoices):

@@ -1,6 +1,8 @@
+from functools import wraps
+
 from django_otp.admin import OTPAdminSite
 
-from portal.identity import key_policy
+from portal.identity import helpdesk_reset, key_policy
 
 
 class GuichetAdminSite(OTPAdminSite):
@@ -13,6 +15,20 @@ class GuichetAdminSite(OTPAdminSite):
     def has_permission(self, request):
         # Under the security-key policy, a session verified with a code is not enough (R14).
         return super().has_permission(request) and request.user.is_agent and key_policy.session_satisfies(request.user)
+
+    def admin_view(self, view, cacheable=False):
+        """Every admin page a permitted agent opens also counts as entering the agents' workspace: soon after a
+        helpdesk reset of the account's second factor, the security team is alerted (R41)."""
+        inner = super().admin_view(view, cacheable)
+
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.user.is_authenticated and self.has_permission(request):
+                helpdesk_reset.agent_area_entered(request)
+            return inner(request, *args, **kwargs)
+
+        wrapper.admin_site = self
+        return wrapper
 
     def login(self, request, extra_context=None):
         # One sign-in page for everybody: the portal's, with its lockout and second step.

@@ -41,6 +41,17 @@ BEAT_SCHEDULE = {
         "task": "portal.tasks.purge_password_resets",
         "schedule": crontab(minute=47),
     },
+    # "Reset my second factor" requests whose task was lost, as above (R38).
+    "deliver-pending-recovery-requests": {
+        "task": "portal.tasks.deliver_pending_recovery_requests",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Those forms kept 30 days. Daily at 03:53 (https://crontab.guru/#53_3_*_*_*).
+    "purge-recovery-requests": {
+        "task": "portal.tasks.purge_recovery_requests",
+        "schedule": crontab(minute=53, hour=3),
+    },
     # Sign-in counters of identifiers nobody tried for two days. Hourly at :41 (https://crontab.guru/#41_*_*_*_*).
     "purge-stale-lockouts": {
         "task": "portal.tasks.purge_stale_lockouts",

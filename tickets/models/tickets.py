@@ -136,6 +136,7 @@ class TicketEventKind(models.TextChoices):
     PRIORITY_CHANGED = "tickets.ticket.priority_changed", _("Priority changed")
     ATTACHMENT_ADDED = "tickets.ticket.attachment_added", _("File added")
     MAJOR_INCIDENT_LINKED = "tickets.ticket.major_incident_linked", _("Linked to a major incident")
+    ACCOUNT_RECOVERY = "tickets.ticket.account_recovery", _("Second-factor reset step")
 
 
 def sees_internal_events(user) -> bool:

@@ -20,7 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from portal.identity import factors, key_policy, mfa, services, webauthn
+from portal.identity import access_pass, factors, key_policy, mfa, services, webauthn
+from portal.identity.cooling_off import CoolingOff
 from portal.identity.decorators import recent_verification_required
 from portal.identity.forms import security_key_answer_field
 from portal.identity.session_state import reauthenticated_recently
@@ -83,6 +84,8 @@ def totp_add_view(request):
             form.add_error("code", _code_refused_message(refused))
         else:
             messages.success(request, gettext("Authenticator “%(name)s” added.") % {"name": name})
+            if access_pass.in_session(request):
+                return redirect("portal:access_pass_steps")
             if not mfa.recovery_codes_remaining(request.user):
                 return redirect("portal:mfa_recovery_codes")
             return redirect("portal:mfa")
@@ -159,7 +162,12 @@ def _factor_remove(request, factor, removal: _Removal):
     if request.method == "GET":
         context = {removal.factor_name: factor, removal.must_stay_name: factors.must_stay(request.user, factor)}
         return render(request, removal.template, context)
-    if services.factor_remove(user=request.user, factor=factor, by=request.user, request=request):
+    try:
+        removed = services.factor_remove(user=request.user, factor=factor, by=request.user, request=request)
+    except CoolingOff as held:
+        messages.error(request, str(held))
+        return redirect("portal:mfa")
+    if removed:
         messages.success(request, removal.removed % {"name": factor.name})
     else:
         messages.error(request, removal.kept % {"name": factor.name})
@@ -227,6 +235,8 @@ def security_key_add_view(request):
                 form.add_error(None, _registration_refused_message(refused))
             else:
                 messages.success(request, gettext("Security key “%(name)s” added.") % {"name": name})
+                if access_pass.in_session(request):
+                    return redirect("portal:access_pass_steps")
                 if not key_policy.applies(request.user) and not mfa.recovery_codes_remaining(request.user):
                     return redirect("portal:mfa_recovery_codes")
                 return redirect("portal:mfa")

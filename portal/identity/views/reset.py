@@ -217,4 +217,4 @@ def _key_refused() -> str:
 @require_GET
 def lost_phone_view(request):
     """What to do without one's phone: with recovery codes, alone; without, with the helpdesk."""
-    return render(request, "portal/reset/lost_phone.html")
+    return render(request, "portal/reset/lost_phone.html", {"recovery_request_url": reverse("portal:recovery_request")})

@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.identity.api_tokens import api_token_issue, api_token_revoke
+from portal.identity.cooling_off import CoolingOff
 from portal.identity.decorators import recent_verification_required, verified_required
 from portal.identity.forms import ApiTokenForm
 
@@ -20,14 +21,18 @@ def api_token_add_view(request):
     """Only a session that passed the second factor, and proved every factor again just now, gets a token."""
     form = ApiTokenForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        issued = api_token_issue(
-            request=request,
-            name=form.cleaned_data["name"],
-            scopes=form.cleaned_data["scopes"],
-            days=form.cleaned_data["days"],
-        )
-        # Shown in this answer only: not stored, not put in the session, not sent by e-mail.
-        return render(request, "portal/account/api_token_created.html", {"issued": issued})
+        try:
+            issued = api_token_issue(
+                request=request,
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                days=form.cleaned_data["days"],
+            )
+        except CoolingOff as held:
+            form.add_error(None, str(held))
+        else:
+            # Shown in this answer only: not stored, not put in the session, not sent by e-mail.
+            return render(request, "portal/account/api_token_created.html", {"issued": issued})
     return render(request, "portal/account/api_token_add.html", {"form": form})
 
 

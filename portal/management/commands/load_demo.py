@@ -101,6 +101,10 @@ class Command(BaseCommand):
                 user.save(update_fields=["password", "password_changed_at"])
                 if user.is_agent:
                     enrolled.append(self._demo_device(user))
+            # An HR record for Marie (phone and line manager), so the helpdesk's call-back check can be tried.
+            User.objects.filter(username="marie.dupont").update(
+                hr_phone="01 99 00 56 78", line_manager=User.objects.get(username="jean.martin")
+            )
 
         self.stdout.write(
             self.style.SUCCESS("Demo data ready.") + " Accounts (password for all: " + DEMO_PASSWORD + "):"
