@@ -14,7 +14,7 @@ from django.test import Client
 from portal.celery import app as celery_app
 from portal.identity import credentials
 from portal.identity.directory import Directory
-from portal.models import AccountLockout, EventKind, SecurityEvent, User
+from portal.models import AccountLockout, EventKind, Role, SecurityEvent, User
 from tests.directory import MIN_AGE_POLICY
 from tests.helpers import SUMMARY_LINES
 from tests.portal.test_password_reset import choose, link_for, open_link
@@ -249,3 +249,29 @@ def test_a_reset_asked_while_the_directory_is_down_is_answered_as_usual_and_sent
     clock.advance(minutes=1)
     assert deliver_pending_password_resets() == 1
     assert sorted(mail.outbox[0].to) == ["claire.perso@example.net", "claire.petit@ac-exemple.fr"]
+
+
+def test_a_helpdesk_reset_ends_with_a_password_the_directory_holds(claire, directory, problem_types, sign_in, clock):
+    """R40 on a directory: after the agents' reset and the pass, the person's new password is the mailbox's."""
+    from tests.helpers import enrol_totp, totp_now
+    from tests.portal.test_mfa_helpdesk_reset import PASS_PASSWORD, approve, pass_sign_in, started
+
+    password_step("claire.petit", FIRST)
+    enrol_totp(User.objects.get(username="claire.petit"), name="Téléphone perdu")
+    sophie, paul = (
+        User.objects.create_user(name, f"{name}@ac-exemple.fr", role=Role.AGENT) for name in ("sophie.b", "paul.a")
+    )
+    access_pass = approve(sign_in(Client(), paul), started(sign_in(Client(), sophie), "claire.petit"))
+    client, _ = pass_sign_in(access_pass, "claire.petit")
+    client.get("/compte/double-authentification/application/ajouter/")
+    app = User.objects.get(username="claire.petit").authenticatorapp_set.get(confirmed=False)
+    client.post("/compte/double-authentification/application/ajouter/", {"name": "Nouveau", "code": totp_now(app)})
+
+    short = "lilas-orage-42"  # long enough for the portal, too short for the directory's policy (16)
+    refused = client.post(PASS_PASSWORD, {"new_password": short, "confirmation": short})
+    assert "L’annuaire refuse ce mot de passe : il est trop court." in page(refused)
+    assert directory.whoami("claire.petit", FIRST).returncode == 0, "nothing changed"
+    done = client.post(PASS_PASSWORD, {"new_password": NEW_PASSWORD, "confirmation": NEW_PASSWORD})
+    assert done.status_code == 302, page(done)[:2000]
+    assert directory.whoami("claire.petit", NEW_PASSWORD).returncode == 0
+    assert directory.whoami("claire.petit", FIRST).returncode == 49
