@@ -29,6 +29,7 @@ urlpatterns += i18n_patterns(
     path("aide/contact/", contact.contact_view, name="contact"),
     path("aide/", include("kb.urls")),
     path("incidents/", include("tickets.urls")),
+    path("espace-agents/", include("tickets.desk_urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

@@ -117,6 +117,8 @@ def pages(base: str) -> list[tuple[str, str | None, str]]:
         ("helpdesk-reset-start", "agent", "/compte/assistance/comptes/marie.dupont/reinitialiser-second-facteur/"),
         ("too-many-requests", None, "flood:/aide/recherche/?q=quota"),
         ("agent-incident", "agent", "incident"),
+        ("desk-queue", "agent", "/espace-agents/"),
+        ("desk-queue-errors", "agent", "/espace-agents/?created_from=2026-12-03&created_to=2026-12-01"),
         ("api-docs", None, "/api/docs/"),
         ("kb-editor", "agent", "/aide/nouvel-article/"),
         ("admin-problem-type", "agent", "/admin/tickets/problemtype/1/change/"),

@@ -100,8 +100,12 @@ def jean(django_user_model):
 
 @pytest.fixture
 def sophie(django_user_model):
-    """Sophie, a helpdesk agent."""
-    return _make_user(django_user_model, "sophie.bernard", "Sophie Bernard", Role.AGENT)
+    """Sophie, a helpdesk agent, member of every queue."""
+    from tests.tickets.helpers import join_every_queue
+
+    sophie = _make_user(django_user_model, "sophie.bernard", "Sophie Bernard", Role.AGENT)
+    join_every_queue(sophie)
+    return sophie
 
 
 @pytest.fixture

@@ -1,10 +1,12 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from portal.models import Role
 from portal.web.admin_mixins import ReadOnlyAdmin
 from tickets.major_incidents import (
     EDITABLE_FIELDS,
@@ -20,6 +22,7 @@ from tickets.models import (
     ProblemType,
     ProblemTypeField,
     Queue,
+    QueueMembership,
     Ticket,
     TicketEvent,
 )
@@ -27,8 +30,8 @@ from tickets.services import ticket_link_major_incident, ticket_priority_change,
 
 
 class AgentsMayEdit:
-    """Helpdesk agents edit problem types, their forms and major incidents without per-model permissions (the admin
-    site already requires an agent with a verified second factor); deleting stays with administrators."""
+    """Helpdesk agents edit major incidents and tickets without per-model permissions (the admin site already
+    requires an agent with a verified second factor); deleting stays with administrators."""
 
     def has_module_permission(self, request):
         return request.user.is_agent
@@ -46,12 +49,6 @@ class AgentsMayEdit:
         return request.user.is_superuser
 
 
-@admin.register(Queue)
-class QueueAdmin(admin.ModelAdmin):
-    list_display = ("name_fr", "name_en", "slug", "is_active")
-    prepopulated_fields = {"slug": ("name_fr",)}
-
-
 class LabelledInlineFormSet(BaseInlineFormSet):
     """A table row's inputs have no <label> of their own (the column header names them): each gets the column's
     name as its accessible name, "delete" included, so screen readers and axe know what each one is."""
@@ -63,12 +60,53 @@ class LabelledInlineFormSet(BaseInlineFormSet):
             field.widget.attrs.setdefault("aria-label", str(label))
 
 
-class ProblemTypeFieldInline(AgentsMayEdit, admin.TabularInline):
+class CatalogEditors(AgentsMayEdit):
+    """Queues, their members and problem types shape where every incident goes and who sees it: agents read them,
+    and only those given the model's own permission (``tickets.change_queue``, ``tickets.change_problemtype``, for
+    instance through a "catalogue" group) add or change them."""
+
+    permission_model = ""  # the model whose permission an inline follows (its parent's)
+
+    def _may_edit(self, request) -> bool:
+        model = self.permission_model or self.model._meta.model_name
+        return request.user.is_agent and request.user.has_perm(f"tickets.change_{model}")
+
+    def has_add_permission(self, request, *args):
+        return self._may_edit(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_edit(request)
+
+
+class QueueMembershipInline(CatalogEditors, admin.TabularInline):
+    """The queue's agents: they see and work its incidents; one of them may be its lead."""
+
+    model = QueueMembership
+    permission_model = "queue"
+    formset = LabelledInlineFormSet
+    extra = 0
+    fields = ("user", "is_lead", "is_available")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = get_user_model().objects.filter(role__in=[Role.AGENT, Role.ADMIN], is_active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Queue)
+class QueueAdmin(CatalogEditors, admin.ModelAdmin):
+    list_display = ("name_fr", "name_en", "slug", "is_active")
+    prepopulated_fields = {"slug": ("name_fr",)}
+    inlines = [QueueMembershipInline]
+
+
+class ProblemTypeFieldInline(CatalogEditors, admin.TabularInline):
     """The questions of the problem type's form, from the fixed vocabulary (tickets/fields/), in order. Questions
     with a third answer (another browser or network tried, code, SSO, VPN) are always required, whatever the box
     says (tickets.fields.keys.QUESTION_KEYS)."""
 
     model = ProblemTypeField
+    permission_model = "problemtype"
     formset = LabelledInlineFormSet
     extra = 0
     fields = ("position", "key", "required", "help_text_fr", "help_text_en")
@@ -76,7 +114,7 @@ class ProblemTypeFieldInline(AgentsMayEdit, admin.TabularInline):
 
 
 @admin.register(ProblemType)
-class ProblemTypeAdmin(AgentsMayEdit, admin.ModelAdmin):
+class ProblemTypeAdmin(CatalogEditors, admin.ModelAdmin):
     list_display = ("name_fr", "name_en", "queue", "position", "is_active", "field_count")
     list_filter = ("queue", "is_active")
     list_editable = ("position",)
@@ -195,6 +233,9 @@ class TicketAdmin(AgentsMayEdit, admin.ModelAdmin):
 
     def has_add_permission(self, request, *args):
         return False  # incidents are filed through the portal's forms and API, with their validation
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)  # an agent's queues, as everywhere
 
     def save_model(self, request, obj, form, change):
         # Status, priority and major incident are written by the services, each with its event in the timeline.

@@ -246,3 +246,18 @@ def problem_type_fields_seed(
             )
     field_model.objects.bulk_create(rows)
     return len(rows)
+
+
+CATALOGUE_PERMISSIONS = ["change_queue", "change_problemtype"]
+
+
+def catalogue_editors_grant(user) -> None:
+    """Put ``user`` in the "Catalogue" group, whose members edit queues, their members and problem types in the
+    admin (tickets.admin.CatalogEditors); the group is made with its permissions when missing."""
+    from django.contrib.auth.models import Group, Permission
+
+    group, _created = Group.objects.get_or_create(name="Catalogue")
+    group.permissions.add(
+        *Permission.objects.filter(content_type__app_label="tickets", codename__in=CATALOGUE_PERMISSIONS)
+    )
+    user.groups.add(group)

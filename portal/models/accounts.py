@@ -165,6 +165,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_agent(self) -> bool:
         return self.role in (Role.AGENT, Role.ADMIN)
 
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
     def get_session_auth_hash(self):
         # The password hash alone would survive a factor change or a "log out everywhere": mix in the stamp.
         return salted_hmac(

@@ -6,6 +6,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.e2e.test_home import assert_accessible
 from tests.e2e.test_incident_form import signed_in_context
+from tickets.seed import catalogue_editors_grant
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -14,6 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_the_problem_type_page_is_accessible_and_fits_the_screen(browser: Browser, live_server, axe, sign_in,
                                                                    problem_types, user, request):  # fmt: skip
     person = request.getfixturevalue(user)  # the admin also sees the "delete" column
+    catalogue_editors_grant(person)  # the agent edits the questions: their table of inputs is what is checked
     context = signed_in_context(browser, live_server, sign_in, person, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.goto(f"{live_server.url}/admin/tickets/problemtype/{problem_types['echec-connexion'].pk}/change/")

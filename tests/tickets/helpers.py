@@ -2,9 +2,11 @@
 
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from tickets.models import ProblemType
+from portal.models import Role
+from tickets.models import ProblemType, Queue, QueueMembership
 from tickets.seed import standard_catalog_seed
 
 FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
@@ -46,7 +48,15 @@ def create_problem_types() -> dict[str, ProblemType]:
 
     Migration 0003 creates them, but a test after a transactional test finds the tables flushed: seed again."""
     standard_catalog_seed()
+    for agent in get_user_model().objects.filter(role=Role.AGENT):
+        join_every_queue(agent)
     return {problem_type.slug: problem_type for problem_type in ProblemType.objects.all()}
+
+
+def join_every_queue(agent) -> None:
+    """Make ``agent`` a member of every queue there is, as the demo's helpdesk agents are."""
+    for queue in Queue.objects.all():
+        QueueMembership.objects.get_or_create(queue=queue, user=agent)
 
 
 def local_time(minutes_ago: int = 5) -> str:

@@ -7,7 +7,7 @@ from portal.web.user_agent import detect
 from tickets.fields.keys import FieldKey
 from tickets.fields.vocabulary import KINDS
 from tickets.models import ProblemType, ProblemTypeField
-from tickets.seed import DEFAULT_FIELDS, problem_type_fields_seed
+from tickets.seed import DEFAULT_FIELDS, catalogue_editors_grant, problem_type_fields_seed
 
 pytestmark = pytest.mark.django_db
 
@@ -37,12 +37,26 @@ def test_load_demo_gives_the_problem_types_their_forms(capsys):
     assert ProblemTypeField.objects.values("problem_type").distinct().count() == ProblemType.objects.count() == 9
 
 
-def test_an_agent_edits_the_questions_inline_in_the_admin(client, sign_in, sophie, problem_types):
+def test_an_agent_with_the_catalogue_permission_edits_the_questions_inline_in_the_admin(
+    client, sign_in, sophie, problem_types
+):
     problem_type = problem_types["quota"]
     sign_in(client, sophie)
-    page = client.get(f"/admin/tickets/problemtype/{problem_type.pk}/change/")
+    url = f"/admin/tickets/problemtype/{problem_type.pk}/change/"
+    read_only = client.get(url)
+    assert read_only.status_code == 200, "every agent reads the catalogue"
+    assert 'name="fields-0-key"' not in read_only.content.decode(), "the questions are shown, not editable"
+    assert client.post(url, {"name_fr": "Piraté", "name_en": "Hacked"}).status_code == 403
+    assert client.get("/admin/tickets/queue/add/").status_code == 403
+    problem_type.refresh_from_db()
+    assert problem_type.name_fr == "Boîte pleine et quota"
+
+    catalogue_editors_grant(sophie)
+    page = client.get(url)
     assert page.status_code == 200
-    assert "fields-TOTAL_FORMS" in page.content.decode()
+    assert 'name="fields-0-key"' in page.content.decode()
+    queue = client.get(f"/admin/tickets/queue/{problem_type.queue_id}/change/")
+    assert queue.status_code == 200 and 'name="memberships-0-user"' in queue.content.decode()
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from tickets.models.major import (
     MajorIncidentStatus,
 )
 from tickets.models.phishing_report import PhishingReport
+from tickets.models.team import QueueMembership
 from tickets.models.tickets import (
     DONE_STATUSES,
     OPEN_STATUSES,
@@ -38,6 +39,7 @@ __all__ = [
     "ProblemType",
     "ProblemTypeField",
     "Queue",
+    "QueueMembership",
     "ReferenceCounter",
     "Ticket",
     "TicketEvent",

@@ -42,12 +42,17 @@ class TicketQuerySet(models.QuerySet):
         return self.filter(status__in=DONE_STATUSES)
 
     def visible_to(self, user) -> "TicketQuerySet":
-        """A requester's own tickets; every ticket for agents and admins (whose sessions the middleware has already
-        made prove their second factor). Anything else sees nothing."""
+        """A requester's own tickets; for an agent, those of the queues they belong to (and their own); every ticket
+        for an admin. Agents' and admins' sessions have already proved their second factor (the middleware).
+        Anything else sees nothing."""
         if user is None or not user.is_authenticated:
             return self.none()
-        if user.is_agent:
+        if user.is_admin:
             return self
+        if user.is_agent:
+            from tickets.models.team import QueueMembership
+
+            return self.filter(Q(queue_id__in=QueueMembership.objects.queue_ids(user)) | Q(requester=user))
         return self.filter(requester=user)
 
 
@@ -67,6 +72,14 @@ class Ticket(models.Model):
     title = models.CharField(_("title"), max_length=200, blank=True)
     # The answers to the problem type's form, keyed by tickets.fields.keys.FieldKey, as JSON-safe values.
     data = models.JSONField(_("answers"), default=dict, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        verbose_name=_("assigned to"),
+    )
     major_incident = models.ForeignKey(
         "tickets.MajorIncident",
         on_delete=models.SET_NULL,
@@ -88,6 +101,7 @@ class Ticket(models.Model):
         indexes = [
             models.Index(fields=["requester", "status", "-updated_at"], name="tickets_requester_list"),
             models.Index(fields=["queue", "status", "-created_at"], name="tickets_queue_list"),
+            models.Index(fields=["assignee", "status", "-created_at"], name="tickets_assignee_list"),
         ]
 
     def __str__(self):
@@ -137,6 +151,7 @@ class TicketEventKind(models.TextChoices):
     ATTACHMENT_ADDED = "tickets.ticket.attachment_added", _("File added")
     MAJOR_INCIDENT_LINKED = "tickets.ticket.major_incident_linked", _("Linked to a major incident")
     ACCOUNT_RECOVERY = "tickets.ticket.account_recovery", _("Second-factor reset step")
+    ASSIGNED = "tickets.ticket.assigned", _("Assigned")
 
 
 def sees_internal_events(user) -> bool:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from portal.identity.access import is_verified_agent
 from portal.web.ratelimit import rate_limited
 from tickets.access import ticket_for
+from tickets.assignment import assignable_agents, may_work_on
 from tickets.fields.prefetch import problem_type_rows
 from tickets.fields.vocabulary import KINDS
 from tickets.forms import ReplyForm
@@ -106,6 +107,7 @@ def _detail_context(request, ticket, *, reply_form=None) -> dict:
         "reply_form": reply_form or ReplyForm(),
         "is_requester": ticket.requester_id == request.user.pk,
         "is_agent": is_agent,
+        "assignable": list(assignable_agents(ticket)) if is_agent and may_work_on(request.user, ticket) else [],
         "can_reopen": ticket.can_reopen(),
     }
 
@@ -127,6 +129,11 @@ def _described(event, *, ticket, viewer):
             event.summary = gettext("status changed to “%(status)s”") % {"status": label}
     elif event.kind == TicketEventKind.PRIORITY_CHANGED and data.get("to") in Priority.values:
         event.summary = gettext("priority changed to “%(priority)s”") % {"priority": Priority(data["to"]).label}
+    elif event.kind == TicketEventKind.ASSIGNED:
+        if data.get("to"):
+            event.summary = gettext("assigned the incident to %(username)s") % {"username": data["to"]}
+        else:
+            event.summary = gettext("put the incident back in its queue")
     elif event.kind == TicketEventKind.ATTACHMENT_ADDED:
         event.summary = ngettext("added a file", "added %(count)d files", len(data.get("names", []))) % {
             "count": len(data.get("names", []))

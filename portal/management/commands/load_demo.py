@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from portal.identity import mfa
 from portal.models import AuthenticatorApp, Role, User
-from tickets.models import ProblemType, Queue
-from tickets.seed import standard_catalog_seed
+from tickets.models import ProblemType, Queue, QueueMembership
+from tickets.seed import catalogue_editors_grant, standard_catalog_seed
 
 # Passes the portal's own policy (no organisation word, no name), so a demo account signs in without being sent to
 # change it (tests/portal/test_demo_data.py checks it against every validator).
@@ -101,6 +101,13 @@ class Command(BaseCommand):
                 user.save(update_fields=["password", "password_changed_at"])
                 if user.is_agent:
                     enrolled.append(self._demo_device(user))
+            # The demo's agents work every queue, Sophie leads them and may edit the catalogue.
+            catalogue_editors_grant(User.objects.get(username="sophie.bernard"))
+            for queue in Queue.objects.all():
+                for agent in User.objects.filter(role=Role.AGENT):
+                    QueueMembership.objects.get_or_create(
+                        queue=queue, user=agent, defaults={"is_lead": agent.username == "sophie.bernard"}
+                    )
             # An HR record for Marie (phone and line manager), so the helpdesk's call-back check can be tried.
             User.objects.filter(username="marie.dupont").update(
                 hr_phone="01 99 00 56 78", line_manager=User.objects.get(username="jean.martin")

@@ -1,0 +1,263 @@
+"""The agents' workspace: who sees which queue, taking and assigning, the queue view's filters and its pages.
+
+Sophie is an agent of every queue; Paul only of the mail service team's queue ("messagerie"); Alain, the
+administrator, belongs to none and sees everything.
+"""
+
+import datetime
+import html
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from portal.models import Role
+from tickets.models import QueueMembership, Ticket, TicketEvent, TicketEventKind, TicketStatus
+from tickets.references import format_reference
+
+pytestmark = pytest.mark.django_db
+
+DESK = "/espace-agents/"
+SIGN_IN_FAILURE = "echec-connexion"  # queue niveau-1
+QUOTA = "quota"  # queue messagerie
+
+
+@pytest.fixture
+def paul(django_user_model, problem_types):
+    paul = django_user_model.objects.create_user(
+        "paul.roux", "paul.roux@ac-exemple.fr", "x", display_name="Paul Roux", role=Role.AGENT
+    )
+    QueueMembership.objects.create(queue=problem_types[QUOTA].queue, user=paul)
+    return paul
+
+
+def make(requester, problem_type, count, *, start=0, **fields):
+    """``count`` tickets a minute apart, the newest last; references from ``start``."""
+    base = timezone.now() - datetime.timedelta(days=1)
+    Ticket.objects.bulk_create(
+        Ticket(
+            reference=format_reference(2026, start + number + 1),
+            requester=requester,
+            problem_type=problem_type,
+            queue_id=problem_type.queue_id,
+            data={"error_message": f"Erreur {start + number}"},
+            created_at=base + datetime.timedelta(minutes=start + number),
+            updated_at=base + datetime.timedelta(minutes=start + number),
+            **fields,
+        )
+        for number in range(count)
+    )
+    return list(Ticket.objects.filter(reference__gte=format_reference(2026, start + 1)).order_by("pk"))[:count]
+
+
+def page(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def references(response) -> list[str]:
+    return [ticket.reference for ticket in response.context["page"].rows]
+
+
+# --- Who sees what ---------------------------------------------------------------------------------------------------
+
+
+def test_an_agent_sees_only_the_queues_they_belong_to_and_an_admin_sees_all(marie, paul, alain, problem_types, sign_in):
+    login, quota = make(marie, problem_types[SIGN_IN_FAILURE], 1)[0], make(marie, problem_types[QUOTA], 1, start=1)[0]
+    pauls = sign_in(Client(), paul)
+    assert references(pauls.get(DESK)) == [quota.reference]
+    assert pauls.get(login.get_absolute_url()).status_code == 404, "another queue's ticket, as if it did not exist"
+    assert pauls.get(f"/api/tickets/{login.reference}/").status_code == 404
+    assert pauls.get(quota.get_absolute_url()).status_code == 200
+    assert pauls.get(f"/api/tickets/{quota.reference}/").status_code == 200
+    assert pauls.post(f"{DESK}incidents/{login.reference}/prendre/").status_code == 404
+    admins = sign_in(Client(), alain)
+    assert set(references(admins.get(DESK))) == {login.reference, quota.reference}
+
+
+def test_staff_and_unverified_agents_cannot_open_the_workspace(marie, sophie, problem_types, sign_in):
+    assert Client().get(DESK).status_code == 302, "signed out: to the sign-in page"
+    assert sign_in(Client(), marie).get(DESK).status_code == 403
+    unverified = sign_in(Client(), sophie, verified=False)
+    assert unverified.get(DESK).status_code in (302, 403)
+    ticket = make(marie, problem_types[SIGN_IN_FAILURE], 1)[0]
+    assert sign_in(Client(), marie).post(f"{DESK}incidents/{ticket.reference}/prendre/").status_code == 403
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+
+
+def test_an_agent_without_a_queue_is_told_so(django_user_model, sign_in):
+    newcomer = django_user_model.objects.create_user("lea.neuve", "lea@ac-exemple.fr", "x", role=Role.AGENT)
+    response = sign_in(Client(), newcomer).get(DESK)
+    assert response.status_code == 200
+    assert "You are not a member of any queue yet" in page(sign_in(Client(), newcomer).get("/en" + DESK))
+    assert response.context["page"].rows == []
+
+
+# --- Taking and assigning --------------------------------------------------------------------------------------------
+
+
+def test_taking_a_new_ticket_assigns_it_and_starts_it_and_the_requester_sees_only_the_status(
+    marie, sophie, problem_types, sign_in
+):
+    ticket = make(marie, problem_types[SIGN_IN_FAILURE], 1)[0]
+    agent = sign_in(Client(), sophie)
+    response = agent.post(f"{DESK}incidents/{ticket.reference}/prendre/", {"next": DESK + "?assignee=mine"})
+    assert response.status_code == 302 and response["Location"] == DESK + "?assignee=mine"
+    ticket.refresh_from_db()
+    assert (ticket.assignee, ticket.status) == (sophie, TicketStatus.IN_PROGRESS)
+    assigned = TicketEvent.objects.get(ticket=ticket, kind=TicketEventKind.ASSIGNED)
+    assert (assigned.public, assigned.actor, assigned.data) == (False, sophie, {"from": None, "to": "sophie.bernard"})
+    assert references(agent.get(DESK, {"assignee": "mine"})) == [ticket.reference]
+    seen_by_marie = page(sign_in(Client(), marie).get(ticket.get_absolute_url()))
+    assert "In progress" in seen_by_marie or "En cours" in seen_by_marie
+    assert "sophie.bernard" not in seen_by_marie
+
+    agent.post(f"{DESK}incidents/{ticket.reference}/prendre/")
+    assert TicketEvent.objects.filter(ticket=ticket, kind=TicketEventKind.ASSIGNED).count() == 1, "no-op twice"
+
+
+def test_a_ticket_goes_only_to_a_member_of_its_queue_and_can_go_back(marie, sophie, paul, problem_types, sign_in):
+    login = make(marie, problem_types[SIGN_IN_FAILURE], 1)[0]
+    agent = sign_in(Client(), sophie)
+    refused = agent.post(f"/en{DESK}incidents/{login.reference}/attribuer/", {"assignee": "paul.roux"}, follow=True)
+    assert "not a member of the incident's queue" in page(refused)
+    login.refresh_from_db()
+    assert login.assignee is None
+    unknown = agent.post(f"/en{DESK}incidents/{login.reference}/attribuer/", {"assignee": "personne"}, follow=True)
+    assert "Choose a member of the incident's queue" in page(unknown)
+
+    quota = make(marie, problem_types[QUOTA], 1, start=1)[0]
+    agent.post(f"{DESK}incidents/{quota.reference}/attribuer/", {"assignee": "paul.roux"})
+    quota.refresh_from_db()
+    assert quota.assignee == paul
+    agent.post(f"{DESK}incidents/{quota.reference}/attribuer/", {"assignee": ""})
+    quota.refresh_from_db()
+    assert quota.assignee is None
+    timeline = " ".join(page(agent.get("/en" + quota.get_absolute_url())).split())
+    assert "assigned the incident to paul.roux" in timeline and "put the incident back in its queue" in timeline
+    moves = TicketEvent.objects.filter(ticket=quota, kind=TicketEventKind.ASSIGNED).order_by("pk")
+    assert [event.data for event in moves] == [{"from": None, "to": "paul.roux"}, {"from": "paul.roux", "to": None}]
+
+
+def test_a_closed_ticket_is_not_assigned(marie, sophie, problem_types, sign_in):
+    ticket = make(marie, problem_types[SIGN_IN_FAILURE], 1, status=TicketStatus.CLOSED)[0]
+    response = sign_in(Client(), sophie).post(f"/en{DESK}incidents/{ticket.reference}/prendre/", follow=True)
+    assert "solved or closed" in page(response)
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+
+
+def test_the_next_parameter_cannot_send_the_agent_elsewhere(marie, sophie, problem_types, sign_in):
+    ticket = make(marie, problem_types[SIGN_IN_FAILURE], 1)[0]
+    response = sign_in(Client(), sophie).post(
+        f"{DESK}incidents/{ticket.reference}/prendre/", {"next": "https://evil.example/"}
+    )
+    assert response["Location"] == ticket.get_absolute_url()
+
+
+# --- Filters ---------------------------------------------------------------------------------------------------------
+
+
+def test_filters_combine(marie, jean, sophie, problem_types, sign_in):
+    login = make(marie, problem_types[SIGN_IN_FAILURE], 3)
+    quota = make(jean, problem_types[QUOTA], 2, start=3, priority="urgent")
+    waiting = make(jean, problem_types[QUOTA], 1, start=5, status=TicketStatus.WAITING)[0]
+    done = make(marie, problem_types[QUOTA], 1, start=6, status=TicketStatus.SOLVED)[0]
+    Ticket.objects.filter(pk=login[0].pk).update(assignee=sophie)
+    agent = sign_in(Client(), sophie)
+
+    assert done.reference not in references(agent.get(DESK)), "open tickets by default"
+    assert references(agent.get(DESK, {"status": "solved"})) == [done.reference]
+    assert set(references(agent.get(DESK, {"problem_type": problem_types[QUOTA].pk, "priority": "urgent"}))) == {
+        ticket.reference for ticket in quota
+    }
+    assert references(agent.get(DESK, {"status": "waiting", "queue": problem_types[QUOTA].queue_id})) == [
+        waiting.reference
+    ]
+    assert references(agent.get(DESK, {"assignee": "mine"})) == [login[0].reference]
+    assert login[0].reference not in references(agent.get(DESK, {"assignee": "nobody"}))
+    assert references(agent.get(DESK, {"q": login[1].reference.lower()})) == [login[1].reference]
+    assert set(references(agent.get(DESK, {"q": "jean.martin"}))) == {t.reference for t in [*quota, waiting]}
+    assert references(agent.get(DESK, {"q": "erreur 2"})) == [login[2].reference]
+    yesterday = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
+    assert len(references(agent.get(DESK, {"created_from": yesterday, "created_to": yesterday}))) in (0, 6)
+
+
+def test_bad_filters_are_explained_and_nothing_breaks(marie, sophie, problem_types, sign_in):
+    make(marie, problem_types[SIGN_IN_FAILURE], 2)
+    agent = sign_in(Client(), sophie)
+    response = agent.get("/en" + DESK, {"created_from": "2026-12-03", "created_to": "2026-12-01", "priority": "x"})
+    assert response.status_code == 400
+    text = page(response)
+    assert "The end date is before the start date." in text
+    assert "Select a valid choice" in text
+    assert len(response.context["page"].rows) == 2, "the list stays, unfiltered"
+    for nasty in ({"queue": "abc"}, {"size": "100000"}, {"q": "x" * 5000}, {"status": "\x00"}, {"after": "%%%"}):
+        assert agent.get(DESK, nasty).status_code in (200, 400)
+
+
+# --- Pages -----------------------------------------------------------------------------------------------------------
+
+
+def test_keyset_pages_cover_every_ticket_once_even_when_tickets_arrive_meanwhile(marie, sophie, problem_types, sign_in):
+    make(marie, problem_types[SIGN_IN_FAILURE], 60)
+    agent = sign_in(Client(), sophie)
+    seen, response = [], agent.get(DESK)
+    while True:
+        seen += references(response)
+        if len(seen) == 25:
+            make(marie, problem_types[SIGN_IN_FAILURE], 1, start=500)  # the newest: it belongs before page 1
+        following = response.context["next_query"]
+        if not following:
+            break
+        response = agent.get(f"{DESK}?{following}")
+    assert len(seen) == len(set(seen)) == 60
+    assert seen == sorted(seen, reverse=True)
+
+
+def test_a_damaged_page_link_gives_the_first_page_with_a_word(marie, sophie, problem_types, sign_in):
+    make(marie, problem_types[SIGN_IN_FAILURE], 3)
+    response = sign_in(Client(), sophie).get("/en" + DESK, {"after": "bm90LWEtY3Vyc29y"})
+    assert response.status_code == 200
+    assert "That page link is not valid any more" in page(response)
+    assert len(response.context["page"].rows) == 3
+
+
+def test_queue_counts_show_open_and_unassigned(marie, sophie, problem_types, sign_in):
+    make(marie, problem_types[QUOTA], 4)
+    Ticket.objects.filter(pk=Ticket.objects.first().pk).update(assignee=sophie)
+    text = page(sign_in(Client(), sophie).get("/en" + DESK))
+    assert "4 open, 3 unassigned" in " ".join(text.split())
+
+
+@pytest.mark.parametrize("size", [25, 100])
+def test_the_queue_view_costs_the_same_queries_whatever_the_page_size(
+    marie, jean, sophie, problem_types, sign_in, size, django_assert_num_queries
+):
+    make(marie, problem_types[SIGN_IN_FAILURE], 150)
+    make(jean, problem_types[QUOTA], 50, start=150)
+    Ticket.objects.filter(pk__in=Ticket.objects.values("pk")[:40]).update(assignee=sophie)
+    agent = sign_in(Client(), sophie)
+    agent.get(DESK)  # the session's first request writes its last-seen time; measure the next one
+    with django_assert_num_queries(DESK_QUERIES):
+        response = agent.get(DESK, {"size": size, "sort": "stale"})
+    assert len(response.context["page"].rows) == size
+    print(f"\nqueue view, page of {size}: {DESK_QUERIES} queries")
+
+
+# Session, user, second-factor device, session-list check (the middleware); the filter form's queues, problem
+# types and colleagues; the queue counts; the page of rows with its four joins. Nothing per row.
+DESK_QUERIES = 9
+
+
+def test_the_ticket_page_offers_its_queue_members_and_assigns(marie, sophie, paul, alain, problem_types, sign_in):
+    quota = make(marie, problem_types[QUOTA], 1)[0]
+    agent = sign_in(Client(), sophie)
+    text = page(agent.get("/en" + quota.get_absolute_url()))
+    assert "Assign to" in text and "Paul Roux" in text and "Alain Admin" in text
+    agent.post(f"{DESK}incidents/{quota.reference}/attribuer/", {"assignee": "alain.admin"})
+    quota.refresh_from_db()
+    assert quota.assignee == alain
+    login = make(marie, problem_types[SIGN_IN_FAILURE], 1, start=1)[0]
+    assert "Paul Roux" not in page(agent.get("/en" + login.get_absolute_url())), "not a member of that queue"
+    assert "Assign to" not in page(sign_in(Client(), marie).get("/en" + quota.get_absolute_url()))

@@ -1,0 +1,13 @@
+"""The agents' workspace, mounted at espace-agents/ inside i18n_patterns."""
+
+from django.urls import path
+
+from tickets.views import desk
+
+app_name = "desk"
+
+urlpatterns = [
+    path("", desk.queue_view, name="queue"),
+    path("incidents/<str:reference>/prendre/", desk.take_view, name="take"),
+    path("incidents/<str:reference>/attribuer/", desk.assign_view, name="assign"),
+]

@@ -1,0 +1,100 @@
+"""The agents' workspace: the queue view and the actions on its rows (take, assign)."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from portal.identity.decorators import agent_required
+from tickets.access import ticket_for
+from tickets.assignment import AssignmentRefused, ticket_assign, ticket_take
+from tickets.worklist import WorklistFilter, cursor_decode, queue_counts, worklist_page
+
+
+@never_cache
+@require_GET
+@agent_required
+def queue_view(request):
+    form = WorklistFilter(request.GET or None, user=request.user)
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    cursor = request.GET.get("after", "")
+    if cursor and cursor_decode(cursor) is None:
+        messages.warning(request, gettext("That page link is not valid any more: here is the first page."))
+        cursor = ""
+    page = worklist_page(form.filtered(), sort=form.ordering, size=form.page_size, cursor=cursor)
+    counts = queue_counts(form.queues)
+    queues = [
+        {
+            "queue": queue,
+            "open": counts.get(queue.pk, {}).get("open", 0),
+            "unassigned": counts.get(queue.pk, {}).get("unassigned", 0),
+        }
+        for queue in form.queues
+    ]
+    following = request.GET.copy()
+    following["after"] = page.next_cursor or ""
+    context = {
+        "form": form,
+        "page": page,
+        "queues": queues,
+        "next_query": following.urlencode() if page.next_cursor else "",
+        "first_query": _without(request.GET, "after") if cursor else "",
+        "here": request.get_full_path(),
+    }
+    return render(request, "tickets/desk/queue.html", context, status=status)
+
+
+def _without(query, name: str) -> str:
+    copy = query.copy()
+    copy.pop(name, None)
+    return copy.urlencode()
+
+
+def _back(request, ticket) -> str:
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return ticket.get_absolute_url()
+
+
+@never_cache
+@require_POST
+@agent_required
+def take_view(request, reference):
+    ticket = ticket_for(request.user, reference)
+    try:
+        ticket_take(ticket=ticket, by=request.user)
+    except AssignmentRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, gettext("You took %(reference)s.") % {"reference": ticket.reference})
+    return redirect(_back(request, ticket))
+
+
+@never_cache
+@require_POST
+@agent_required
+def assign_view(request, reference):
+    ticket = ticket_for(request.user, reference)
+    username = request.POST.get("assignee", "")
+    to = get_user_model().objects.filter(username=username, is_active=True).first() if username else None
+    if username and to is None:
+        messages.error(request, gettext("Choose a member of the incident's queue."))
+        return redirect(_back(request, ticket))
+    try:
+        ticket_assign(ticket=ticket, to=to, by=request.user)
+    except AssignmentRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        if to is None:
+            messages.success(request, gettext("%(reference)s is back in its queue.") % {"reference": ticket.reference})
+        else:
+            messages.success(
+                request,
+                gettext("%(reference)s is assigned to %(name)s.")
+                % {"reference": ticket.reference, "name": to.get_full_name() or to.username},
+            )
+    return redirect(_back(request, ticket))
