@@ -15,6 +15,7 @@ from tickets.major_incidents import (
     major_incident_update,
 )
 from tickets.models import (
+    AssignmentRule,
     Deflection,
     MajorIncident,
     MajorIncidentEvent,
@@ -93,11 +94,22 @@ class QueueMembershipInline(CatalogEditors, admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class AssignmentRuleInline(CatalogEditors, admin.TabularInline):
+    """Who the queue's new tickets go to: in turn among available members, or always one person; a rule for a
+    problem type wins over the rule without one."""
+
+    model = AssignmentRule
+    permission_model = "queue"
+    formset = LabelledInlineFormSet
+    extra = 0
+    fields = ("problem_type", "mode", "owner", "is_active")
+
+
 @admin.register(Queue)
 class QueueAdmin(CatalogEditors, admin.ModelAdmin):
     list_display = ("name_fr", "name_en", "slug", "is_active")
     prepopulated_fields = {"slug": ("name_fr",)}
-    inlines = [QueueMembershipInline]
+    inlines = [QueueMembershipInline, AssignmentRuleInline]
 
 
 class ProblemTypeFieldInline(CatalogEditors, admin.TabularInline):

@@ -1,4 +1,5 @@
-"""Who works on an incident: queue members take a ticket, or assign it to a colleague of its queue, or give it back.
+"""Who works on an incident: queue members take a ticket, or assign it to a colleague of its queue, or give it back;
+and the queue's assignment rules give each new ticket to someone as it is filed, whatever the channel.
 
 Only someone who may see the ticket acts on it (``Ticket.objects.visible_to``), and a ticket goes only to an agent
 of its queue (or an administrator). Each change is an internal event on the timeline; taking a new ticket also
@@ -7,12 +8,13 @@ moves it to "in progress", which the requester hears about.
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from portal.models import Role
-from tickets.models import QueueMembership, Ticket, TicketEventKind, TicketStatus
-from tickets.services import _event, _locked, _set_status, _touch
+from tickets.models import AssignmentMode, AssignmentRule, QueueMembership, Ticket, TicketEventKind, TicketStatus
+from tickets.timeline import event_write, status_set, ticket_locked, ticket_touch
 
 
 class AssignmentRefused(Exception):
@@ -59,7 +61,7 @@ def ticket_assign(*, ticket: Ticket, to, by) -> Ticket:
         raise AssignmentRefused("not_agent" if not getattr(by, "is_agent", False) else "not_member")
     if to is not None and not may_work_on(to, ticket):
         raise AssignmentRefused("not_member")
-    ticket = _locked(ticket)
+    ticket = ticket_locked(ticket)
     if not ticket.is_open:
         raise AssignmentRefused("done")
     previous = ticket.assignee
@@ -68,13 +70,54 @@ def ticket_assign(*, ticket: Ticket, to, by) -> Ticket:
     ticket.assignee = to
     Ticket.objects.filter(pk=ticket.pk).update(assignee=to)
     data = {"from": previous.username if previous else None, "to": to.username if to else None}
-    _event(ticket, TicketEventKind.ASSIGNED, actor=by, data=data, public=False)
+    event_write(ticket, TicketEventKind.ASSIGNED, actor=by, data=data, public=False)
     if to is not None and ticket.status == TicketStatus.NEW:
-        _set_status(ticket, TicketStatus.IN_PROGRESS, by=by)
-    _touch(ticket)
+        status_set(ticket, TicketStatus.IN_PROGRESS, by=by)
+    ticket_touch(ticket)
     return ticket
 
 
 def ticket_take(*, ticket: Ticket, by) -> Ticket:
     """``by`` takes the ticket for themselves."""
     return ticket_assign(ticket=ticket, to=by, by=by)
+
+
+def _rule_for(ticket: Ticket) -> AssignmentRule | None:
+    """The active rule of the ticket's queue for its problem type, else the queue's general rule."""
+    rules = AssignmentRule.objects.filter(queue_id=ticket.queue_id, is_active=True).filter(
+        Q(problem_type_id=ticket.problem_type_id) | Q(problem_type__isnull=True)
+    )
+    return min(rules, key=lambda rule: rule.problem_type_id is None, default=None)
+
+
+def _next_in_turn(queue_id: int) -> QueueMembership | None:
+    """The available member of the queue who has waited longest for a ticket. Rows another filing holds are
+    skipped (PostgreSQL), so simultaneous filings go to different people instead of queueing for one lock."""
+    members = (
+        QueueMembership.objects.filter(queue_id=queue_id, is_available=True, user__is_active=True)
+        .filter(Q(user__role=Role.AGENT) | Q(user__role=Role.ADMIN))
+        .order_by(F("last_assigned_at").asc(nulls_first=True), "pk")
+    )
+    return members.select_for_update(skip_locked=True, of=("self",)).first() or members.first()
+
+
+def ticket_auto_assign(*, ticket: Ticket) -> Ticket:
+    """Apply the queue's assignment rule to a ticket just filed (inside the filing's transaction). The status
+    stays "received": nobody has started on it yet. Without a rule, or nobody available, the ticket waits."""
+    rule = _rule_for(ticket)
+    if rule is None:
+        return ticket
+    if rule.mode == AssignmentMode.OWNER:
+        member = QueueMembership.objects.filter(
+            queue_id=ticket.queue_id, user_id=rule.owner_id, user__is_active=True
+        ).first()
+    else:
+        member = _next_in_turn(ticket.queue_id)
+    if member is None:
+        return ticket
+    QueueMembership.objects.filter(pk=member.pk).update(last_assigned_at=timezone.now())
+    Ticket.objects.filter(pk=ticket.pk).update(assignee_id=member.user_id)
+    ticket.assignee_id = member.user_id
+    data = {"from": None, "to": member.user.username, "rule": rule.pk}
+    event_write(ticket, TicketEventKind.ASSIGNED, actor=None, data=data, public=False)
+    return ticket

@@ -14,12 +14,11 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from portal.web import outbox
+from tickets.assignment import ticket_auto_assign
 from tickets.fields.context import FillContext
 from tickets.fields.form import validate_answers
 from tickets.fields.keys import FieldKey
 from tickets.models import (
-    OPEN_STATUSES,
     Attachment,
     Deflection,
     PhishingReport,
@@ -33,6 +32,7 @@ from tickets.models import (
 )
 from tickets.references import next_reference
 from tickets.submission import Submission, TicketSource
+from tickets.timeline import event_write, status_set, ticket_locked, ticket_touch
 
 log = logging.getLogger(__name__)
 
@@ -76,19 +76,19 @@ def ticket_reply(*, ticket: Ticket, by, body: str, uploads=()) -> Ticket:
     saved_files: list[str] = []
     try:
         with transaction.atomic():
-            ticket = _locked(ticket)
+            ticket = ticket_locked(ticket)
             if not ticket.is_open:
                 raise TicketActionRefused("closed")
             from_requester = by.pk == ticket.requester_id
             if body.strip():
-                _event(ticket, TicketEventKind.REPLIED, actor=by, body=body.strip(), notify=not from_requester)
+                event_write(ticket, TicketEventKind.REPLIED, actor=by, body=body.strip(), notify=not from_requester)
             if uploads:
                 _attach(ticket, uploads, by=by, saved=saved_files, notify=not from_requester and not body.strip())
             # The requester answering a ticket that waited for them, or an agent taking a new one: in progress.
             waited = TicketStatus.WAITING if from_requester else TicketStatus.NEW
             if ticket.status == waited:
-                _set_status(ticket, TicketStatus.IN_PROGRESS, by=by)
-            _touch(ticket)
+                status_set(ticket, TicketStatus.IN_PROGRESS, by=by)
+            ticket_touch(ticket)
     except BaseException:
         _delete_files(saved_files)
         raise
@@ -98,32 +98,32 @@ def ticket_reply(*, ticket: Ticket, by, body: str, uploads=()) -> Ticket:
 @transaction.atomic
 def ticket_close(*, ticket: Ticket, by) -> Ticket:
     """The requester says the problem is solved. The ticket can be reopened for GUICHET_TICKET_REOPEN_DAYS days."""
-    ticket = _locked(ticket)
+    ticket = ticket_locked(ticket)
     if not ticket.is_open:
         raise TicketActionRefused("not open")
-    _set_status(ticket, TicketStatus.SOLVED, by=by)
-    _touch(ticket)
+    status_set(ticket, TicketStatus.SOLVED, by=by)
+    ticket_touch(ticket)
     return ticket
 
 
 @transaction.atomic
 def ticket_reopen(*, ticket: Ticket, by) -> Ticket:
     """The problem came back within the delay: the same ticket goes back to the helpdesk, history kept."""
-    ticket = _locked(ticket)
+    ticket = ticket_locked(ticket)
     if not ticket.can_reopen():
         raise TicketActionRefused("cannot reopen")
-    _set_status(ticket, TicketStatus.NEW, by=by, reopened=True)
-    _touch(ticket)
+    status_set(ticket, TicketStatus.NEW, by=by, reopened=True)
+    ticket_touch(ticket)
     return ticket
 
 
 @transaction.atomic
 def ticket_status_change(*, ticket: Ticket, to: str, by) -> Ticket:
     """An agent (or, later, an automatic rule) moves a ticket to another status; the requester is told."""
-    ticket = _locked(ticket)
+    ticket = ticket_locked(ticket)
     if ticket.status != to:
-        _set_status(ticket, to, by=by)
-        _touch(ticket)
+        status_set(ticket, to, by=by)
+        ticket_touch(ticket)
     return ticket
 
 
@@ -133,30 +133,30 @@ def ticket_priority_change(*, ticket: Ticket, priority: str, by) -> Ticket:
     helpdesk's triage, so the requester is neither shown nor e-mailed the change."""
     if priority not in Priority.values:
         raise ValueError(f"unknown priority {priority!r}")
-    ticket = _locked(ticket)
+    ticket = ticket_locked(ticket)
     if ticket.priority != priority:
         previous, ticket.priority = ticket.priority, priority
         Ticket.objects.filter(pk=ticket.pk).update(priority=priority)
         data = {"from": previous, "to": priority}
-        _event(ticket, TicketEventKind.PRIORITY_CHANGED, actor=by, data=data, public=False)
+        event_write(ticket, TicketEventKind.PRIORITY_CHANGED, actor=by, data=data, public=False)
     return ticket
 
 
 @transaction.atomic
 def ticket_link_major_incident(*, ticket: Ticket, incident, by) -> Ticket:
     """An agent links an incident to the major incident it is part of (or unlinks it, ``incident=None``)."""
-    ticket = _locked(ticket)
+    ticket = ticket_locked(ticket)
     if ticket.major_incident_id == (incident.pk if incident else None):
         return ticket
     ticket.major_incident = incident
     Ticket.objects.filter(pk=ticket.pk).update(major_incident=incident)
-    _event(
+    event_write(
         ticket,
         TicketEventKind.MAJOR_INCIDENT_LINKED,
         actor=by,
         data={"major_incident": incident.pk if incident else None},
     )
-    _touch(ticket)
+    ticket_touch(ticket)
     return ticket
 
 
@@ -199,11 +199,12 @@ def _file(*, requester, problem_type, submission: Submission, source: str, by, q
             )
             # "category": the key this event's data has always had (the API shows it), whatever the model is called.
             data = {"category": problem_type.slug, "source": str(source)}
-            _event(ticket, TicketEventKind.CREATED, actor=by, notify=True, data=data)
+            event_write(ticket, TicketEventKind.CREATED, actor=by, notify=True, data=data)
             if submission.uploads:
                 _attach(ticket, submission.uploads, by=by, saved=saved_files)
             if submission.reported_message is not None:
                 _phishing_report(ticket, submission.reported_message)
+            ticket_auto_assign(ticket=ticket)
     except BaseException:
         _delete_files(saved_files)
         raise
@@ -211,49 +212,11 @@ def _file(*, requester, problem_type, submission: Submission, source: str, by, q
     return ticket
 
 
-def _locked(ticket: Ticket) -> Ticket:
-    """The ticket re-read under a row lock: two clicks on "close" give one event, not two."""
-    return Ticket.objects.select_for_update().select_related("problem_type").get(pk=ticket.pk)
-
-
-def _touch(ticket: Ticket) -> None:
-    ticket.updated_at = timezone.now()
-    Ticket.objects.filter(pk=ticket.pk).update(updated_at=ticket.updated_at)
-
-
-def _event(ticket, kind, *, actor, body="", data=None, public=True, notify=False) -> TicketEvent:
-    event = TicketEvent.objects.create(
-        ticket=ticket,
-        created_at=timezone.now(),
-        kind=kind,
-        actor=actor,
-        body=body,
-        data=data or {},
-        public=public,
-        notify=notify and public,
-    )
-    if event.notify:
-        outbox.queue("tickets.tasks.send_ticket_notification", event.pk)
-    return event
-
-
-def _set_status(ticket: Ticket, to: str, *, by, reopened: bool = False) -> TicketEvent:
-    previous = ticket.status
-    ticket.status = to
-    ticket.closed_at = timezone.now() if to not in OPEN_STATUSES else None
-    Ticket.objects.filter(pk=ticket.pk).update(status=to, closed_at=ticket.closed_at)
-    data = {"from": previous, "to": to}
-    if reopened:
-        data["reopened"] = True
-    notify = by is None or by.pk != ticket.requester_id
-    return _event(ticket, TicketEventKind.STATUS_CHANGED, actor=by, data=data, notify=notify)
-
-
 def _attach(ticket: Ticket, uploads, *, by, saved: list[str], notify: bool = False) -> TicketEvent:
     from tickets.uploads import save_upload
 
     names = [checked.original_name for _file, checked in uploads]
-    event = _event(ticket, TicketEventKind.ATTACHMENT_ADDED, actor=by, data={"names": names}, notify=notify)
+    event = event_write(ticket, TicketEventKind.ATTACHMENT_ADDED, actor=by, data={"names": names}, notify=notify)
     rows = []
     for file, checked in uploads:
         stored = save_upload(file, checked)
@@ -418,6 +381,6 @@ def case_step_record(*, reference: str, by, step: str, body: str) -> bool:
     ticket = Ticket.objects.select_for_update().filter(reference=reference).first()
     if ticket is None:
         return False
-    _event(ticket, TicketEventKind.ACCOUNT_RECOVERY, actor=by, body=body, data={"step": step}, public=False)
-    _touch(ticket)
+    event_write(ticket, TicketEventKind.ACCOUNT_RECOVERY, actor=by, body=body, data={"step": step}, public=False)
+    ticket_touch(ticket)
     return True

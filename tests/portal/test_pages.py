@@ -132,4 +132,4 @@ def test_agents_reach_their_workspace_from_the_header_and_staff_do_not_see_it(cl
     sign_in(client, marie)
     assert "Agents' workspace" not in client.get("/en/").content.decode()
     sign_in(client, sophie)
-    assert '<a href="/en/admin/">Agents\' workspace</a>' in client.get("/en/").content.decode()
+    assert '<a href="/en/espace-agents/">Agents\' workspace</a>' in client.get("/en/").content.decode()

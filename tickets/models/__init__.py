@@ -8,7 +8,7 @@ from tickets.models.major import (
     MajorIncidentStatus,
 )
 from tickets.models.phishing_report import PhishingReport
-from tickets.models.team import QueueMembership
+from tickets.models.team import AssignmentMode, AssignmentRule, QueueMembership
 from tickets.models.tickets import (
     DONE_STATUSES,
     OPEN_STATUSES,
@@ -26,6 +26,8 @@ __all__ = [
     "DONE_STATUSES",
     "OPEN_STATUSES",
     "REFERENCE_PATTERN",
+    "AssignmentMode",
+    "AssignmentRule",
     "Attachment",
     "BilingualNameMixin",
     "Deflection",
