@@ -8,6 +8,7 @@ app_name = "desk"
 
 urlpatterns = [
     path("", desk.queue_view, name="queue"),
+    path("actions-groupees/", desk.bulk_view, name="bulk"),
     path("incidents/<str:reference>/prendre/", desk.take_view, name="take"),
     path("incidents/<str:reference>/attribuer/", desk.assign_view, name="assign"),
 ]

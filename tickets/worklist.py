@@ -80,11 +80,10 @@ class WorklistFilter(forms.Form):
             (problem_type.pk, problem_type.name)
             for problem_type in ProblemType.objects.order_by("position", "name_fr").only("name_fr", "name_en")
         ]
-        colleagues = (
+        self.colleagues = list(
             get_user_model()
-            .objects.filter(
-                Q(role=Role.ADMIN) | Q(queue_memberships__queue__in=[queue.pk for queue in self.queues]), is_active=True
-            )
+            .objects.filter(Q(role=Role.ADMIN) | Q(queue_memberships__queue__in=[queue.pk for queue in self.queues]))
+            .filter(is_active=True)
             .distinct()
             .order_by("display_name", "username")
             .values_list("username", "display_name")
@@ -93,7 +92,7 @@ class WorklistFilter(forms.Form):
             ("", _("Anyone")),
             (ASSIGNEE_MINE, _("Me")),
             (ASSIGNEE_NOBODY, _("Nobody (unassigned)")),
-            *[(username, name or username) for username, name in colleagues],
+            *[(username, name or username) for username, name in self.colleagues],
         ]
 
     def clean(self):

@@ -30,9 +30,11 @@ def test_an_agent_filters_takes_and_assigns_from_the_queue_view(
     page.goto(f"{live_server.url}{prefix}/espace-agents/")
     words = {
         "fr": {"h1": "Files d’incidents", "problem": "Type de problème", "show": "Afficher", "take": "Prendre",
-               "next": "Page suivante", "assign": "Attribuer à", "button": "Attribuer"},
+               "next": "Page suivante", "assign": "Attribuer à", "button": "Attribuer", "tick": "Cocher",
+               "apply": "Appliquer aux incidents cochés"},
         "en": {"h1": "Incident queues", "problem": "Problem type", "show": "Show", "take": "Take",
-               "next": "Next page", "assign": "Assign to", "button": "Assign"},
+               "next": "Next page", "assign": "Assign to", "button": "Assign", "tick": "Tick",
+               "apply": "Apply to the ticked incidents"},
     }[language]  # fmt: skip
     expect(page.get_by_role("heading", level=1)).to_have_text(words["h1"])
     assert_accessible(page, axe)
@@ -59,4 +61,17 @@ def test_an_agent_filters_takes_and_assigns_from_the_queue_view(
     assert_accessible(page, axe)
     newest.refresh_from_db()
     assert newest.assignee == colleague
+
+    # Tick two incidents with the keyboard and raise their priority in one action.
+    page.goto(f"{live_server.url}{prefix}/espace-agents/?problem_type={problem_types['quota'].pk}")
+    others = list(Ticket.objects.filter(problem_type=problem_types["quota"]).exclude(pk=newest.pk)[:2])
+    for ticket in others:
+        page.get_by_label(f"{words['tick']} {ticket.reference}").focus()
+        page.keyboard.press("Space")
+    page.locator("#bulk-action").select_option("priority")
+    page.locator("#bulk-priority").select_option("urgent")
+    page.get_by_role("button", name=words["apply"]).click()
+    expect(page.locator(".message").first).to_contain_text("2")
+    assert_accessible(page, axe)
+    assert {ticket.priority for ticket in Ticket.objects.filter(pk__in=[t.pk for t in others])} == {"urgent"}
     context.close()

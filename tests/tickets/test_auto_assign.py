@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
+from django.utils import translation
 
 from portal.models import Role
 from tests.tickets.helpers import login_failure_answers
@@ -77,6 +78,7 @@ def test_without_a_rule_or_anyone_available_the_ticket_waits_in_the_queue(client
     assert not TicketEvent.objects.filter(ticket=ticket, kind=TicketEventKind.ASSIGNED).exists()
 
 
+@translation.override("en")
 def test_a_rule_for_one_person_needs_a_member_of_the_queue(team, marie, problem_types):
     queue, _members = team
     with pytest.raises(ValidationError) as missing:

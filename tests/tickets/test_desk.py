@@ -81,8 +81,10 @@ def test_staff_and_unverified_agents_cannot_open_the_workspace(marie, sophie, pr
     assert unverified.get(DESK).status_code in (302, 403)
     ticket = make(marie, problem_types[SIGN_IN_FAILURE], 1)[0]
     assert sign_in(Client(), marie).post(f"{DESK}incidents/{ticket.reference}/prendre/").status_code == 403
+    bulk = {"tickets": [ticket.reference], "action": "priority", "priority": "urgent"}
+    assert sign_in(Client(), marie).post(f"{DESK}actions-groupees/", bulk).status_code == 403
     ticket.refresh_from_db()
-    assert ticket.assignee is None
+    assert (ticket.assignee, ticket.priority) == (None, "normal")
 
 
 def test_an_agent_without_a_queue_is_told_so(django_user_model, sign_in):
@@ -261,3 +263,75 @@ def test_the_ticket_page_offers_its_queue_members_and_assigns(marie, sophie, pau
     login = make(marie, problem_types[SIGN_IN_FAILURE], 1, start=1)[0]
     assert "Paul Roux" not in page(agent.get("/en" + login.get_absolute_url())), "not a member of that queue"
     assert "Assign to" not in page(sign_in(Client(), marie).get("/en" + quota.get_absolute_url()))
+
+
+# --- Bulk actions ----------------------------------------------------------------------------------------------------
+
+BULK = f"{DESK}actions-groupees/"
+
+
+def test_a_bulk_action_changes_every_ticked_ticket_each_with_its_event(
+    marie, jean, sophie, paul, problem_types, sign_in
+):
+    tickets = make(marie, problem_types[QUOTA], 3) + make(jean, problem_types[QUOTA], 2, start=3)
+    ticked = [ticket.reference for ticket in tickets[:4]]
+    agent = sign_in(Client(), sophie)
+    response = agent.post(BULK, {"tickets": ticked, "action": "assign", "assignee": "paul.roux", "next": DESK + "?q=x"})
+    assert response.status_code == 302 and response["Location"] == DESK + "?q=x"
+    assert set(Ticket.objects.filter(assignee=paul).values_list("reference", flat=True)) == set(ticked)
+    assert TicketEvent.objects.filter(kind=TicketEventKind.ASSIGNED, ticket__reference__in=ticked).count() == 4
+
+    agent.post(BULK, {"tickets": ticked[:2], "action": "priority", "priority": "urgent"})
+    assert (
+        list(Ticket.objects.filter(priority="urgent").values_list("reference", flat=True).order_by("pk")) == ticked[:2]
+    )
+
+    from django.core import mail
+
+    mail.outbox.clear()
+    agent.post(BULK, {"tickets": ticked, "action": "solve", "body": "Le quota a été relevé à 5 Go pour tous."})
+    assert Ticket.objects.filter(reference__in=ticked, status=TicketStatus.SOLVED).count() == 4
+    assert Ticket.objects.get(pk=tickets[4].pk).status == TicketStatus.NEW, "not ticked, not touched"
+    replies = TicketEvent.objects.filter(kind=TicketEventKind.REPLIED, ticket__reference__in=ticked)
+    assert {event.body for event in replies} == {"Le quota a été relevé à 5 Go pour tous."} and replies.count() == 4
+    assert {message.to[0] for message in mail.outbox} == {"marie.dupont@ac-exemple.fr", "jean.martin@ac-exemple.fr"}
+
+
+def test_a_bulk_action_is_all_or_nothing_and_says_which_ticket_refused(marie, sophie, paul, problem_types, sign_in):
+    quota = make(marie, problem_types[QUOTA], 2)
+    login = make(marie, problem_types[SIGN_IN_FAILURE], 1, start=2)[0]
+    agent = sign_in(Client(), paul)  # Paul works only the quota's queue
+    ticked = [quota[0].reference, login.reference, quota[1].reference]
+    response = agent.post("/en" + BULK, {"tickets": ticked, "action": "priority", "priority": "high"})
+    assert response.status_code == 409
+    assert f"Nothing was changed: {login.reference} refused the action" in page(response)
+    assert not Ticket.objects.filter(priority="high").exists()
+    assert page(response).count(" checked") >= 2, "the ticked incidents stay ticked"
+
+    Ticket.objects.filter(pk=quota[1].pk).update(status=TicketStatus.CLOSED)
+    response = sign_in(Client(), sophie).post(
+        "/en" + BULK, {"tickets": [quota[0].reference, quota[1].reference], "action": "solve", "body": "Réglé."}
+    )
+    assert response.status_code == 409 and "it is closed" in page(response)
+    assert not TicketEvent.objects.filter(kind=TicketEventKind.REPLIED).exists(), "the first reply was rolled back"
+
+
+def test_a_bulk_action_without_what_it_needs_is_explained(marie, sophie, problem_types, sign_in):
+    ticket = make(marie, problem_types[QUOTA], 1)[0]
+    agent = sign_in(Client(), sophie)
+    for data, expected in (
+        ({"action": "status"}, "Tick at least one incident."),
+        ({"tickets": [ticket.reference], "action": "status"}, "Choose the new status."),
+        (
+            {"tickets": [ticket.reference], "action": "solve", "body": "  "},
+            "Write the reply the requesters will receive.",
+        ),
+        ({"tickets": [ticket.reference], "action": "assign", "assignee": "nobody.here"}, "Choose a member"),
+        ({"tickets": ["INC-2026-99"], "action": "status", "status": "solved"}, "Some ticked incidents do not exist."),
+        ({"tickets": [ticket.reference], "action": "drop-table"}, "Select a valid choice"),
+    ):
+        response = agent.post("/en" + BULK, data)
+        assert response.status_code == 400, data
+        assert expected in page(response), data
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.NEW

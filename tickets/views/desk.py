@@ -1,16 +1,21 @@
 """The agents' workspace: the queue view and the actions on its rows (take, assign)."""
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.http import QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.identity.decorators import agent_required
 from tickets.access import ticket_for
 from tickets.assignment import AssignmentRefused, ticket_assign, ticket_take
+from tickets.bulk import BulkActionForm, BulkRefused, tickets_bulk_act
 from tickets.worklist import WorklistFilter, cursor_decode, queue_counts, worklist_page
 
 
@@ -18,9 +23,16 @@ from tickets.worklist import WorklistFilter, cursor_decode, queue_counts, workli
 @require_GET
 @agent_required
 def queue_view(request):
-    form = WorklistFilter(request.GET or None, user=request.user)
-    status = 400 if form.is_bound and not form.is_valid() else 200
-    cursor = request.GET.get("after", "")
+    return _queue_page(request, request.GET)
+
+
+def _queue_page(request, query, *, bulk_form=None, status=200):
+    """The queue view for the filters in ``query``; a bulk action that failed is shown again with its errors and
+    its ticked incidents."""
+    form = WorklistFilter(query or None, user=request.user)
+    if form.is_bound and not form.is_valid():
+        status = 400
+    cursor = query.get("after", "")
     if cursor and cursor_decode(cursor) is None:
         messages.warning(request, gettext("That page link is not valid any more: here is the first page."))
         cursor = ""
@@ -34,17 +46,43 @@ def queue_view(request):
         }
         for queue in form.queues
     ]
-    following = request.GET.copy()
+    following = query.copy()
     following["after"] = page.next_cursor or ""
+    bulk_form = bulk_form or BulkActionForm()
     context = {
         "form": form,
         "page": page,
         "queues": queues,
         "next_query": following.urlencode() if page.next_cursor else "",
-        "first_query": _without(request.GET, "after") if cursor else "",
-        "here": request.get_full_path(),
+        "first_query": _without(query, "after") if cursor else "",
+        "here": f"{reverse('desk:queue')}?{query.urlencode()}" if query else reverse("desk:queue"),
+        "bulk_form": bulk_form,
+        "ticked": set(bulk_form.data.getlist("tickets")) if bulk_form.is_bound else set(),
     }
     return render(request, "tickets/desk/queue.html", context, status=status)
+
+
+@never_cache
+@require_POST
+@agent_required
+def bulk_view(request):
+    """One action on the ticked incidents; back to the same filtered list."""
+    back = _local(request, request.POST.get("next", "")) or reverse("desk:queue")
+    query = QueryDict(urlsplit(back).query)
+    form = BulkActionForm(request.POST)
+    if not form.is_valid():
+        return _queue_page(request, query, bulk_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        done = tickets_bulk_act(references=data["tickets"], action=data["action"], by=request.user, values=data)
+    except BulkRefused as refused:
+        messages.error(request, str(refused))
+        return _queue_page(request, query, bulk_form=form, status=409)
+    messages.success(
+        request,
+        ngettext("%(count)d incident changed.", "%(count)d incidents changed.", done.count) % {"count": done.count},
+    )
+    return redirect(back)
 
 
 def _without(query, name: str) -> str:
@@ -53,11 +91,17 @@ def _without(query, name: str) -> str:
     return copy.urlencode()
 
 
-def _back(request, ticket) -> str:
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+def _local(request, target: str) -> str:
+    """``target`` if it is a path on this site, else ""."""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
-    return ticket.get_absolute_url()
+    return ""
+
+
+def _back(request, ticket) -> str:
+    return _local(request, request.POST.get("next", "")) or ticket.get_absolute_url()
 
 
 @never_cache
