@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import api
+from tickets import api, desk_api
 
 # Mounted at api/ (outside the language prefixes).
 app_name = "tickets-api"
@@ -14,5 +14,7 @@ urlpatterns = [
         name="major-incident-affected",
     ),
     path("tickets/", api.TicketListCreateApi.as_view(), name="tickets"),
+    path("queue/", desk_api.QueueListApi.as_view(), name="queue"),
+    path("tickets/<str:reference>/assign/", desk_api.TicketAssignApi.as_view(), name="ticket-assign"),
     path("tickets/<str:reference>/", api.TicketDetailApi.as_view(), name="ticket"),
 ]

@@ -9,6 +9,7 @@ app_name = "desk"
 urlpatterns = [
     path("", desk.queue_view, name="queue"),
     path("actions-groupees/", desk.bulk_view, name="bulk"),
+    path("export.csv", desk.export_view, name="export"),
     path("incidents/<str:reference>/prendre/", desk.take_view, name="take"),
     path("incidents/<str:reference>/attribuer/", desk.assign_view, name="assign"),
 ]

@@ -178,6 +178,13 @@ def cursor_decode(cursor: str) -> tuple[datetime.datetime, int] | None:
         return None
 
 
+def sort_fields(sort: str) -> list[str]:
+    """The ORDER BY of a sort: its field, then the id, both in its direction."""
+    _label, field, descending = SORTS[sort]
+    prefix = "-" if descending else ""
+    return [f"{prefix}{field}", f"{prefix}pk"]
+
+
 def worklist_page(tickets, *, sort: str, size: int, cursor: str = "") -> WorklistPage:
     """One page of ``tickets`` in the ``sort`` order, after the row the cursor names."""
     _label, field, descending = SORTS[sort]
@@ -188,7 +195,6 @@ def worklist_page(tickets, *, sort: str, size: int, cursor: str = "") -> Worklis
             tickets = tickets.filter(Q(**{f"{field}__lt": value}) | Q(**{field: value, "pk__lt": pk}))
         else:
             tickets = tickets.filter(Q(**{f"{field}__gt": value}) | Q(**{field: value, "pk__gt": pk}))
-    prefix = "-" if descending else ""
     rows = list(
         tickets.select_related("problem_type", "queue", "requester", "assignee")
         .only(
@@ -209,7 +215,7 @@ def worklist_page(tickets, *, sort: str, size: int, cursor: str = "") -> Worklis
             "assignee__username",
             "assignee__display_name",
         )
-        .order_by(f"{prefix}{field}", f"{prefix}pk")[: size + 1]
+        .order_by(*sort_fields(sort))[: size + 1]
     )
     more = len(rows) > size
     rows = rows[:size]

@@ -335,3 +335,77 @@ def test_a_bulk_action_without_what_it_needs_is_explained(marie, sophie, problem
         assert expected in page(response), data
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.NEW
+
+
+# --- CSV export ------------------------------------------------------------------------------------------------------
+
+
+def test_the_export_streams_every_matching_ticket_and_defuses_formulas(marie, sophie, problem_types, sign_in):
+    import csv
+    import io
+
+    make(marie, problem_types[QUOTA], 130)
+    Ticket.objects.filter(reference=format_reference(2026, 1)).update(title='=HYPERLINK("http://evil")')
+    make(marie, problem_types[SIGN_IN_FAILURE], 3, start=130, status=TicketStatus.SOLVED)
+    agent = sign_in(Client(), sophie)
+    response = agent.get(f"{DESK}export.csv", {"problem_type": problem_types[QUOTA].pk, "sort": "oldest"})
+    assert response.status_code == 200 and response.streaming
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="incidents-')
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert text.startswith("\ufeff"), "French spreadsheets read UTF-8 with a byte-order mark"
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][:3] == ["Référence", "Signalé le", "Dernière activité"]
+    assert len(rows) == 131, "every match, not one page"
+    assert rows[1][0] == format_reference(2026, 1) and rows[1][9] == '\'=HYPERLINK("http://evil")'
+    assert rows[1][3] == "Reçu" and rows[1][6] == "Boîte pleine et quota"
+
+    english = b"".join(agent.get(f"/en{DESK}export.csv", {"status": "solved"}).streaming_content).decode()
+    lines = list(csv.reader(io.StringIO(english)))
+    assert lines[0][0] == "Reference" and len(lines) == 4 and lines[1][3] == "Solved"
+
+
+def test_the_export_holds_only_the_agents_queues(marie, paul, problem_types, sign_in):
+    make(marie, problem_types[QUOTA], 2)
+    make(marie, problem_types[SIGN_IN_FAILURE], 2, start=2)
+    text = b"".join(sign_in(Client(), paul).get(f"/en{DESK}export.csv").streaming_content).decode()
+    assert text.count("INC-2026-") == 2 and format_reference(2026, 3) not in text
+    assert sign_in(Client(), marie).get(f"{DESK}export.csv").status_code == 403
+
+
+# --- API -------------------------------------------------------------------------------------------------------------
+
+
+def test_the_queue_api_filters_pages_and_assigns_like_the_pages(marie, sophie, paul, problem_types, sign_in):
+    make(marie, problem_types[QUOTA], 30)
+    login = make(marie, problem_types[SIGN_IN_FAILURE], 1, start=30)[0]
+    agent = sign_in(Client(), paul)
+    first = agent.get("/api/queue/", {"size": 25}).json()
+    assert len(first["results"]) == 25 and first["next"]
+    second = agent.get("/api/queue/", {"size": 25, "after": first["next"]}).json()
+    assert len(second["results"]) == 5 and second["next"] is None
+    assert login.reference not in {row["reference"] for row in first["results"] + second["results"]}
+    assert first["results"][0]["queue"] == "messagerie" and first["results"][0]["requester"] == "marie.dupont"
+
+    bad = agent.get("/api/queue/?lang=en", {"created_from": "2026-12-03", "created_to": "2026-12-01"})
+    assert bad.status_code == 400 and "created_to" in bad.json()
+    assert agent.get("/api/queue/", {"after": "%%%"}).status_code == 400
+
+    reference = first["results"][0]["reference"]
+    done = agent.post(f"/api/tickets/{reference}/assign/", {"assignee": "paul.roux"}, content_type="application/json")
+    assert done.status_code == 200 and done.json()["assignee"] == "paul.roux"
+    refused = agent.post(
+        f"/api/tickets/{reference}/assign/?lang=en", {"assignee": "marie.dupont"}, content_type="application/json"
+    )
+    assert refused.status_code == 400 and "not a member" in refused.json()["assignee"][0]
+    hidden = agent.post(f"/api/tickets/{login.reference}/assign/", {"assignee": None}, content_type="application/json")
+    assert hidden.status_code == 404
+    assert sign_in(Client(), marie).get("/api/queue/").status_code == 403
+
+
+def test_the_admin_ticket_list_holds_only_the_agents_queues(marie, paul, problem_types, sign_in):
+    quota = make(marie, problem_types[QUOTA], 1)[0]
+    login = make(marie, problem_types[SIGN_IN_FAILURE], 1, start=1)[0]
+    admin_list = page(sign_in(Client(), paul).get("/admin/tickets/ticket/"))
+    assert quota.reference in admin_list and login.reference not in admin_list
+    assert sign_in(Client(), paul).get(f"/admin/tickets/ticket/{login.pk}/change/").status_code == 302

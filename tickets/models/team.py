@@ -83,7 +83,12 @@ class AssignmentRule(models.Model):
         verbose_name_plural = _("assignment rules")
         constraints = [
             models.UniqueConstraint(
-                fields=["queue", "problem_type"], name="tickets_rule_once_per_type", nulls_distinct=False
+                fields=["queue", "problem_type"],
+                condition=models.Q(problem_type__isnull=False),
+                name="tickets_rule_once_per_type",
+            ),
+            models.UniqueConstraint(
+                fields=["queue"], condition=models.Q(problem_type__isnull=True), name="tickets_one_general_rule"
             ),
         ]
 

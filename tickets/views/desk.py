@@ -4,9 +4,10 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.http import QueryDict
+from django.http import QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
@@ -16,7 +17,8 @@ from portal.identity.decorators import agent_required
 from tickets.access import ticket_for
 from tickets.assignment import AssignmentRefused, ticket_assign, ticket_take
 from tickets.bulk import BulkActionForm, BulkRefused, tickets_bulk_act
-from tickets.worklist import WorklistFilter, cursor_decode, queue_counts, worklist_page
+from tickets.export import csv_rows
+from tickets.worklist import WorklistFilter, cursor_decode, queue_counts, sort_fields, worklist_page
 
 
 @never_cache
@@ -55,6 +57,7 @@ def _queue_page(request, query, *, bulk_form=None, status=200):
         "queues": queues,
         "next_query": following.urlencode() if page.next_cursor else "",
         "first_query": _without(query, "after") if cursor else "",
+        "export_query": _without(query, "after"),
         "here": f"{reverse('desk:queue')}?{query.urlencode()}" if query else reverse("desk:queue"),
         "bulk_form": bulk_form,
         "ticked": set(bulk_form.data.getlist("tickets")) if bulk_form.is_bound else set(),
@@ -83,6 +86,19 @@ def bulk_view(request):
         ngettext("%(count)d incident changed.", "%(count)d incidents changed.", done.count) % {"count": done.count},
     )
     return redirect(back)
+
+
+@never_cache
+@require_GET
+@agent_required
+def export_view(request):
+    """Every ticket the filters match, as CSV, streamed (tickets.export)."""
+    form = WorklistFilter(request.GET or None, user=request.user)
+    rows = csv_rows(form.filtered(), ordering=sort_fields(form.ordering))
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="incidents-{stamp}.csv"'
+    return response
 
 
 def _without(query, name: str) -> str:
