@@ -2,7 +2,10 @@
 
 Before the server starts, bench.kb_corpus fills the knowledge base with generated articles (20,000 by default), so
 the search page and the suggestion API are measured at that size; each of those two targets cycles through a list
-of realistic queries. Absolute numbers depend on the machine; the ratio to the bare view on the same run is what to
+of realistic queries. bench.ticket_corpus then generates a helpdesk history (1,000,000 tickets by default), and the
+agents' workspace is measured as a signed-in agent (bench.workspace): the queue view with its default filters, a
+filter combination, page 50, its search, and ticket pages; the CSV export of every ticket is timed apart, with its
+peak memory. Absolute numbers depend on the machine; the ratio to the bare view on the same run is what to
 compare between commits. Results are printed as a table and written to bench/results/<timestamp>.json.
 """
 
@@ -60,10 +63,12 @@ def wait_until_up(url: str, timeout: float = 30.0) -> None:
     raise SystemExit(f"server did not answer at {url}")
 
 
-def run_wrk(base: str, target: str | list[str], seconds: int, connections: int) -> dict:
+def run_wrk(base: str, target: str | list[str], seconds: int, connections: int, cookie: str = "") -> dict:
     paths = [target] if isinstance(target, str) else target
     script = "report.lua" if isinstance(target, str) else "rotate.lua"
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(ROOT / "bench" / script), base + paths[0]]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
     if script == "rotate.lua":
         command += ["--", *paths]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -76,6 +81,10 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8, help="concurrent connections")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--kb-articles", type=int, default=20_000, help="generated knowledge-base articles")
+    parser.add_argument("--tickets", type=int, default=1_000_000, help="generated tickets")
+    parser.add_argument(
+        "--connection-counts", default="", help="comma-separated connection counts to run each target at, e.g. 1,8"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: sudo apt-get install wrk")
@@ -87,6 +96,20 @@ def main() -> None:
     subprocess.run(
         [sys.executable, "-m", "bench.kb_corpus", "--count", str(args.kb_articles)], cwd=ROOT, env=env, check=True
     )
+    subprocess.run(
+        [sys.executable, "-m", "bench.ticket_corpus", "--count", str(args.tickets)], cwd=ROOT, env=env, check=True
+    )
+    workspace = json.loads(
+        subprocess.run([sys.executable, "-m", "bench.workspace", "session"], cwd=ROOT, env=env, check=True,
+                       capture_output=True, text=True).stdout
+    )  # fmt: skip
+    agent_targets = {
+        "queue view": workspace["queue"],
+        "queue filtered": workspace["filtered"],
+        "queue page 50": workspace["page_50"],
+        "queue search": workspace["search"],
+        "ticket page": workspace["tickets"],
+    }
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--bind", f"127.0.0.1:{port}",
          "--workers", str(args.workers), "--log-level", "warning"],
@@ -95,35 +118,50 @@ def main() -> None:
     try:
         wait_until_up(base + TARGETS["bare Django view"])
         results = {}
-        for name, target in TARGETS.items():
-            run_wrk(base, target, 2, args.connections)  # warm-up: imports, template loading, connections
-            results[name] = run_wrk(base, target, args.seconds, args.connections)
+        counts = [int(count) for count in args.connection_counts.split(",") if count] or [args.connections]
+        for connections in counts:
+            for name, target in {**TARGETS, **agent_targets}.items():
+                cookie = workspace["cookie"] if name in agent_targets else ""
+                label = name if len(counts) == 1 else f"{name} @{connections}"
+                run_wrk(base, target, 2, connections, cookie)  # warm-up: imports, template loading, connections
+                results[label] = run_wrk(base, target, args.seconds, connections, cookie)
+                results[label]["connections"] = connections
     finally:
         server.terminate()
         server.wait(timeout=20)
 
+    export = json.loads(
+        subprocess.run([sys.executable, "-m", "bench.workspace", "export"], cwd=ROOT, env=env, check=True,
+                       capture_output=True, text=True).stdout
+    )  # fmt: skip
     database = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
     print(
         f"\ngunicorn {args.workers} workers, wrk 1 thread {args.connections} connections {args.seconds}s, {database}, "
-        f"{args.kb_articles} generated kb articles"
+        f"{args.kb_articles} generated kb articles, {args.tickets} generated tickets"
     )
-    bare = results["bare Django view"]
-    bare_rps = bare["requests"] / bare["seconds"]
+    bares = {result["connections"]: result for name, result in results.items() if name.startswith("bare")}
     header = (
-        f"{'target':<20} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7} {'req/s ratio':>12} {'p95 ratio':>10}"
+        f"{'target':<24} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7} {'req/s ratio':>12} {'p95 ratio':>10}"
     )
     print(header)
     print("-" * len(header))
     for name, result in results.items():
+        bare = bares[result["connections"]]
+        bare_rps = bare["requests"] / bare["seconds"]
         rps = result["requests"] / result["seconds"]
         print(
-            f"{name:<20} {rps:>9.0f} {result['p50_us'] / 1000:>8.2f} {result['p95_us'] / 1000:>8.2f} "
+            f"{name:<24} {rps:>9.0f} {result['p50_us'] / 1000:>8.2f} {result['p95_us'] / 1000:>8.2f} "
             f"{result['errors']:>7} {rps / bare_rps:>12.2f} {result['p95_us'] / bare['p95_us']:>10.2f}"
         )
+    print(
+        f"\nCSV export of every ticket: {export['rows']} rows, {export['megabytes']} MB in {export['seconds']} s; "
+        f"peak memory {export['peak_rss_mb']} MB (growth while streaming {export['growth_mb']} MB)"
+    )
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    (out_dir / f"http-{stamp}.json").write_text(json.dumps({"args": vars(args), "results": results}, indent=2))
+    report = {"args": vars(args), "results": results, "export": export}
+    (out_dir / f"http-{stamp}.json").write_text(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":

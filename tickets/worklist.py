@@ -161,7 +161,7 @@ class WorklistPage:
     next_cursor: str | None
 
 
-def _cursor_encode(value: datetime.datetime, pk: int) -> str:
+def cursor_encode(value: datetime.datetime, pk: int) -> str:
     return base64.urlsafe_b64encode(f"{value.isoformat()}|{pk}".encode()).decode().rstrip("=")
 
 
@@ -220,7 +220,7 @@ def worklist_page(tickets, *, sort: str, size: int, cursor: str = "") -> Worklis
     more = len(rows) > size
     rows = rows[:size]
     last = rows[-1] if rows else None
-    return WorklistPage(rows=rows, next_cursor=_cursor_encode(getattr(last, field), last.pk) if more else None)
+    return WorklistPage(rows=rows, next_cursor=cursor_encode(getattr(last, field), last.pk) if more else None)
 
 
 def queue_counts(queues) -> dict[int, dict]:

@@ -409,3 +409,27 @@ def test_the_admin_ticket_list_holds_only_the_agents_queues(marie, paul, problem
     admin_list = page(sign_in(Client(), paul).get("/admin/tickets/ticket/"))
     assert quota.reference in admin_list and login.reference not in admin_list
     assert sign_in(Client(), paul).get(f"/admin/tickets/ticket/{login.pk}/change/").status_code == 302
+
+
+@pytest.mark.parametrize("replies", [2, 40])
+def test_the_agents_ticket_page_costs_the_same_queries_whatever_its_history(
+    marie, sophie, problem_types, sign_in, replies, django_assert_num_queries
+):
+    ticket = make(marie, problem_types[QUOTA], 1)[0]
+    TicketEvent.objects.bulk_create(
+        TicketEvent(
+            ticket=ticket, kind=TicketEventKind.REPLIED, actor=sophie if n % 2 else marie, body=f"Réponse numéro {n}"
+        )
+        for n in range(replies)
+    )
+    agent = sign_in(Client(), sophie)
+    agent.get(ticket.get_absolute_url())  # the session's first request writes its last-seen time
+    with django_assert_num_queries(TICKET_PAGE_QUERIES):
+        response = agent.get(ticket.get_absolute_url())
+    assert page(response).count("Réponse numéro ") == replies
+    print(f"\nagent's ticket page with {replies} replies: {TICKET_PAGE_QUERIES} queries")
+
+
+# The middleware's four; the ticket with its joins; the problem type's questions; the phishing report; the timeline
+# with its actors and its files (two); whether the agent works the ticket's queue and who may take it.
+TICKET_PAGE_QUERIES = 11
