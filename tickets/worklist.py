@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -191,10 +192,11 @@ def worklist_page(tickets, *, sort: str, size: int, cursor: str = "") -> Worklis
     after = cursor_decode(cursor) if cursor else None
     if after is not None:
         value, pk = after
+        # (field, id) beyond the cursor; the first condition alone is a range the index serves.
         if descending:
-            tickets = tickets.filter(Q(**{f"{field}__lt": value}) | Q(**{field: value, "pk__lt": pk}))
+            tickets = tickets.filter(Q(**{f"{field}__lte": value}), Q(**{f"{field}__lt": value}) | Q(pk__lt=pk))
         else:
-            tickets = tickets.filter(Q(**{f"{field}__gt": value}) | Q(**{field: value, "pk__gt": pk}))
+            tickets = tickets.filter(Q(**{f"{field}__gte": value}), Q(**{f"{field}__gt": value}) | Q(pk__gt=pk))
     rows = list(
         tickets.select_related("problem_type", "queue", "requester", "assignee")
         .only(
@@ -223,11 +225,22 @@ def worklist_page(tickets, *, sort: str, size: int, cursor: str = "") -> Worklis
     return WorklistPage(rows=rows, next_cursor=cursor_encode(getattr(last, field), last.pk) if more else None)
 
 
+COUNTS_SECONDS = 20
+
+
 def queue_counts(queues) -> dict[int, dict]:
-    """Open tickets of each queue, and how many nobody has taken: one statement."""
-    counts = (
-        Ticket.objects.filter(queue_id__in=[queue.pk for queue in queues], status__in=OPEN_STATUSES)
-        .values("queue")
-        .annotate(open=Count("pk"), unassigned=Count("pk", filter=Q(assignee__isnull=True)))
-    )
-    return {row["queue"]: row for row in counts}
+    """Open tickets of each queue, and how many nobody has taken. Counting every open ticket costs tens of
+    milliseconds at a million tickets, so the answer is shared through the cache for COUNTS_SECONDS by everyone
+    who works the same queues."""
+    ids = sorted(queue.pk for queue in queues)
+    key = "tickets:queue-counts:" + ",".join(map(str, ids))
+    counts = cache.get(key)
+    if counts is None:
+        rows = (
+            Ticket.objects.filter(queue_id__in=ids, status__in=OPEN_STATUSES)
+            .values("queue")
+            .annotate(open=Count("pk"), unassigned=Count("pk", filter=Q(assignee__isnull=True)))
+        )
+        counts = {row["queue"]: row for row in rows}
+        cache.set(key, counts, COUNTS_SECONDS)
+    return counts
