@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from portal.models import Role
-from tickets.models import QueueMembership, Ticket, TicketEvent, TicketEventKind, TicketStatus
+from tickets.models import Queue, QueueMembership, Ticket, TicketEvent, TicketEventKind, TicketStatus
 from tickets.references import format_reference
 
 pytestmark = pytest.mark.django_db
@@ -434,3 +434,21 @@ def test_the_agents_ticket_page_costs_the_same_queries_whatever_its_history(
 # The middleware's four; the ticket with its joins; the problem type's questions; the phishing report; the timeline
 # with its actors and its files (two); whether the agent works the ticket's queue and who may take it.
 TICKET_PAGE_QUERIES = 11
+
+
+def test_an_upgrade_keeps_existing_agents_seeing_every_queue(django_user_model, problem_types):
+    """Before queue membership every agent saw every ticket: the migration makes existing agents members of every
+    queue, so nobody loses their work list on the day of the upgrade."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    upgrade = import_module("tickets.migrations.0011_existing_agents_join_every_queue")
+    veteran = django_user_model.objects.create_user("vera.ancienne", "vera@ac-exemple.fr", "x", role=Role.AGENT)
+    staff = django_user_model.objects.create_user("staff.only", "staff@ac-exemple.fr", "x", role=Role.STAFF)
+    upgrade.existing_agents_join_every_queue(apps, None)
+    queues = Queue.objects.count()
+    assert QueueMembership.objects.filter(user=veteran).count() == queues
+    assert not QueueMembership.objects.filter(user=staff).exists()
+    upgrade.existing_agents_join_every_queue(apps, None)  # run twice: nothing doubles
+    assert QueueMembership.objects.filter(user=veteran).count() == queues
