@@ -7,12 +7,10 @@ kb/content/ are loaded too, so the benchmark queries also have their real answer
 idempotent: nothing is generated when the database already holds the corpus.
 """
 
-import argparse
-import os
 import random
 import time
 
-import django
+from bench.corpus import corpus_main
 
 SUBJECTS = [
     "mot de passe", "code OTP", "double authentification", "compte", "boîte aux lettres", "webmail", "identifiant",
@@ -184,19 +182,8 @@ def build(count: int, batch: int = 1000) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--count", type=int, default=20_000)
-    args = parser.parse_args()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-    django.setup()
-    build(args.count)
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # Vacuumed now rather than by autovacuum in the middle of a measurement (refreshing the search index
-            # left a dead row version of every article).
-            cursor.execute("VACUUM ANALYZE kb_article")
+    # Refreshing the search index left a dead row version of every article: vacuumed before the measurements.
+    corpus_main(description=__doc__, default_count=20_000, build=build, tables=["kb_article"])
 
 
 if __name__ == "__main__":

@@ -10,15 +10,13 @@ queue, the nine problem types in their queues, two thirds of the tickets closed 
 partly assigned; each ticket has its "filed" event and, for one in two, an agent's reply.
 """
 
-import argparse
 import io
 import json
-import os
 import random
 import time
 from datetime import UTC, datetime, timedelta
 
-import django
+from bench.corpus import corpus_main
 
 REQUESTERS = 2000
 AGENTS = 12
@@ -167,18 +165,9 @@ def _insert_batch(buffer, Ticket, TicketEvent) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--count", type=int, default=1_000_000)
-    args = parser.parse_args()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-    django.setup()
-    build(args.count)
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE tickets_ticket")
-            cursor.execute("VACUUM ANALYZE tickets_ticketevent")
+    corpus_main(
+        description=__doc__, default_count=1_000_000, build=build, tables=["tickets_ticket", "tickets_ticketevent"]
+    )
 
 
 if __name__ == "__main__":

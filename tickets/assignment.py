@@ -32,7 +32,20 @@ REFUSALS = {
     "not_agent": gettext_lazy("Only helpdesk agents work on incidents."),
     "not_member": gettext_lazy("This person is not a member of the incident's queue: add them to it first."),
     "done": gettext_lazy("This incident is solved or closed: reopen it before assigning it."),
+    "unknown": gettext_lazy("Choose a member of the incident's queue."),
 }
+
+
+def assignee_named(username: str):
+    """The active person an agent names to give a ticket to, or None for "" (back to the queue). Raises
+    AssignmentRefused when nobody active has that identifier; whether they may take the ticket is ticket_assign's
+    to say."""
+    if not username:
+        return None
+    person = get_user_model().objects.filter(username=username, is_active=True).first()
+    if person is None:
+        raise AssignmentRefused("unknown")
+    return person
 
 
 def may_work_on(user, ticket: Ticket) -> bool:

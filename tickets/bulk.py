@@ -5,15 +5,12 @@ transaction: if one ticket refuses (closed meanwhile, not in the agent's queuesâ
 told which and why.
 """
 
-from dataclasses import dataclass
-
 from django import forms
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from tickets.assignment import AssignmentRefused, may_work_on, ticket_assign
+from tickets.assignment import AssignmentRefused, assignee_named, may_work_on, ticket_assign
 from tickets.models import REFERENCE_PATTERN, Priority, Ticket, TicketStatus
 from tickets.services import TicketActionRefused, ticket_priority_change, ticket_reply, ticket_status_change
 
@@ -49,7 +46,7 @@ class BulkActionForm(forms.Form):
     def clean_tickets(self):
         references = list(dict.fromkeys(self.cleaned_data["tickets"]))
         if len(references) > BULK_MAX:
-            raise forms.ValidationError(gettext_lazy("At most %(max)d incidents at once.") % {"max": BULK_MAX})
+            raise forms.ValidationError(_("At most %(max)d incidents at once.") % {"max": BULK_MAX})
         if not all(REFERENCE_PATTERN.match(reference) for reference in references):
             raise forms.ValidationError(_("Some ticked incidents do not exist."))
         return references
@@ -63,9 +60,10 @@ class BulkActionForm(forms.Form):
             self.add_error("priority", _("Choose the new priority."))
         if action == "solve" and not (data.get("body") or "").strip():
             self.add_error("body", _("Write the reply the requesters will receive."))
-        if action == "assign" and data.get("assignee"):
-            data["assignee_user"] = get_user_model().objects.filter(username=data["assignee"], is_active=True).first()
-            if data["assignee_user"] is None:
+        if action == "assign":
+            try:
+                data["assignee_user"] = assignee_named(data.get("assignee") or "")
+            except AssignmentRefused:
                 self.add_error("assignee", _("Choose a member of the incidents' queue."))
         return data
 
@@ -82,14 +80,10 @@ class BulkRefused(Exception):
         }
 
 
-@dataclass(frozen=True)
-class BulkDone:
-    count: int
-
-
 @transaction.atomic
-def tickets_bulk_act(*, references: list[str], action: str, by, values: dict) -> BulkDone:
-    """Apply ``action`` to every ticket named, or to none: raises BulkRefused naming the first that refused."""
+def tickets_bulk_act(*, references: list[str], action: str, by, values: dict) -> int:
+    """Apply ``action`` to every ticket named, or to none: raises BulkRefused naming the first that refused.
+    Returns how many tickets changed."""
     tickets = {
         ticket.reference: ticket
         for ticket in Ticket.objects.visible_to(by).select_for_update(of=("self",)).filter(reference__in=references)
@@ -114,4 +108,4 @@ def tickets_bulk_act(*, references: list[str], action: str, by, values: dict) ->
             raise BulkRefused(reference, str(refused)) from refused
         except TicketActionRefused as refused:
             raise BulkRefused(reference, gettext("it is closed")) from refused
-    return BulkDone(count=len(references))
+    return len(references)

@@ -1,7 +1,6 @@
 """The agents' workspace over the API: the queue list with the queue view's filters and keyset pages, and the
 assignment of a ticket. Same rules as the pages: verified agents only, each seeing the queues they belong to."""
 
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -12,7 +11,7 @@ from rest_framework.views import APIView
 
 from portal.identity.api_auth import IsVerified
 from tickets.access import ticket_for
-from tickets.assignment import AssignmentRefused, ticket_assign
+from tickets.assignment import AssignmentRefused, assignee_named, ticket_assign
 from tickets.models import Ticket
 from tickets.worklist import WorklistFilter, cursor_decode, worklist_page
 
@@ -100,11 +99,8 @@ class TicketAssignApi(APIView):
         ticket = ticket_for(request.user, reference)
         body = AssignSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        username = body.validated_data["assignee"]
-        to = get_user_model().objects.filter(username=username, is_active=True).first() if username else None
-        if username and to is None:
-            raise exceptions.ValidationError({"assignee": [_("Choose a member of the incident's queue.")]})
         try:
+            to = assignee_named(body.validated_data["assignee"] or "")
             ticket = ticket_assign(ticket=ticket, to=to, by=request.user)
         except AssignmentRefused as refused:
             raise exceptions.ValidationError({"assignee": [str(refused)]}) from refused

@@ -228,9 +228,9 @@ def worklist_page(tickets, *, sort: str, size: int, cursor: str = "") -> Worklis
 COUNTS_SECONDS = 20
 
 
-def queue_counts(queues) -> dict[int, dict]:
-    """Open tickets of each queue, and how many nobody has taken. Counting every open ticket costs tens of
-    milliseconds at a million tickets, so the answer is shared through the cache for COUNTS_SECONDS by everyone
+def queue_counts(queues) -> list[dict]:
+    """Each queue with its open tickets and how many nobody has taken. Counting every open ticket costs tens of
+    milliseconds at a million tickets, so the numbers are shared through the cache for COUNTS_SECONDS by everyone
     who works the same queues."""
     ids = sorted(queue.pk for queue in queues)
     key = "tickets:queue-counts:" + ",".join(map(str, ids))
@@ -241,6 +241,10 @@ def queue_counts(queues) -> dict[int, dict]:
             .values("queue")
             .annotate(open=Count("pk"), unassigned=Count("pk", filter=Q(assignee__isnull=True)))
         )
-        counts = {row["queue"]: row for row in rows}
+        counts = {row["queue"]: (row["open"], row["unassigned"]) for row in rows}
         cache.set(key, counts, COUNTS_SECONDS)
-    return counts
+    rows = []
+    for queue in queues:
+        open_count, unassigned = counts.get(queue.pk, (0, 0))
+        rows.append({"queue": queue, "open": open_count, "unassigned": unassigned})
+    return rows

@@ -3,7 +3,6 @@
 from urllib.parse import urlsplit
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.http import QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal.identity.decorators import agent_required
 from tickets.access import ticket_for
-from tickets.assignment import AssignmentRefused, ticket_assign, ticket_take
+from tickets.assignment import AssignmentRefused, assignee_named, ticket_assign, ticket_take
 from tickets.bulk import BulkActionForm, BulkRefused, tickets_bulk_act
 from tickets.export import csv_rows
 from tickets.worklist import WorklistFilter, cursor_decode, queue_counts, sort_fields, worklist_page
@@ -39,22 +38,13 @@ def _queue_page(request, query, *, bulk_form=None, status=200):
         messages.warning(request, gettext("That page link is not valid any more: here is the first page."))
         cursor = ""
     page = worklist_page(form.filtered(), sort=form.ordering, size=form.page_size, cursor=cursor)
-    counts = queue_counts(form.queues)
-    queues = [
-        {
-            "queue": queue,
-            "open": counts.get(queue.pk, {}).get("open", 0),
-            "unassigned": counts.get(queue.pk, {}).get("unassigned", 0),
-        }
-        for queue in form.queues
-    ]
     following = query.copy()
     following["after"] = page.next_cursor or ""
     bulk_form = bulk_form or BulkActionForm()
     context = {
         "form": form,
         "page": page,
-        "queues": queues,
+        "queues": queue_counts(form.queues),
         "next_query": following.urlencode() if page.next_cursor else "",
         "first_query": _without(query, "after") if cursor else "",
         "export_query": _without(query, "after"),
@@ -77,13 +67,13 @@ def bulk_view(request):
         return _queue_page(request, query, bulk_form=form, status=400)
     data = form.cleaned_data
     try:
-        done = tickets_bulk_act(references=data["tickets"], action=data["action"], by=request.user, values=data)
+        count = tickets_bulk_act(references=data["tickets"], action=data["action"], by=request.user, values=data)
     except BulkRefused as refused:
         messages.error(request, str(refused))
         return _queue_page(request, query, bulk_form=form, status=409)
     messages.success(
         request,
-        ngettext("%(count)d incident changed.", "%(count)d incidents changed.", done.count) % {"count": done.count},
+        ngettext("%(count)d incident changed.", "%(count)d incidents changed.", count) % {"count": count},
     )
     return redirect(back)
 
@@ -139,12 +129,8 @@ def take_view(request, reference):
 @agent_required
 def assign_view(request, reference):
     ticket = ticket_for(request.user, reference)
-    username = request.POST.get("assignee", "")
-    to = get_user_model().objects.filter(username=username, is_active=True).first() if username else None
-    if username and to is None:
-        messages.error(request, gettext("Choose a member of the incident's queue."))
-        return redirect(_back(request, ticket))
     try:
+        to = assignee_named(request.POST.get("assignee", ""))
         ticket_assign(ticket=ticket, to=to, by=request.user)
     except AssignmentRefused as refused:
         messages.error(request, str(refused))
