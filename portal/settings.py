@@ -368,6 +368,8 @@ GUICHET_SUPPORT_ADDRESS = {
 
 # A requester may reopen an incident they closed as solved for this many days; after that they file a new one.
 GUICHET_TICKET_REOPEN_DAYS = env_int("GUICHET_TICKET_REOPEN_DAYS", 14)
+# A ticket is "at risk" once this share (per cent) of an SLA target is left (tickets.sla).
+GUICHET_SLA_AT_RISK_PERCENT = env_int("GUICHET_SLA_AT_RISK_PERCENT", 25)
 
 # Attachments (tickets/uploads.py): accepted by content, at most this size each, this many per submission and per
 # incident. They live in a private directory that no URL maps to (never under STATIC_ROOT or a static directory:

@@ -8,6 +8,8 @@ installation, production included, starts with a working incident form; load_dem
 Called "seed", not "catalog": tickets.models.catalog holds the models these rows are made of.
 """
 
+import datetime
+
 from django.db import transaction
 
 from tickets.fields.keys import FieldKey
@@ -249,6 +251,62 @@ def problem_type_fields_seed(
 
 
 CATALOGUE_PERMISSIONS = ["change_queue", "change_problemtype"]
+
+
+# The support's hours (Monday to Friday) and, per priority, the first response and resolution targets in business
+# minutes. The security queue keeps no calendar: its clock runs around the clock.
+SUPPORT_HOURS = ((datetime.time(8, 0), datetime.time(12, 30)), (datetime.time(13, 30), datetime.time(18, 0)))
+SUPPORT_CALENDAR = "Horaires du support"
+CALENDAR_QUEUES = ("niveau-1", "messagerie")
+SLA_TARGETS = {
+    "urgent": (30, 4 * 60),
+    "high": (60, 8 * 60),
+    "normal": (4 * 60, 3 * 8 * 60),
+    "low": (8 * 60, 5 * 8 * 60),
+}
+# A locked-out person cannot work at all: answered within the hour and solved the same day, whatever the priority.
+SLA_TARGETS_BY_TYPE = {"compte-bloque": {"normal": (60, 4 * 60), "low": (60, 4 * 60)}}
+
+
+def sla_seed(
+    *,
+    calendar_model=None,
+    hours_model=None,
+    target_model=None,
+    queue_model=Queue,
+    problem_type_model=ProblemType,
+) -> None:
+    """The support calendar on the first-line and mail queues that have none, and the standard SLA targets that do
+    not exist yet; what an agent edited stays. Migration 0012 runs it with its historical models."""
+    from tickets.models import BusinessCalendar, BusinessHours, SlaTarget
+
+    calendar_model = calendar_model or BusinessCalendar
+    hours_model = hours_model or BusinessHours
+    target_model = target_model or SlaTarget
+    calendar, created = calendar_model.objects.get_or_create(name=SUPPORT_CALENDAR)
+    if created:
+        hours_model.objects.bulk_create(
+            hours_model(calendar=calendar, weekday=weekday, opens=opens, closes=closes)
+            for weekday in range(5)
+            for opens, closes in SUPPORT_HOURS
+        )
+    queue_model.objects.filter(slug__in=CALENDAR_QUEUES, calendar__isnull=True).update(calendar=calendar)
+    for priority, (response, resolution) in SLA_TARGETS.items():
+        target_model.objects.get_or_create(
+            priority=priority,
+            problem_type=None,
+            defaults={"first_response_minutes": response, "resolution_minutes": resolution},
+        )
+    for slug, targets in SLA_TARGETS_BY_TYPE.items():
+        problem_type = problem_type_model.objects.filter(slug=slug).first()
+        if problem_type is None:
+            continue
+        for priority, (response, resolution) in targets.items():
+            target_model.objects.get_or_create(
+                priority=priority,
+                problem_type=problem_type,
+                defaults={"first_response_minutes": response, "resolution_minutes": resolution},
+            )
 
 
 def catalogue_editors_grant(user) -> None:

@@ -31,6 +31,7 @@ from tickets.models import (
     TicketStatus,
 )
 from tickets.references import next_reference
+from tickets.sla import sla_retarget, sla_start
 from tickets.submission import Submission, TicketSource
 from tickets.timeline import event_write, status_set, ticket_locked, ticket_touch
 
@@ -128,9 +129,10 @@ def ticket_status_change(*, ticket: Ticket, to: str, by) -> Ticket:
 
 
 @transaction.atomic
-def ticket_priority_change(*, ticket: Ticket, priority: str, by) -> Ticket:
-    """An agent (or, later, an automatic rule) says how urgent a ticket is. The event is internal: priority is the
-    helpdesk's triage, so the requester is neither shown nor e-mailed the change."""
+def ticket_priority_change(*, ticket: Ticket, priority: str, by, retarget: bool = True) -> Ticket:
+    """An agent (or the SLA job's escalation, ``by`` None) says how urgent a ticket is. The event is internal:
+    priority is the helpdesk's triage, so the requester is neither shown nor e-mailed the change. The SLA target
+    follows the new priority unless ``retarget`` is False (an escalation must not move its own deadline)."""
     if priority not in Priority.values:
         raise ValueError(f"unknown priority {priority!r}")
     ticket = ticket_locked(ticket)
@@ -139,6 +141,8 @@ def ticket_priority_change(*, ticket: Ticket, priority: str, by) -> Ticket:
         Ticket.objects.filter(pk=ticket.pk).update(priority=priority)
         data = {"from": previous, "to": priority}
         event_write(ticket, TicketEventKind.PRIORITY_CHANGED, actor=by, data=data, public=False)
+        if retarget:
+            sla_retarget(ticket)
     return ticket
 
 
@@ -204,6 +208,7 @@ def _file(*, requester, problem_type, submission: Submission, source: str, by, q
                 _attach(ticket, submission.uploads, by=by, saved=saved_files)
             if submission.reported_message is not None:
                 _phishing_report(ticket, submission.reported_message)
+            sla_start(ticket)
             ticket_auto_assign(ticket=ticket)
     except BaseException:
         _delete_files(saved_files)

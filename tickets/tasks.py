@@ -2,7 +2,7 @@ from celery import shared_task
 
 from portal.web import outbox
 from portal.web.jobs import periodic_job
-from tickets import notifications
+from tickets import notifications, sla
 from tickets.models import TicketEvent
 
 
@@ -17,3 +17,10 @@ def send_ticket_notification(event_id: int) -> None:
 def deliver_pending_ticket_notifications() -> int:
     """Send incident e-mails whose task never ran (broker down, worker lost); idempotent through the outbox claim."""
     return outbox.sweep(TicketEvent, notifications.deliver_ticket_notification)
+
+
+@shared_task
+@periodic_job
+def check_sla() -> dict:
+    """Mark tickets at risk and breached against their SLA, and escalate the breaches; idempotent (tickets.sla)."""
+    return sla.sla_sweep()

@@ -5,12 +5,16 @@ tickets.assignment) call these inside their own transaction."""
 from django.utils import timezone
 
 from portal.web import outbox
+from tickets import sla
 from tickets.models import OPEN_STATUSES, Ticket, TicketEvent, TicketEventKind
+
+# Internal events e-mailed to the helpdesk rather than to the requester (tickets.notifications).
+STAFF_NOTICES = (TicketEventKind.SLA_BREACHED,)
 
 
 def ticket_locked(ticket: Ticket) -> Ticket:
     """The ticket re-read under a row lock: two clicks on "close" give one event, not two."""
-    return Ticket.objects.select_for_update().select_related("problem_type").get(pk=ticket.pk)
+    return Ticket.objects.select_for_update(of=("self",)).select_related("problem_type", "sla_target").get(pk=ticket.pk)
 
 
 def ticket_touch(ticket: Ticket) -> None:
@@ -27,8 +31,10 @@ def event_write(ticket, kind, *, actor, body="", data=None, public=True, notify=
         body=body,
         data=data or {},
         public=public,
-        notify=notify and public,
+        notify=notify and (public or kind in STAFF_NOTICES),
     )
+    if kind == TicketEventKind.REPLIED and public:
+        sla.sla_on_public_reply(ticket, by=actor)
     if event.notify:
         outbox.queue("tickets.tasks.send_ticket_notification", event.pk)
     return event
@@ -39,6 +45,7 @@ def status_set(ticket: Ticket, to: str, *, by, reopened: bool = False) -> Ticket
     ticket.status = to
     ticket.closed_at = timezone.now() if to not in OPEN_STATUSES else None
     Ticket.objects.filter(pk=ticket.pk).update(status=to, closed_at=ticket.closed_at)
+    sla.sla_on_status(ticket, previous)
     data = {"from": previous, "to": to}
     if reopened:
         data["reopened"] = True

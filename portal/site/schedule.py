@@ -63,6 +63,12 @@ BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # SLA clocks: tickets at risk or breached, escalated (tickets.sla).
+    "check-sla": {
+        "task": "tickets.tasks.check_sla",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # The record of periodic runs (portal.web.jobs) kept 30 days. Daily at 03:29 (https://crontab.guru/#29_3_*_*_*).
     "purge-job-runs": {
         "task": "portal.tasks.purge_job_runs",

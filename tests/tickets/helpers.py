@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from portal.models import Role
 from tickets.models import ProblemType, Queue, QueueMembership
-from tickets.seed import standard_catalog_seed
+from tickets.seed import sla_seed, standard_catalog_seed
 
 FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 CHROME_WINDOWS = (
@@ -48,6 +48,7 @@ def create_problem_types() -> dict[str, ProblemType]:
 
     Migration 0003 creates them, but a test after a transactional test finds the tables flushed: seed again."""
     standard_catalog_seed()
+    sla_seed()
     for agent in get_user_model().objects.filter(role=Role.AGENT):
         join_every_queue(agent)
     return {problem_type.slug: problem_type for problem_type in ProblemType.objects.all()}

@@ -8,6 +8,7 @@ from tickets.models.major import (
     MajorIncidentStatus,
 )
 from tickets.models.phishing_report import PhishingReport
+from tickets.models.sla import BusinessCalendar, BusinessHours, HolidayRegion, SlaTarget
 from tickets.models.team import AssignmentMode, AssignmentRule, QueueMembership
 from tickets.models.tickets import (
     DONE_STATUSES,
@@ -16,6 +17,7 @@ from tickets.models.tickets import (
     Attachment,
     Priority,
     ReferenceCounter,
+    SlaState,
     Ticket,
     TicketEvent,
     TicketEventKind,
@@ -29,8 +31,11 @@ __all__ = [
     "AssignmentMode",
     "AssignmentRule",
     "Attachment",
+    "BusinessCalendar",
+    "BusinessHours",
     "BilingualNameMixin",
     "Deflection",
+    "HolidayRegion",
     "MajorIncident",
     "MajorIncidentAffected",
     "MajorIncidentEvent",
@@ -43,6 +48,8 @@ __all__ = [
     "Queue",
     "QueueMembership",
     "ReferenceCounter",
+    "SlaState",
+    "SlaTarget",
     "Ticket",
     "TicketEvent",
     "TicketEventKind",

@@ -31,6 +31,15 @@ class Queue(BilingualNameMixin):
 
     slug = models.SlugField(_("code"), max_length=60, unique=True)
     is_active = models.BooleanField(_("active"), default=True)
+    calendar = models.ForeignKey(
+        "tickets.BusinessCalendar",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="queues",
+        verbose_name=_("business hours"),
+        help_text=_("When the team works, for its SLA clocks. Empty: around the clock."),
+    )
 
     class Meta:
         ordering = ["name_fr"]

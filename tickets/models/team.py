@@ -11,6 +11,9 @@ class QueueMembershipQuerySet(models.QuerySet):
         """The queues ``user`` works in, as a subquery (``queue_id__in=``): one SQL statement, no join fan-out."""
         return self.filter(user=user).values("queue_id")
 
+    def leads_of(self, queue_id: int) -> models.QuerySet:
+        return self.filter(queue_id=queue_id, is_lead=True).select_related("user")
+
 
 class QueueMembership(models.Model):
     """An agent's place in a queue: they see and work its tickets. The queue's lead hears of its escalations;

@@ -34,6 +34,16 @@ class Priority(models.TextChoices):
     URGENT = "urgent", _("Urgent")
 
 
+class SlaState(models.TextChoices):
+    """Where a ticket stands against its SLA targets (tickets.sla). Breached stays breached: the miss happened."""
+
+    NONE = "", _("No target")
+    OK = "ok", _("On time")
+    AT_RISK = "at_risk", _("At risk")
+    BREACHED = "breached", _("Breached")
+    MET = "met", _("Met")
+
+
 class TicketQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
@@ -88,6 +98,20 @@ class Ticket(models.Model):
         related_name="tickets",
         verbose_name=_("major incident"),
     )
+    # SLA (tickets.sla): the target chosen at filing, the two due instants (moved on when the clock was paused),
+    # the business minutes spent paused, and when the job must look again (at risk, then due).
+    sla_target = models.ForeignKey(
+        "tickets.SlaTarget", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    sla_state = models.CharField(
+        _("SLA"), max_length=8, choices=SlaState.choices, default=SlaState.NONE, blank=True, editable=False
+    )
+    first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True, editable=False)
+    resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True, editable=False)
+    first_responded_at = models.DateTimeField(_("first answered"), null=True, blank=True, editable=False)
+    sla_paused_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_paused_minutes = models.FloatField(default=0, editable=False)
+    sla_next_check = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("filed"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("last activity"), default=timezone.now, editable=False)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
@@ -106,6 +130,16 @@ class Ticket(models.Model):
             # goes, so a page costs the same at a million tickets as at a hundred (tickets.worklist).
             models.Index(fields=["-created_at", "-id"], name="tickets_created_keyset"),
             models.Index(fields=["-updated_at", "-id"], name="tickets_updated_keyset"),
+            # The SLA job's work: only tickets whose clock runs have a next check.
+            models.Index(
+                fields=["sla_next_check"], name="tickets_sla_next_check", condition=Q(sla_next_check__isnull=False)
+            ),
+            # "At risk or breached" in the queue view: few rows, walked newest first.
+            models.Index(
+                fields=["sla_state", "-created_at", "-id"],
+                name="tickets_sla_attention",
+                condition=Q(sla_state__in=["at_risk", "breached"]),
+            ),
         ]
 
     def __str__(self):
@@ -156,6 +190,8 @@ class TicketEventKind(models.TextChoices):
     MAJOR_INCIDENT_LINKED = "tickets.ticket.major_incident_linked", _("Linked to a major incident")
     ACCOUNT_RECOVERY = "tickets.ticket.account_recovery", _("Second-factor reset step")
     ASSIGNED = "tickets.ticket.assigned", _("Assigned")
+    SLA_AT_RISK = "tickets.ticket.sla_at_risk", _("SLA at risk")
+    SLA_BREACHED = "tickets.ticket.sla_breached", _("SLA breached")
 
 
 def sees_internal_events(user) -> bool:

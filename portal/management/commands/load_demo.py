@@ -18,7 +18,7 @@ from django.utils import timezone
 from portal.identity import mfa
 from portal.models import AuthenticatorApp, Role, User
 from tickets.models import ProblemType, Queue, QueueMembership
-from tickets.seed import catalogue_editors_grant, standard_catalog_seed
+from tickets.seed import catalogue_editors_grant, sla_seed, standard_catalog_seed
 
 # Passes the portal's own policy (no organisation word, no name), so a demo account signs in without being sent to
 # change it (tests/portal/test_demo_data.py checks it against every validator).
@@ -85,6 +85,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             # Queues, problem types and their questions (migration 0003 already made them; an agent's edits stay).
             standard_catalog_seed()
+            sla_seed()
             for username, display_name, role in DEMO_USERS:
                 user, _ = User.objects.update_or_create(
                     username=username,
