@@ -16,6 +16,8 @@ from tickets.major_incidents import (
 )
 from tickets.models import (
     AssignmentRule,
+    BusinessCalendar,
+    BusinessHours,
     Deflection,
     MajorIncident,
     MajorIncidentEvent,
@@ -24,6 +26,7 @@ from tickets.models import (
     ProblemTypeField,
     Queue,
     QueueMembership,
+    SlaTarget,
     Ticket,
     TicketEvent,
 )
@@ -107,9 +110,37 @@ class AssignmentRuleInline(CatalogEditors, admin.TabularInline):
 
 @admin.register(Queue)
 class QueueAdmin(CatalogEditors, admin.ModelAdmin):
-    list_display = ("name_fr", "name_en", "slug", "is_active")
+    list_display = ("name_fr", "name_en", "slug", "calendar", "is_active")
     prepopulated_fields = {"slug": ("name_fr",)}
     inlines = [QueueMembershipInline, AssignmentRuleInline]
+
+
+class BusinessHoursInline(CatalogEditors, admin.TabularInline):
+    """The opening intervals of each weekday; a day may have two (morning and afternoon), a closed day none."""
+
+    model = BusinessHours
+    permission_model = "businesscalendar"
+    formset = LabelledInlineFormSet
+    extra = 0
+    fields = ("weekday", "opens", "closes")
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(CatalogEditors, admin.ModelAdmin):
+    """When a team works: its queues' SLA clocks count only these hours, outside public holidays."""
+
+    list_display = ("name", "holiday_region")
+    fields = ("name", "holiday_region", "closed_days")
+    inlines = [BusinessHoursInline]
+
+
+@admin.register(SlaTarget)
+class SlaTargetAdmin(CatalogEditors, admin.ModelAdmin):
+    """First response and resolution targets in business minutes. A change applies to tickets filed afterwards and
+    to tickets whose priority an agent changes."""
+
+    list_display = ("priority", "problem_type", "first_response_minutes", "resolution_minutes")
+    list_filter = ("priority", "problem_type")
 
 
 class ProblemTypeFieldInline(CatalogEditors, admin.TabularInline):

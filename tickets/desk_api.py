@@ -41,6 +41,10 @@ class QueueTicketSerializer(serializers.ModelSerializer):
             "assignee",
             "status",
             "priority",
+            "sla_state",
+            "first_response_due",
+            "resolution_due",
+            "first_responded_at",
             "created_at",
             "updated_at",
         ]
@@ -61,6 +65,12 @@ FILTER_PARAMETERS = [
     OpenApiParameter("created_from", OpenApiTypes.DATE),
     OpenApiParameter("created_to", OpenApiTypes.DATE),
     OpenApiParameter("major", OpenApiTypes.BOOL, description="Only tickets linked to a major incident."),
+    OpenApiParameter(
+        "sla",
+        OpenApiTypes.STR,
+        enum=["attention", "at_risk", "breached"],
+        description="`attention`: at risk or breached.",
+    ),  # fmt: skip
     OpenApiParameter("q", OpenApiTypes.STR, description="A reference, an identifier, or words."),
     OpenApiParameter("sort", OpenApiTypes.STR, enum=["newest", "oldest", "active", "stale"]),
     OpenApiParameter("size", OpenApiTypes.INT, enum=[25, 50, 100]),

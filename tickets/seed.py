@@ -250,7 +250,7 @@ def problem_type_fields_seed(
     return len(rows)
 
 
-CATALOGUE_PERMISSIONS = ["change_queue", "change_problemtype"]
+CATALOGUE_PERMISSIONS = ["change_queue", "change_problemtype", "change_businesscalendar", "change_slatarget"]
 
 
 # The support's hours (Monday to Friday) and, per priority, the first response and resolution targets in business

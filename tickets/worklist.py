@@ -19,7 +19,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Role
-from tickets.models import OPEN_STATUSES, Priority, ProblemType, Queue, QueueMembership, Ticket, TicketStatus
+from tickets.models import (
+    OPEN_STATUSES,
+    Priority,
+    ProblemType,
+    Queue,
+    QueueMembership,
+    SlaState,
+    Ticket,
+    TicketStatus,
+)
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -31,6 +40,7 @@ SORTS = {
     "stale": (_("Longest without activity first"), "updated_at", False),
 }
 
+SLA_ATTENTION = "attention"
 ASSIGNEE_MINE = "mine"
 ASSIGNEE_NOBODY = "nobody"
 
@@ -64,6 +74,16 @@ class WorklistFilter(forms.Form):
     )
     created_to = forms.DateField(required=False, label=_("Filed until"), widget=forms.DateInput(attrs={"type": "date"}))
     major = forms.BooleanField(required=False, label=_("Linked to a major incident"))
+    sla = forms.ChoiceField(
+        choices=[
+            ("", _("Any")),
+            (SLA_ATTENTION, _("At risk or breached")),
+            (SlaState.AT_RISK, _("At risk")),
+            (SlaState.BREACHED, _("Breached")),
+        ],
+        required=False,
+        label=_("SLA"),
+    )
     sort = forms.ChoiceField(
         choices=[(key, label) for key, (label, _f, _d) in SORTS.items()], required=False, label=_("Order")
     )
@@ -129,6 +149,10 @@ class WorklistFilter(forms.Form):
             tickets = tickets.filter(created_at__lt=_day_start(data["created_to"] + datetime.timedelta(days=1)))
         if data.get("major"):
             tickets = tickets.filter(major_incident__isnull=False)
+        if data.get("sla") == SLA_ATTENTION:
+            tickets = tickets.filter(sla_state__in=[SlaState.AT_RISK, SlaState.BREACHED])
+        elif data.get("sla"):
+            tickets = tickets.filter(sla_state=data["sla"])
         if data.get("q"):
             tickets = tickets.filter(_text_match(data["q"]))
         return tickets
@@ -208,6 +232,10 @@ def worklist_page(tickets, *, sort: str, size: int, cursor: str = "") -> Worklis
             "created_at",
             "updated_at",
             "major_incident_id",
+            "sla_state",
+            "first_response_due",
+            "resolution_due",
+            "first_responded_at",
             "problem_type__name_fr",
             "problem_type__name_en",
             "queue__name_fr",

@@ -30,7 +30,7 @@ from tickets.sla import sla_sweep
 pytestmark = pytest.mark.django_db
 
 PARIS = ZoneInfo("Europe/Paris")
-SUPPORT = BusinessClock(hours={day: SUPPORT_HOURS for day in range(5)})
+SUPPORT = BusinessClock(hours=dict.fromkeys(range(5), SUPPORT_HOURS))
 
 
 def paris(*args) -> datetime.datetime:
@@ -259,3 +259,44 @@ def test_a_target_cannot_ask_the_first_response_after_the_resolution(problem_typ
     target = SlaTarget(priority=Priority.LOW, first_response_minutes=600, resolution_minutes=60)
     with pytest.raises(ValidationError):
         target.full_clean()
+
+
+# --- The queue view ----------------------------------------------------------------------------------------------
+
+
+def test_each_row_shows_the_time_left_and_the_filter_finds_what_needs_attention(
+    at, client, marie, sophie, problem_types, sign_in
+):
+    late = file_ticket(marie, problem_types, title="Ancienne demande")
+    at.advance(hours=6)  # Tuesday 15:00: the first one's answer was due at 14:00
+    fresh = file_ticket(marie, problem_types, title="Nouvelle demande")
+    sla_sweep()
+    sign_in(client, sophie)
+
+    page = client.get("/en/espace-agents/").content.decode()
+    assert "Breached" in page
+    assert "overdue by 1 h" in page
+    assert "4 h left" in page  # the fresh one: first response due in four business hours, at 9:00 tomorrow
+
+    attention = client.get("/en/espace-agents/", {"sla": "attention"}).content.decode()
+    assert late.reference in attention
+    assert fresh.reference not in attention
+    assert client.get("/en/espace-agents/", {"sla": "late"}).status_code == 400
+
+
+def test_calendars_and_targets_are_edited_by_catalogue_editors_only(client, sign_in, sophie, problem_types):
+    from tickets.seed import SUPPORT_CALENDAR, catalogue_editors_grant
+
+    calendar = BusinessCalendar.objects.get(name=SUPPORT_CALENDAR)
+    url = f"/admin/tickets/businesscalendar/{calendar.pk}/change/"
+    sign_in(client, sophie)
+    assert client.get(url).status_code == 200, "every agent reads the hours"
+    assert 'name="hours-0-opens"' not in client.get(url).content.decode()
+    assert client.post(url, {"name": "Fermé", "holiday_region": "", "closed_days": ""}).status_code == 403
+    assert client.get("/admin/tickets/slatarget/add/").status_code == 403
+
+    catalogue_editors_grant(sophie)
+    assert 'name="hours-0-opens"' in client.get(url).content.decode()
+    assert client.get("/admin/tickets/slatarget/add/").status_code == 200
+    calendar.refresh_from_db()
+    assert calendar.name == SUPPORT_CALENDAR

@@ -17,6 +17,7 @@ from tickets.access import ticket_for
 from tickets.assignment import AssignmentRefused, assignee_named, ticket_assign, ticket_take
 from tickets.bulk import BulkActionForm, BulkRefused, tickets_bulk_act
 from tickets.export import csv_rows
+from tickets.sla import countdowns_attach
 from tickets.worklist import WorklistFilter, cursor_decode, queue_counts, sort_fields, worklist_page
 
 
@@ -38,6 +39,7 @@ def _queue_page(request, query, *, bulk_form=None, status=200):
         messages.warning(request, gettext("That page link is not valid any more: here is the first page."))
         cursor = ""
     page = worklist_page(form.filtered(), sort=form.ordering, size=form.page_size, cursor=cursor)
+    countdowns_attach(page.rows)
     following = query.copy()
     following["after"] = page.next_cursor or ""
     bulk_form = bulk_form or BulkActionForm()
