@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from portal.models import Role
-from tickets.models import Queue, QueueMembership, Ticket, TicketEvent, TicketEventKind, TicketStatus
+from tickets.models import Queue, QueueMembership, SavedView, Ticket, TicketEvent, TicketEventKind, TicketStatus
 from tickets.references import format_reference
 
 pytestmark = pytest.mark.django_db
@@ -248,9 +248,9 @@ def test_the_queue_view_costs_the_same_queries_whatever_the_page_size(
 
 
 # Session, user, second-factor device, session-list check (the middleware); the filter form's queues, problem
-# types and colleagues; the page of rows with its four joins. Nothing per row. The queue counts come from the cache
-# the first request filled (shared for tickets.worklist.COUNTS_SECONDS).
-DESK_QUERIES = 8
+# types and colleagues; the agent's saved views; the page of rows with its four joins. Nothing per row. The queue
+# counts and the queues' business hours (the SLA countdowns) come from the cache the first request filled.
+DESK_QUERIES = 9
 
 
 def test_the_ticket_page_offers_its_queue_members_and_assigns(marie, sophie, paul, alain, problem_types, sign_in):
@@ -452,3 +452,51 @@ def test_an_upgrade_keeps_existing_agents_seeing_every_queue(django_user_model, 
     assert not QueueMembership.objects.filter(user=staff).exists()
     upgrade.existing_agents_join_every_queue(apps, None)  # run twice: nothing doubles
     assert QueueMembership.objects.filter(user=veteran).count() == queues
+
+
+# --- Saved views -------------------------------------------------------------------------------------------------
+
+
+def test_an_agent_saves_a_filtered_view_and_opens_it_again(client, sophie, problem_types, sign_in):
+    sign_in(client, sophie)
+    query = "status=new&priority=high&sla=attention&after=bm90"
+    response = client.post("/en" + DESK + "vues/", {"name": "  Urgences   du matin ", "query": query})
+    assert response.status_code == 302
+    view = SavedView.objects.get(user=sophie)
+    assert view.name == "Urgences du matin"
+    assert view.query == "status=new&priority=high&sla=attention", "saved without the page cursor"
+    page = client.get("/en" + DESK).content.decode()
+    assert 'href="/en/espace-agents/?status=new&amp;priority=high&amp;sla=attention">Urgences du matin</a>' in page
+
+    # The same name again replaces it.
+    client.post("/en" + DESK + "vues/", {"name": "Urgences du matin", "query": "status=waiting"})
+    assert list(SavedView.objects.filter(user=sophie).values_list("query", flat=True)) == ["status=waiting"]
+
+
+def test_a_view_with_filters_that_do_not_filter_is_refused_and_explained(client, sophie, problem_types, sign_in):
+    sign_in(client, sophie)
+    response = client.post("/en" + DESK + "vues/", {"name": "Cassée", "query": "priority=extreme"})
+    assert response.status_code == 400
+    assert "These filters are not valid" in response.content.decode()
+    response = client.post("/en" + DESK + "vues/", {"name": "", "query": ""})
+    assert response.status_code == 400
+    assert not SavedView.objects.exists()
+
+
+def test_saved_views_are_each_agents_own(client, sophie, problem_types, sign_in, django_user_model):
+    other = django_user_model.objects.create_user("paul.agent", "paul@ac-exemple.fr", "x", role=Role.AGENT)
+    theirs = SavedView.objects.create(user=other, name="Les miennes", query="assignee=mine")
+    sign_in(client, sophie)
+    assert "Les miennes" not in client.get(DESK).content.decode()
+    assert client.post(f"{DESK}vues/{theirs.pk}/supprimer/").status_code == 404
+    assert SavedView.objects.filter(pk=theirs.pk).exists()
+    mine = SavedView.objects.create(user=sophie, name="À moi", query="assignee=mine")
+    assert client.post(f"{DESK}vues/{mine.pk}/supprimer/").status_code == 302
+    assert not SavedView.objects.filter(pk=mine.pk).exists()
+
+
+def test_saving_views_is_for_agents_only(client, marie, problem_types, sign_in):
+    assert client.post(DESK + "vues/", {"name": "x", "query": ""}).status_code == 302  # to sign in
+    sign_in(client, marie)
+    assert client.post(DESK + "vues/", {"name": "x", "query": ""}).status_code in (403, 404)
+    assert not SavedView.objects.exists()

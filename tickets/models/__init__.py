@@ -8,6 +8,7 @@ from tickets.models.major import (
     MajorIncidentStatus,
 )
 from tickets.models.phishing_report import PhishingReport
+from tickets.models.saved_view import MAX_SAVED_VIEWS, SavedView
 from tickets.models.sla import BusinessCalendar, BusinessHours, HolidayRegion, SlaTarget
 from tickets.models.team import AssignmentMode, AssignmentRule, QueueMembership
 from tickets.models.tickets import (
@@ -25,6 +26,7 @@ from tickets.models.tickets import (
 )
 
 __all__ = [
+    "MAX_SAVED_VIEWS",
     "DONE_STATUSES",
     "OPEN_STATUSES",
     "REFERENCE_PATTERN",
@@ -48,6 +50,7 @@ __all__ = [
     "Queue",
     "QueueMembership",
     "ReferenceCounter",
+    "SavedView",
     "SlaState",
     "SlaTarget",
     "Ticket",

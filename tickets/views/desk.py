@@ -3,7 +3,7 @@
 from urllib.parse import urlsplit
 
 from django.contrib import messages
-from django.http import QueryDict, StreamingHttpResponse
+from django.http import Http404, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,8 @@ from tickets.access import ticket_for
 from tickets.assignment import AssignmentRefused, assignee_named, ticket_assign, ticket_take
 from tickets.bulk import BulkActionForm, BulkRefused, tickets_bulk_act
 from tickets.export import csv_rows
+from tickets.models import SavedView
+from tickets.saved_views import SavedViewForm, saved_view_forget, saved_view_keep
 from tickets.sla import countdowns_attach
 from tickets.worklist import WorklistFilter, cursor_decode, queue_counts, sort_fields, worklist_page
 
@@ -28,7 +30,7 @@ def queue_view(request):
     return _queue_page(request, request.GET)
 
 
-def _queue_page(request, query, *, bulk_form=None, status=200):
+def _queue_page(request, query, *, bulk_form=None, view_form=None, status=200):
     """The queue view for the filters in ``query``; a bulk action that failed is shown again with its errors and
     its ticked incidents."""
     form = WorklistFilter(query or None, user=request.user)
@@ -50,8 +52,10 @@ def _queue_page(request, query, *, bulk_form=None, status=200):
         "next_query": following.urlencode() if page.next_cursor else "",
         "first_query": _without(query, "after") if cursor else "",
         "export_query": _without(query, "after"),
-        "here": f"{reverse('desk:queue')}?{query.urlencode()}" if query else reverse("desk:queue"),
+        "here": _listed(query.urlencode()),
         "bulk_form": bulk_form,
+        "saved_views": list(SavedView.objects.filter(user=request.user).values_list("pk", "name", "query")),
+        "view_form": view_form or SavedViewForm(initial={"query": _without(query, "after")}, user=request.user),
         "ticked": set(bulk_form.data.getlist("tickets")) if bulk_form.is_bound else set(),
     }
     return render(request, "tickets/desk/queue.html", context, status=status)
@@ -78,6 +82,34 @@ def bulk_view(request):
         ngettext("%(count)d incident changed.", "%(count)d incidents changed.", count) % {"count": count},
     )
     return redirect(back)
+
+
+@never_cache
+@require_POST
+@agent_required
+def view_save_view(request):
+    """Keep the filters shown under a name; back to the same list, which now has its link."""
+    form = SavedViewForm(request.POST, user=request.user)
+    query = QueryDict(request.POST.get("query", ""))
+    if not form.is_valid():
+        return _queue_page(request, query, view_form=form, status=400)
+    saved_view_keep(user=request.user, name=form.cleaned_data["name"], query=form.cleaned_data["query"])
+    messages.success(request, gettext("The view “%(name)s” is saved.") % {"name": form.cleaned_data["name"]})
+    return redirect(_listed(form.cleaned_data["query"]))
+
+
+@never_cache
+@require_POST
+@agent_required
+def view_delete_view(request, pk):
+    if not saved_view_forget(user=request.user, pk=pk):
+        raise Http404
+    messages.success(request, gettext("The saved view is deleted."))
+    return redirect(_local(request, request.POST.get("next", "")) or reverse("desk:queue"))
+
+
+def _listed(query: str) -> str:
+    return f"{reverse('desk:queue')}?{query}" if query else reverse("desk:queue")
 
 
 @never_cache
