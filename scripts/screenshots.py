@@ -119,6 +119,8 @@ def pages(base: str) -> list[tuple[str, str | None, str]]:
         ("agent-incident", "agent", "incident"),
         ("desk-queue", "agent", "/espace-agents/"),
         ("desk-queue-errors", "agent", "/espace-agents/?created_from=2026-12-03&created_to=2026-12-01"),
+        ("desk-dashboard", "agent", "/espace-agents/tableau-de-bord/"),
+        ("desk-dashboard-en", "agent", "/en/espace-agents/tableau-de-bord/"),
         ("api-docs", None, "/api/docs/"),
         ("kb-editor", "agent", "/aide/nouvel-article/"),
         ("admin-problem-type", "agent", "/admin/tickets/problemtype/1/change/"),
