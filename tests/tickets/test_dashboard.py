@@ -32,9 +32,7 @@ def text_of(response) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
 
 
-def test_the_dashboard_counts_what_is_open_incoming_late_and_deflected(
-    client, marie, sophie, problem_types, sign_in
-):
+def test_the_dashboard_counts_what_is_open_incoming_late_and_deflected(client, marie, sophie, problem_types, sign_in):
     from tests.kb.helpers import make_article
 
     sign_in_failure = problem_types["echec-connexion"]
