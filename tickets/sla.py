@@ -14,6 +14,7 @@ step and the queue's lead and the assignee are e-mailed). Running it twice, or t
 """
 
 import datetime
+import functools
 import logging
 from dataclasses import dataclass
 
@@ -96,30 +97,30 @@ class Clocks:
 
     def __init__(self):
         self._rows = _clock_rows()
-        self._built: dict[int, BusinessClock] = {}
+        self._built: dict[int, BusinessClock | None] = {}
 
     def for_queue(self, queue_id: int) -> BusinessClock:
         if queue_id not in self._built:
-            self._built[queue_id] = self._build(self._rows.get(queue_id))
-        return self._built[queue_id]
+            row = self._rows.get(queue_id)
+            self._built[queue_id] = _clock_of(*row[:2], tuple(row[2]), timezone.localdate().year) if row else None
+        return self._built[queue_id] or AROUND_THE_CLOCK
 
-    @staticmethod
-    def _build(row) -> BusinessClock:
-        if row is None:
-            return AROUND_THE_CLOCK
-        region, closed_text, intervals = row
-        if not intervals:
-            return AROUND_THE_CLOCK
-        hours: dict[int, list] = {}
-        for weekday, opens, closes in intervals:
-            hours.setdefault(weekday, []).append((opens, closes))
-        year = timezone.localdate().year
-        try:
-            closed = closed_days_parse(closed_text)
-        except ValueError:
-            closed = frozenset()
-        closed |= public_holidays(region, range(year - 1, year + 3))
-        return BusinessClock(hours={day: tuple(spans) for day, spans in hours.items()}, closed=closed)
+
+@functools.lru_cache(maxsize=64)
+def _clock_of(region: str, closed_text: str, intervals: tuple, year: int) -> BusinessClock | None:
+    """A clock from a calendar's rows, kept by the process: the same rows always make the same clock, so a changed
+    calendar (new rows in the shared cache) simply makes another one."""
+    if not intervals:
+        return None
+    hours: dict[int, list] = {}
+    for weekday, opens, closes in intervals:
+        hours.setdefault(weekday, []).append((opens, closes))
+    try:
+        closed = closed_days_parse(closed_text)
+    except ValueError:
+        closed = frozenset()
+    closed |= public_holidays(region, range(year - 1, year + 3))
+    return BusinessClock(hours={day: tuple(spans) for day, spans in hours.items()}, closed=closed)
 
 
 # --- The ticket's clock ------------------------------------------------------------------------------------------
