@@ -75,3 +75,32 @@ def test_an_agent_filters_takes_and_assigns_from_the_queue_view(
     assert_accessible(page, axe)
     assert {ticket.priority for ticket in Ticket.objects.filter(pk__in=[t.pk for t in others])} == {"urgent"}
     context.close()
+
+
+def test_the_list_is_worked_from_the_keyboard_with_javascript(
+    browser: Browser, live_server, axe, sign_in, sophie, marie, problem_types
+):
+    make(marie, problem_types["quota"], 4)
+    context = signed_in_context(browser, live_server, sign_in, sophie, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/en/espace-agents/")
+    expect(page.locator("#worklist-keys")).to_be_visible()
+    references = page.locator(".worklist-table tbody th[scope=row] a")
+    references.first.focus()
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    expect(references.nth(1)).to_be_focused()
+    page.keyboard.press("x")
+    boxes = page.locator(".worklist-table tbody input[name=tickets]")
+    expect(boxes.nth(1)).to_be_checked()
+    expect(page.locator("#tick-all")).to_have_js_property("indeterminate", True)
+    assert_accessible(page, axe)
+
+    page.get_by_label("Tick every incident of this page").check()
+    for index in range(4):
+        expect(boxes.nth(index)).to_be_checked()
+    # Typing in the search box is typing, not a shortcut.
+    page.get_by_label("Search").fill("jx")
+    expect(page.get_by_label("Search")).to_have_value("jx")
+    context.close()
