@@ -10,7 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from portal.web import outbox
-from tickets.models import TicketEvent, TicketEventKind, TicketStatus
+from tickets.models import MajorIncidentStatus, TicketEvent, TicketEventKind, TicketStatus
 
 
 def deliver_ticket_notification(event_id: int) -> bool:
@@ -40,6 +40,12 @@ def _context(event: TicketEvent, requester) -> dict:
         "kind": event.kind,
         "status": TicketStatus(event.data["to"]).label if event.kind == TicketEventKind.STATUS_CHANGED else "",
         "reopened": bool(event.data.get("reopened")),
+        "major_status": _major_status(event),
         # From the configured address only: a request's Host header could point the link elsewhere.
         "url": settings.SITE_URL + reverse("tickets:detail", kwargs={"reference": reference}),
     }
+
+
+def _major_status(event: TicketEvent) -> str:
+    status = event.data.get("status") if event.kind == TicketEventKind.MAJOR_INCIDENT_NEWS else None
+    return MajorIncidentStatus(status).label if status in MajorIncidentStatus.values else ""

@@ -5,6 +5,7 @@ from tickets.models.major import (
     MajorIncidentAffected,
     MajorIncidentEvent,
     MajorIncidentEventKind,
+    MajorIncidentNotice,
     MajorIncidentStatus,
 )
 from tickets.models.phishing_report import PhishingReport
@@ -35,6 +36,7 @@ __all__ = [
     "MajorIncidentAffected",
     "MajorIncidentEvent",
     "MajorIncidentEventKind",
+    "MajorIncidentNotice",
     "MajorIncidentStatus",
     "PhishingReport",
     "Priority",

@@ -88,6 +88,9 @@ class Ticket(models.Model):
         related_name="tickets",
         verbose_name=_("major incident"),
     )
+    # What the correlation job groups by (tickets.correlation): the error message normalised, or the phishing
+    # campaign. Computed at filing; emptied when an agent takes the ticket out of a major incident.
+    correlation_key = models.CharField(_("signature"), max_length=200, blank=True, editable=False)
     created_at = models.DateTimeField(_("filed"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("last activity"), default=timezone.now, editable=False)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
@@ -106,6 +109,12 @@ class Ticket(models.Model):
             # goes, so a page costs the same at a million tickets as at a hundred (tickets.worklist).
             models.Index(fields=["-created_at", "-id"], name="tickets_created_keyset"),
             models.Index(fields=["-updated_at", "-id"], name="tickets_updated_keyset"),
+            # The correlation job's GROUP BY over the recent reports not yet linked to a major incident.
+            models.Index(
+                fields=["created_at", "problem_type", "correlation_key"],
+                name="tickets_correlation_pending",
+                condition=Q(major_incident__isnull=True) & ~Q(correlation_key=""),
+            ),
         ]
 
     def __str__(self):
@@ -154,6 +163,7 @@ class TicketEventKind(models.TextChoices):
     PRIORITY_CHANGED = "tickets.ticket.priority_changed", _("Priority changed")
     ATTACHMENT_ADDED = "tickets.ticket.attachment_added", _("File added")
     MAJOR_INCIDENT_LINKED = "tickets.ticket.major_incident_linked", _("Linked to a major incident")
+    MAJOR_INCIDENT_NEWS = "tickets.ticket.major_incident_news", _("News of the major incident")
     ACCOUNT_RECOVERY = "tickets.ticket.account_recovery", _("Second-factor reset step")
     ASSIGNED = "tickets.ticket.assigned", _("Assigned")
 
