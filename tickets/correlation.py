@@ -47,9 +47,7 @@ KEY_LENGTH = 200
 MAX_HEADS = 100
 # Words that say nothing about which error it is, dropped so "l'erreur" and "erreur" agree.
 STOP_WORDS = frozenset(
-    "a au aux d de des du en et l la le les un une y ce cet cette je j me m mon ma mes on il elle nous vous sur "
-    "pour par avec dans ne n pas plus que qu qui s se sa son ses t ton ta the an of to for on in at my i is it "
-    "and or with from by this that be".split()
+    ["a", "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les", "un", "une", "y", "ce", "cet", "cette", "je", "j", "me", "m", "mon", "ma", "mes", "on", "il", "elle", "nous", "vous", "sur", "pour", "par", "avec", "dans", "ne", "n", "pas", "plus", "que", "qu", "qui", "s", "se", "sa", "son", "ses", "t", "ton", "ta", "the", "an", "of", "to", "for", "on", "in", "at", "my", "i", "is", "it", "and", "or", "with", "from", "by", "this", "that", "be"]
 )
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
