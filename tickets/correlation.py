@@ -46,9 +46,13 @@ KEY_LENGTH = 200
 # The largest signatures a problem type may start clusters from in one run: the rest can only join them.
 MAX_HEADS = 100
 # Words that say nothing about which error it is, dropped so "l'erreur" and "erreur" agree.
-STOP_WORDS = frozenset(
-    ["a", "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les", "un", "une", "y", "ce", "cet", "cette", "je", "j", "me", "m", "mon", "ma", "mes", "on", "il", "elle", "nous", "vous", "sur", "pour", "par", "avec", "dans", "ne", "n", "pas", "plus", "que", "qu", "qui", "s", "se", "sa", "son", "ses", "t", "ton", "ta", "the", "an", "of", "to", "for", "on", "in", "at", "my", "i", "is", "it", "and", "or", "with", "from", "by", "this", "that", "be"]
-)
+STOP_WORDS = frozenset([
+    "a", "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les", "un", "une", "y", "ce", "cet",
+    "cette", "je", "j", "me", "m", "mon", "ma", "mes", "on", "il", "elle", "nous", "vous", "sur", "pour", "par",
+    "avec", "dans", "ne", "n", "pas", "plus", "que", "qu", "qui", "s", "se", "sa", "son", "ses", "t", "ton",
+    "ta", "the", "an", "of", "to", "for", "on", "in", "at", "my", "i", "is", "it", "and", "or", "with", "from",
+    "by", "this", "that", "be",
+])  # fmt: skip
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _IPV4 = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b")
