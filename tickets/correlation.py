@@ -49,7 +49,7 @@ MAX_HEADS = 100
 STOP_WORDS = frozenset([
     "a", "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les", "un", "une", "y", "ce", "cet",
     "cette", "je", "j", "me", "m", "mon", "ma", "mes", "on", "il", "elle", "nous", "vous", "sur", "pour", "par",
-    "avec", "dans", "ne", "n", "pas", "plus", "que", "qu", "qui", "s", "se", "sa", "son", "ses", "t", "ton",
+    "avec", "dans", "que", "qu", "qui", "s", "se", "sa", "son", "ses", "t", "ton",
     "ta", "the", "an", "of", "to", "for", "on", "in", "at", "my", "i", "is", "it", "and", "or", "with", "from",
     "by", "this", "that", "be",
 ])  # fmt: skip
@@ -75,8 +75,10 @@ def error_signature(text: str, *, personal=()) -> str:
     for pattern in (_URL, _EMAIL, _UUID, _IPV4, _DATE, _TIME):
         text = pattern.sub(" ", text)
     text = _folded(text)
-    for word in sorted({_folded(str(word)) for word in personal if word and len(str(word)) >= 3}, key=len)[::-1]:
-        text = text.replace(word, " ")
+    own = sorted({_folded(str(word)) for word in personal if word and len(str(word)) >= 3}, key=len, reverse=True)
+    if own:
+        # Whole words only: the name "Ali" must not cut "invalide" in two.
+        text = re.sub(r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, own)) + r")(?![a-z0-9])", " ", text)
     kept = []
     for token in _TOKEN.findall(text):
         if token in STOP_WORDS:

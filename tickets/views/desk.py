@@ -17,6 +17,7 @@ from tickets.access import ticket_for
 from tickets.assignment import AssignmentRefused, assignee_named, ticket_assign, ticket_take
 from tickets.bulk import BulkActionForm, BulkRefused, tickets_bulk_act
 from tickets.export import csv_rows
+from tickets.major_incidents import proposal_count
 from tickets.worklist import WorklistFilter, cursor_decode, queue_counts, sort_fields, worklist_page
 
 
@@ -51,6 +52,7 @@ def _queue_page(request, query, *, bulk_form=None, status=200):
         "here": f"{reverse('desk:queue')}?{query.urlencode()}" if query else reverse("desk:queue"),
         "bulk_form": bulk_form,
         "ticked": set(bulk_form.data.getlist("tickets")) if bulk_form.is_bound else set(),
+        "proposals": proposal_count(request.user),
     }
     return render(request, "tickets/desk/queue.html", context, status=status)
 
