@@ -41,7 +41,7 @@ OTHER_TYPES = {
     "sso": ["Boucle de redirection", "Erreur SAML : assertion expirée"],
     "mot-de-passe": ["Le lien de réinitialisation a expiré", "Mot de passe refusé : trop court"],
 }
-WORDS = "depuis ce matin toujours encore aujourd'hui sur mon poste au bureau en télétravail avec firefox chrome".split()
+WORDS = ["depuis", "ce", "matin", "toujours", "encore", "aujourd'hui", "sur", "mon", "poste", "au", "bureau", "en", "télétravail", "avec", "firefox", "chrome"]
 TYPOS = {"connecter": "conecter", "serveur": "serveru", "Gateway": "Gatway", "répond": "repond", "webmail": "webmal"}
 
 
