@@ -41,7 +41,10 @@ OTHER_TYPES = {
     "sso": ["Boucle de redirection", "Erreur SAML : assertion expirée"],
     "mot-de-passe": ["Le lien de réinitialisation a expiré", "Mot de passe refusé : trop court"],
 }
-WORDS = ["depuis", "ce", "matin", "toujours", "encore", "aujourd'hui", "sur", "mon", "poste", "au", "bureau", "en", "télétravail", "avec", "firefox", "chrome"]
+WORDS = [
+    "depuis", "ce", "matin", "toujours", "encore", "aujourd'hui", "sur", "mon", "poste", "au", "bureau", "en",
+    "télétravail", "avec", "firefox", "chrome",
+]  # fmt: skip
 TYPOS = {"connecter": "conecter", "serveur": "serveru", "Gateway": "Gatway", "répond": "repond", "webmail": "webmal"}
 
 
