@@ -104,19 +104,17 @@ def report_key(*, answers: dict, requester, identifier: str = "", campaign: str 
 @dataclass(frozen=True)
 class _Shape:
     codes: tuple[str, ...]
-    words: str
+    words: tuple[str, ...]
 
 
 def _shape(key: str) -> _Shape:
     tokens = key.split()
-    return _Shape(
-        tuple(token for token in tokens if _CODE.match(token)), " ".join(t for t in tokens if not _CODE.match(t))
-    )
+    return _Shape(tuple(t for t in tokens if _CODE.match(t)), tuple(t for t in tokens if not _CODE.match(t)))
 
 
 def keys_alike(first: str, second: str, *, similarity: float | None = None) -> bool:
     """Whether two signatures are the same error: equal, or (not for phishing campaigns) the same codes and words
-    at least ``similarity`` alike by difflib's ratio, which forgives a few typed letters."""
+    at least ``similarity`` alike, a word with a typo counting as the same word; see ``_alike``."""
     if first == second:
         return True
     if not first or not second or first.startswith(PHISHING_PREFIX) or second.startswith(PHISHING_PREFIX):
@@ -124,17 +122,33 @@ def keys_alike(first: str, second: str, *, similarity: float | None = None) -> b
     return _alike(_shape(first), _shape(second), similarity or settings.GUICHET_CORRELATION_SIMILARITY)
 
 
+# Fewer words than this must be equal: in a short message one changed word is another error.
+MIN_WORDS_ALIKE = 4
+
+
 def _alike(first: _Shape, second: _Shape, similarity: float) -> bool:
-    if first.codes != second.codes or not first.words or not second.words:
+    """Word by word (difflib over the two lists of words): the words in common, plus the pairs that differ by a
+    typo (same first letter, 80 % of their letters alike: "gatway" and "gateway", not "verrouille" and
+    "deverrouille"), must make ``similarity`` of all the words. Error codes must be the same."""
+    a, b = first.words, second.words
+    if first.codes != second.codes or min(len(a), len(b)) < MIN_WORDS_ALIKE:
         return False
-    if min(len(first.words), len(second.words)) < 12:
-        return first.words == second.words  # a word or two: one letter changes the meaning
-    matcher = difflib.SequenceMatcher(None, first.words, second.words, autojunk=False)
-    return (
-        matcher.real_quick_ratio() >= similarity
-        and matcher.quick_ratio() >= similarity
-        and (matcher.ratio() >= similarity)
-    )
+    if 2 * min(len(a), len(b)) < similarity * (len(a) + len(b)):
+        return False  # too many words more on one side: not worth comparing
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    same = 0
+    for tag, a_start, a_end, b_start, b_end in matcher.get_opcodes():
+        if tag == "equal":
+            same += a_end - a_start
+        elif tag == "replace" and a_end - a_start == b_end - b_start:
+            same += sum(_typo(x, y) for x, y in zip(a[a_start:a_end], b[b_start:b_end], strict=True))
+    return 2 * same >= similarity * (len(a) + len(b))
+
+
+def _typo(first: str, second: str) -> bool:
+    if min(len(first), len(second)) < 4 or first[0] != second[0]:
+        return False
+    return difflib.SequenceMatcher(None, first, second, autojunk=False).ratio() >= 0.8
 
 
 def incident_keys(incident: MajorIncident) -> list[str]:
@@ -263,7 +277,7 @@ def _clusters(problem_type_id: int, rows: list[tuple[str, int]], live: list[Majo
                 home = cluster
                 break
         if home is None and (count >= 2 or phishing) and heads_from_rows < MAX_HEADS:
-            home = _Cluster(problem_type_id, key, shape or _Shape((), ""))
+            home = _Cluster(problem_type_id, key, shape or _Shape((), ()))
             clusters.append(home)
             heads_from_rows += 1
         if home is not None:
