@@ -6,8 +6,6 @@ that agents confirm, split or dismiss here, so the history is the same whoever a
 the public; once confirmed, every status change and public update reaches its reporters (tickets.broadcast).
 """
 
-import hashlib
-
 from django.core.cache import cache
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Q
@@ -276,12 +274,9 @@ PROPOSALS_TTL = 20
 
 
 def proposal_count(user) -> int:
-    """How many proposals wait for the agent (the workspace's header says so). Shared through the cache for
-    PROPOSALS_TTL seconds by agents of the same queues, so the queue view asks nothing more."""
-    from tickets.models import QueueMembership
-
-    scope = "all" if user.is_admin else ",".join(map(str, sorted(QueueMembership.objects.queue_ids(user))))
-    key = PROPOSALS_KEY + hashlib.sha256(scope.encode()).hexdigest()[:16]
+    """How many proposals wait for the agent (the workspace's header says so), kept in the cache for PROPOSALS_TTL
+    seconds per agent, so the queue view asks nothing more on most requests."""
+    key = f"{PROPOSALS_KEY}{user.pk}"
     count = cache.get(key)
     if count is None:
         count = MajorIncident.objects.visible_to(user).filter(status=MajorIncidentStatus.PROPOSED).count()
