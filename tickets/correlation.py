@@ -75,7 +75,12 @@ def error_signature(text: str, *, personal=()) -> str:
     for pattern in (_URL, _EMAIL, _UUID, _IPV4, _DATE, _TIME):
         text = pattern.sub(" ", text)
     text = _folded(text)
-    own = sorted({_folded(str(word)) for word in personal if word and len(str(word)) >= 3}, key=len, reverse=True)
+    # A number is never someone's own word here: "502" in a display name must not erase the error code.
+    own = sorted(
+        {_folded(str(word)) for word in personal if len(str(word)) >= 3 and not str(word).isdigit()},
+        key=len,
+        reverse=True,
+    )
     if own:
         # Whole words only: the name "Ali" must not cut "invalide" in two.
         text = re.sub(r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, own)) + r")(?![a-z0-9])", " ", text)

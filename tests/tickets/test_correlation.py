@@ -71,6 +71,7 @@ def test_error_codes_and_other_words_keep_errors_apart():
     assert error_signature("Erreur 502 Bad Gateway") != error_signature("Erreur 504 Bad Gateway")
     assert not keys_alike(error_signature("Erreur 502 Bad Gateway"), error_signature("Erreur 504 Bad Gateway"))
     assert error_signature("Code invalide", personal=["Ali"]) == "code invalide", "a name is removed as a word only"
+    assert error_signature("Erreur 502", personal=["Agent", "502"]) == "erreur 502", "a number is nobody's name"
     assert error_signature("") == ""
 
 

@@ -46,7 +46,9 @@ def paul(django_user_model, problem_types):
 @pytest.fixture
 def reporters(django_user_model):
     return [
-        django_user_model.objects.create_user(f"rep.{n}", f"rep.{n}@ac-exemple.fr", None, language="en" if n % 2 else "fr")
+        django_user_model.objects.create_user(
+            f"rep.{n}", f"rep.{n}@ac-exemple.fr", None, language="en" if n % 2 else "fr"
+        )
         for n in range(12)
     ]
 
@@ -172,7 +174,9 @@ def test_splitting_into_a_new_proposal_moves_them_there(proposal, sophie, sign_i
     assert proposal.tickets.count() == 10
 
 
-def test_a_ticket_not_linked_or_outside_ones_queues_cannot_be_split_off(proposal, sophie, marie, sign_in, problem_types):
+def test_a_ticket_not_linked_or_outside_ones_queues_cannot_be_split_off(
+    proposal, sophie, marie, sign_in, problem_types
+):
     other = ticket_create(
         requester=marie, problem_type=problem_types["quota"], submission=Submission(answers={"identifier": "m"})
     )
@@ -346,7 +350,10 @@ def test_the_api_confirms_updates_changes_the_status_and_resolves(proposal, soph
     assert update.status_code == 200
     status = agent.post(f"{API}{proposal.pk}/status/", {"status": "monitoring"}, content_type="application/json")
     assert status.json()["status"] == "monitoring"
-    assert agent.post(f"{API}{proposal.pk}/status/", {"status": "dismissed"}, content_type="application/json").status_code == 400
+    assert (
+        agent.post(f"{API}{proposal.pk}/status/", {"status": "dismissed"}, content_type="application/json").status_code
+        == 400
+    )
     assert agent.post(f"{API}{proposal.pk}/resolve/", {}, content_type="application/json").status_code == 400
     resolved = agent.post(f"{API}{proposal.pk}/resolve/", {"note": "Fixed."}, content_type="application/json")
     assert resolved.json()["status"] == "resolved"
@@ -356,7 +363,9 @@ def test_the_api_confirms_updates_changes_the_status_and_resolves(proposal, soph
 def test_the_api_splits_and_dismisses(proposal, sophie, sign_in):
     agent = sign_in(Client(), sophie)
     ticked = list(proposal.tickets.order_by("pk").values_list("reference", flat=True)[:2])
-    split = agent.post(f"{API}{proposal.pk}/split/", {"tickets": ticked, "into": "new"}, content_type="application/json")
+    split = agent.post(
+        f"{API}{proposal.pk}/split/", {"tickets": ticked, "into": "new"}, content_type="application/json"
+    )
     assert split.status_code == 200 and split.json()["moved"] == 2 and split.json()["into"]
     wrong = agent.post(f"{API}{proposal.pk}/split/", {"tickets": ticked}, content_type="application/json")
     assert wrong.status_code == 400, "no longer linked to this one"
