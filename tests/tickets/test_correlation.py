@@ -287,9 +287,8 @@ def test_another_error_or_a_proposal_is_not_linked_at_filing(marie, outage, prob
 
 
 def test_filing_asks_nothing_more_while_no_incident_is_shown(marie, problem_types, django_assert_num_queries):
-    from tickets.major_incidents import any_major_incident_shown
-
     from tickets.correlation import ticket_link_at_filing
+    from tickets.major_incidents import any_major_incident_shown
 
     any_major_incident_shown()  # remembered in the cache, as on any page before
     ticket = file(marie, problem_types["quota"], "Boîte pleine")
