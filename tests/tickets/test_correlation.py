@@ -315,6 +315,6 @@ def test_the_public_never_sees_a_proposal(django_user_model, client, sign_in, ma
 
 
 def test_outage_messages_vary_like_people_type_them():
-    rng = random.Random(1)
+    rng = random.Random(1)  # noqa: S311 - test data, not a secret
     typed = {outage_message(rng, "corr.00001") for _ in range(50)}
     assert len(typed) > 30, "the benchmark's reports are not copies of one string"
