@@ -75,6 +75,21 @@ def run_wrk(base: str, target: str | list[str], seconds: int, connections: int, 
     return json.loads(output.strip().splitlines()[-1])
 
 
+def correlation() -> None:
+    """bench.correlation on a migrated database: its report is printed, and written to bench/results/."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "DJANGO_DEBUG": "0"}
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    output = subprocess.run(
+        [sys.executable, "-m", "bench.correlation"], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout
+    report, _, summary = output.partition("\n")
+    print(summary.strip())
+    out_dir = ROOT / "bench" / "results"
+    out_dir.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    (out_dir / f"correlation-{stamp}.json").write_text(json.dumps(json.loads(report), indent=2))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=10, help="duration of each measurement")
@@ -85,7 +100,13 @@ def main() -> None:
     parser.add_argument(
         "--connection-counts", default="", help="comma-separated connection counts to run each target at, e.g. 1,8"
     )
+    parser.add_argument(
+        "--only", choices=["correlation"], help="run one measurement instead: the correlation of 5,000 + 2,000 reports"
+    )
     args = parser.parse_args()
+    if args.only == "correlation":
+        correlation()
+        return
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: sudo apt-get install wrk")
 

@@ -371,6 +371,14 @@ GUICHET_TICKET_REOPEN_DAYS = env_int("GUICHET_TICKET_REOPEN_DAYS", 14)
 # A ticket is "at risk" once this share (per cent) of an SLA target is left (tickets.sla).
 GUICHET_SLA_AT_RISK_PERCENT = env_int("GUICHET_SLA_AT_RISK_PERCENT", 25)
 
+# Correlation of simultaneous reports (tickets/correlation.py): at least THRESHOLD open reports of one problem type
+# with the same signature (error message normalised, or phishing campaign) filed within WINDOW minutes make a
+# proposed major incident, for agents to confirm or dismiss. Two signatures whose words are at least SIMILARITY
+# alike (0 to 1) and whose codes are the same count as one (typos).
+GUICHET_CORRELATION_WINDOW = timedelta(minutes=env_int("GUICHET_CORRELATION_WINDOW_MINUTES", 30))
+GUICHET_CORRELATION_THRESHOLD = env_int("GUICHET_CORRELATION_THRESHOLD", 10)
+GUICHET_CORRELATION_SIMILARITY = 0.88
+
 # Attachments (tickets/uploads.py): accepted by content, at most this size each, this many per submission and per
 # incident. They live in a private directory that no URL maps to (never under STATIC_ROOT or a static directory:
 # tickets.uploads.private_root() refuses that) and only leave through the attachment view's access check.

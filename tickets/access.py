@@ -16,6 +16,8 @@ def ticket_for(user, reference: str, *, queryset=None) -> Ticket:
         raise Http404
     tickets = (queryset if queryset is not None else Ticket.objects.all()).visible_to(user)
     try:
-        return tickets.select_related("problem_type", "requester", "queue", "assignee").get(reference=reference)
+        return tickets.select_related("problem_type", "requester", "queue", "assignee", "major_incident").get(
+            reference=reference
+        )
     except Ticket.DoesNotExist:
         raise Http404 from None

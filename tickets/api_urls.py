@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import api, desk_api
+from tickets import api, desk_api, major_api
 
 # Mounted at api/ (outside the language prefixes).
 app_name = "tickets-api"
@@ -12,6 +12,36 @@ urlpatterns = [
         "major-incidents/<int:pk>/affected/",
         api.MajorIncidentAffectedApi.as_view(),
         name="major-incident-affected",
+    ),
+    path("desk/major-incidents/", major_api.DeskMajorIncidentListApi.as_view(), name="desk-major-incidents"),
+    path("desk/major-incidents/<int:pk>/", major_api.DeskMajorIncidentDetailApi.as_view(), name="desk-major-incident"),
+    path(
+        "desk/major-incidents/<int:pk>/confirm/",
+        major_api.DeskMajorIncidentConfirmApi.as_view(),
+        name="desk-major-confirm",
+    ),
+    path(
+        "desk/major-incidents/<int:pk>/split/", major_api.DeskMajorIncidentSplitApi.as_view(), name="desk-major-split"
+    ),
+    path(
+        "desk/major-incidents/<int:pk>/dismiss/",
+        major_api.DeskMajorIncidentDismissApi.as_view(),
+        name="desk-major-dismiss",
+    ),
+    path(
+        "desk/major-incidents/<int:pk>/updates/",
+        major_api.DeskMajorIncidentUpdateApi.as_view(),
+        name="desk-major-update",
+    ),
+    path(
+        "desk/major-incidents/<int:pk>/status/",
+        major_api.DeskMajorIncidentStatusApi.as_view(),
+        name="desk-major-status",
+    ),
+    path(
+        "desk/major-incidents/<int:pk>/resolve/",
+        major_api.DeskMajorIncidentResolveApi.as_view(),
+        name="desk-major-resolve",
     ),
     path("tickets/", api.TicketListCreateApi.as_view(), name="tickets"),
     path("queue/", desk_api.QueueListApi.as_view(), name="queue"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tickets.views import dashboard, desk
+from tickets.views import dashboard, desk, major_desk
 
 app_name = "desk"
 
@@ -15,4 +15,12 @@ urlpatterns = [
     path("vues/<int:pk>/supprimer/", desk.view_delete_view, name="view-delete"),
     path("incidents/<str:reference>/prendre/", desk.take_view, name="take"),
     path("incidents/<str:reference>/attribuer/", desk.assign_view, name="assign"),
+    path("incidents-majeurs/", major_desk.major_list_view, name="majors"),
+    path("incidents-majeurs/<int:pk>/", major_desk.major_detail_view, name="major"),
+    path("incidents-majeurs/<int:pk>/confirmer/", major_desk.major_confirm_view, name="major-confirm"),
+    path("incidents-majeurs/<int:pk>/scinder/", major_desk.major_split_view, name="major-split"),
+    path("incidents-majeurs/<int:pk>/ecarter/", major_desk.major_dismiss_view, name="major-dismiss"),
+    path("incidents-majeurs/<int:pk>/communiquer/", major_desk.major_update_view, name="major-update"),
+    path("incidents-majeurs/<int:pk>/statut/", major_desk.major_status_view, name="major-status"),
+    path("incidents-majeurs/<int:pk>/resoudre/", major_desk.major_resolve_view, name="major-resolve"),
 ]

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from portal.web import outbox
-from tickets.models import Priority, TicketEvent, TicketEventKind, TicketStatus
+from tickets.models import MajorIncidentStatus, Priority, TicketEvent, TicketEventKind, TicketStatus
 
 
 def deliver_ticket_notification(event_id: int) -> bool:
@@ -44,6 +44,7 @@ def _context(event: TicketEvent, requester) -> dict:
         "kind": event.kind,
         "status": TicketStatus(event.data["to"]).label if event.kind == TicketEventKind.STATUS_CHANGED else "",
         "reopened": bool(event.data.get("reopened")),
+        "major_status": _major_status(event),
         # From the configured address only: a request's Host header could point the link elsewhere.
         "url": settings.SITE_URL + reverse("tickets:detail", kwargs={"reference": reference}),
     }
@@ -75,3 +76,8 @@ def _breach_messages(event: TicketEvent) -> list:
         for person in people
         if person.email and person.is_active
     ]
+
+
+def _major_status(event: TicketEvent) -> str:
+    status = event.data.get("status") if event.kind == TicketEventKind.MAJOR_INCIDENT_NEWS else None
+    return MajorIncidentStatus(status).label if status in MajorIncidentStatus.values else ""

@@ -1,9 +1,18 @@
 """Read-only queries shared by the pages and the API."""
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
 from kb.selectors import known_error_texts
-from tickets.models import MajorIncident, MajorIncidentAffected, PhishingReport, ProblemType, Ticket
+from tickets.models import (
+    MajorIncident,
+    MajorIncidentAffected,
+    MajorIncidentStatus,
+    PhishingReport,
+    ProblemType,
+    Ticket,
+)
+from tickets.models.major import SHOWN_STATUSES
 
 KNOWN_ERRORS_MAX = 300
 
@@ -56,3 +65,30 @@ def campaign_counts(report: PhishingReport) -> dict:
         others=Count("ticket__requester", filter=~Q(ticket__requester=report.ticket.requester_id), distinct=True),
     )
     return {"total": counts["total"], "others": counts["others"]}
+
+
+def incidents_for(user):
+    """The major incidents ``user`` handles, with their counts, proposals first, then ongoing, then the others."""
+    order = Case(
+        When(status=MajorIncidentStatus.PROPOSED, then=Value(0)),
+        When(status__in=SHOWN_STATUSES, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return (
+        MajorIncident.objects.visible_to(user)
+        .select_related("problem_type")
+        .annotate(
+            linked_count=_count(Ticket.objects.filter(major_incident=OuterRef("pk")), "major_incident"),
+            affected_count=_count(MajorIncidentAffected.objects.filter(incident=OuterRef("pk")), "incident"),
+            rank=order,
+        )
+        .order_by("rank", "-opened_at", "-pk")
+    )
+
+
+def _count(rows, by: str):
+    # A subquery each: counting over a join of thousands of tickets with thousands of affected people would
+    # multiply them.
+    counted = rows.order_by().values(by).annotate(count=Count("pk")).values("count")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))

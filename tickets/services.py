@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from tickets.assignment import ticket_auto_assign
+from tickets.correlation import report_key, ticket_link_at_filing
 from tickets.fields.context import FillContext
 from tickets.fields.form import validate_answers
 from tickets.fields.keys import FieldKey
@@ -198,6 +199,11 @@ def _file(*, requester, problem_type, submission: Submission, source: str, by, q
                 priority=priority or Priority.NORMAL,
                 title=title,
                 data=answers,
+                correlation_key=report_key(
+                    answers=answers,
+                    requester=requester,
+                    identifier=str(answers.get(FieldKey.IDENTIFIER) or ""),
+                ),
                 created_at=now,
                 updated_at=now,
             )
@@ -207,7 +213,11 @@ def _file(*, requester, problem_type, submission: Submission, source: str, by, q
             if submission.uploads:
                 _attach(ticket, submission.uploads, by=by, saved=saved_files)
             if submission.reported_message is not None:
-                _phishing_report(ticket, submission.reported_message)
+                report = _phishing_report(ticket, submission.reported_message)
+                # Reports of one campaign correlate by it, whatever else they say.
+                ticket.correlation_key = report_key(answers=answers, requester=requester, campaign=report.campaign_key)
+                Ticket.objects.filter(pk=ticket.pk).update(correlation_key=ticket.correlation_key)
+            ticket_link_at_filing(ticket)
             sla_start(ticket)
             ticket_auto_assign(ticket=ticket)
     except BaseException:

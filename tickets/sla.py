@@ -317,6 +317,18 @@ def sla_on_public_reply(ticket: Ticket, *, by) -> None:
     _settle(ticket, clock=clock, target=ticket.sla_target, first_responded_at=timezone.now())
 
 
+def sla_many_answered(tickets, *, now, solved: bool) -> None:
+    """Many tickets told at once by an agent (a major incident's update): their first response is met; ``solved``
+    also stops their clocks, as the solved status does one by one. Two statements, whatever the count."""
+    tickets.filter(first_responded_at__isnull=True).update(first_responded_at=now)
+    if solved:
+        tickets.filter(sla_state__in=[SlaState.OK, SlaState.AT_RISK]).update(sla_state=SlaState.MET)
+        tickets.update(sla_next_check=None, sla_paused_at=now)
+    else:
+        # A first response met may leave only the resolution pending: the job reads each ticket again.
+        tickets.exclude(sla_state=SlaState.BREACHED).exclude(sla_next_check=None).update(sla_next_check=now)
+
+
 # --- The job -----------------------------------------------------------------------------------------------------
 
 BATCH = 500

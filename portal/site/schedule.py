@@ -30,6 +30,19 @@ BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Major-incident e-mails to the people who said "I'm affected too", whose task was lost, as above.
+    "deliver-pending-major-incident-notices": {
+        "task": "tickets.tasks.deliver_pending_major_incident_notices",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Simultaneous reports of one outage become a proposed major incident (tickets/correlation.py). Every minute,
+    # so agents see a proposal while the wave is still arriving.
+    "correlate-reports": {
+        "task": "tickets.tasks.correlate_reports",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # "I forgot my password" requests whose task was lost, as above (R19).
     "deliver-pending-password-resets": {
         "task": "portal.tasks.deliver_pending_password_resets",

@@ -24,9 +24,9 @@ GIVE_UP = timedelta(days=7)
 BATCH = 200
 
 
-def queue(task_name: str, row_id: int) -> None:
-    """Ask a worker to send the e-mail of one row, by the task's name, once the transaction commits (the tasks use
-    portal.celery.OnCommitTask).
+def queue(task_name: str, row_id: int | list[int]) -> None:
+    """Ask a worker to send the e-mail of one row (or of a list of rows, for a task that takes a list), by the
+    task's name, once the transaction commits (the tasks use portal.celery.OnCommitTask).
 
     By name, because a tasks module imports the services that record events and must not be imported by them
     (docs/decisions.md); the Celery app finds the task in its registry, where it loads every app's tasks module.

@@ -300,3 +300,25 @@ def test_calendars_and_targets_are_edited_by_catalogue_editors_only(client, sign
     assert client.get("/admin/tickets/slatarget/add/").status_code == 200
     calendar.refresh_from_db()
     assert calendar.name == SUPPORT_CALENDAR
+
+
+def test_a_major_incidents_update_answers_its_reports_and_resolving_meets_their_targets(
+    at, marie, sophie, problem_types
+):
+    from tickets.major_incidents import major_incident_open, major_incident_post_update, major_incident_resolve
+    from tickets.services import ticket_link_major_incident
+
+    tickets = [file_ticket(marie, problem_types) for _ in range(3)]
+    incident = major_incident_open(title_fr="Webmail en panne", title_en="Webmail down", by=sophie)
+    for ticket in tickets:
+        ticket_link_major_incident(ticket=ticket, incident=incident, by=sophie)
+    at.advance(minutes=30)
+    major_incident_post_update(major_incident=incident, by=sophie, message="Nous rétablissons le service.")
+    assert all(ticket.first_responded_at == at.now for ticket in Ticket.objects.filter(pk__in=[t.pk for t in tickets]))
+    at.advance(minutes=30)
+    major_incident_resolve(major_incident=incident, by=sophie, note="Le service est rétabli.")
+    at.advance(days=5)
+    assert sla_sweep() == {"items": 0, "actions": 0}
+    assert set(Ticket.objects.filter(pk__in=[t.pk for t in tickets]).values_list("sla_state", flat=True)) == {
+        SlaState.MET
+    }

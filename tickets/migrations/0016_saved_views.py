@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0012_sla'),
+        ('tickets', '0013_correlation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -29,5 +29,10 @@ class Migration(migrations.Migration):
                 'ordering': ['name', 'pk'],
                 'constraints': [models.UniqueConstraint(fields=('user', 'name'), name='tickets_saved_view_name_once')],
             },
+        ),
+        migrations.AlterField(
+            model_name='ticketevent',
+            name='kind',
+            field=models.CharField(choices=[('tickets.ticket.created', 'Incident filed'), ('tickets.ticket.replied', 'Reply'), ('tickets.ticket.note', 'Internal note'), ('tickets.ticket.status_changed', 'Status changed'), ('tickets.ticket.priority_changed', 'Priority changed'), ('tickets.ticket.attachment_added', 'File added'), ('tickets.ticket.major_incident_linked', 'Linked to a major incident'), ('tickets.ticket.major_incident_news', 'News of the major incident'), ('tickets.ticket.account_recovery', 'Second-factor reset step'), ('tickets.ticket.assigned', 'Assigned'), ('tickets.ticket.sla_at_risk', 'SLA at risk'), ('tickets.ticket.sla_breached', 'SLA breached')], max_length=60, verbose_name='what'),
         ),
     ]

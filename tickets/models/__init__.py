@@ -5,6 +5,7 @@ from tickets.models.major import (
     MajorIncidentAffected,
     MajorIncidentEvent,
     MajorIncidentEventKind,
+    MajorIncidentNotice,
     MajorIncidentStatus,
 )
 from tickets.models.phishing_report import PhishingReport
@@ -42,6 +43,7 @@ __all__ = [
     "MajorIncidentAffected",
     "MajorIncidentEvent",
     "MajorIncidentEventKind",
+    "MajorIncidentNotice",
     "MajorIncidentStatus",
     "PhishingReport",
     "Priority",

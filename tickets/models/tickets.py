@@ -112,6 +112,9 @@ class Ticket(models.Model):
     sla_paused_at = models.DateTimeField(null=True, blank=True, editable=False)
     sla_paused_minutes = models.FloatField(default=0, editable=False)
     sla_next_check = models.DateTimeField(null=True, blank=True, editable=False)
+    # What the correlation job groups by (tickets.correlation): the error message normalised, or the phishing
+    # campaign. Computed at filing; emptied when an agent takes the ticket out of a major incident.
+    correlation_key = models.CharField(_("signature"), max_length=200, blank=True, editable=False)
     created_at = models.DateTimeField(_("filed"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("last activity"), default=timezone.now, editable=False)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
@@ -139,6 +142,12 @@ class Ticket(models.Model):
                 fields=["sla_state", "-created_at", "-id"],
                 name="tickets_sla_attention",
                 condition=Q(sla_state__in=["at_risk", "breached"]),
+            ),
+            # The correlation job's GROUP BY over the recent reports not yet linked to a major incident.
+            models.Index(
+                fields=["created_at", "problem_type", "correlation_key"],
+                name="tickets_correlation_pending",
+                condition=Q(major_incident__isnull=True) & ~Q(correlation_key=""),
             ),
         ]
 
@@ -188,6 +197,7 @@ class TicketEventKind(models.TextChoices):
     PRIORITY_CHANGED = "tickets.ticket.priority_changed", _("Priority changed")
     ATTACHMENT_ADDED = "tickets.ticket.attachment_added", _("File added")
     MAJOR_INCIDENT_LINKED = "tickets.ticket.major_incident_linked", _("Linked to a major incident")
+    MAJOR_INCIDENT_NEWS = "tickets.ticket.major_incident_news", _("News of the major incident")
     ACCOUNT_RECOVERY = "tickets.ticket.account_recovery", _("Second-factor reset step")
     ASSIGNED = "tickets.ticket.assigned", _("Assigned")
     SLA_AT_RISK = "tickets.ticket.sla_at_risk", _("SLA at risk")

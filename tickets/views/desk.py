@@ -17,6 +17,7 @@ from tickets.access import ticket_for
 from tickets.assignment import AssignmentRefused, assignee_named, ticket_assign, ticket_take
 from tickets.bulk import BulkActionForm, BulkRefused, tickets_bulk_act
 from tickets.export import csv_rows
+from tickets.major_incidents import proposal_count
 from tickets.models import SavedView
 from tickets.saved_views import SavedViewForm, saved_view_forget, saved_view_keep
 from tickets.sla import countdowns_attach
@@ -57,6 +58,7 @@ def _queue_page(request, query, *, bulk_form=None, view_form=None, status=200):
         "saved_views": list(SavedView.objects.filter(user=request.user).values_list("pk", "name", "query")),
         "view_form": view_form or SavedViewForm(initial={"query": _without(query, "after")}, user=request.user),
         "ticked": set(bulk_form.data.getlist("tickets")) if bulk_form.is_bound else set(),
+        "proposals": proposal_count(request.user),
     }
     return render(request, "tickets/desk/queue.html", context, status=status)
 

@@ -25,6 +25,7 @@ from tickets.models import (
     DONE_STATUSES,
     OPEN_STATUSES,
     Attachment,
+    MajorIncidentStatus,
     PhishingReport,
     Priority,
     TicketEventKind,
@@ -134,6 +135,10 @@ def _described(event, *, ticket, viewer):
             event.summary = gettext("assigned the incident to %(username)s") % {"username": data["to"]}
         else:
             event.summary = gettext("put the incident back in its queue")
+    elif event.kind == TicketEventKind.MAJOR_INCIDENT_NEWS and data.get("status") in MajorIncidentStatus.values:
+        event.summary = gettext("news of the major incident (“%(status)s”)") % {
+            "status": MajorIncidentStatus(data["status"]).label
+        }
     elif event.kind == TicketEventKind.ATTACHMENT_ADDED:
         event.summary = ngettext("added a file", "added %(count)d files", len(data.get("names", []))) % {
             "count": len(data.get("names", []))
