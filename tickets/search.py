@@ -104,7 +104,7 @@ class TicketSearch:
 
     @property
     def ranked(self) -> bool:
-        return self.exact is None
+        return self.exact is None and bool(self.words)
 
     def matches(self) -> Q:
         if self.exact is not None:
@@ -117,6 +117,8 @@ class TicketSearch:
 
     def rank(self):
         """An integer expression, higher for a better match, to annotate the matching tickets with."""
+        if not self.words or not self.typed:
+            return Value(0, output_field=IntegerField())
         if connection.vendor == "postgresql":
             score = SearchRank(F("search_vector"), self._tsquery()) * Value(float(RANK_SCALE))
             return Cast(score, IntegerField())

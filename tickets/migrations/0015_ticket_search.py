@@ -51,6 +51,11 @@ def fill_search_vectors(apps, schema_editor):
             if not ids:
                 break
             last = max(ids)
+
+
+def create_index(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(
             "CREATE INDEX CONCURRENTLY IF NOT EXISTS tickets_search_vector_gin ON tickets_ticket USING gin (search_vector)"
@@ -76,5 +81,6 @@ class Migration(migrations.Migration):
             name="search_vector",
             field=django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
         ),
-        migrations.RunPython(fill_search_vectors, drop_index, atomic=False),
+        migrations.RunPython(fill_search_vectors, migrations.RunPython.noop, atomic=False),
+        migrations.RunPython(create_index, drop_index, atomic=False),
     ]
