@@ -46,7 +46,6 @@ def session() -> dict:
         "queue": "/espace-agents/",
         "filtered": "/espace-agents/?queue=1&status=new&status=waiting&priority=high&assignee=nobody&sort=stale",
         "page_50": f"/espace-agents/?after={cursor_encode(*before_page_50)}",
-        "search": "/espace-agents/?q=token+badvalue",
         "tickets": [f"/incidents/{reference}/" for reference in some],
     }
 

@@ -71,8 +71,17 @@ FILTER_PARAMETERS = [
         enum=["attention", "at_risk", "breached"],
         description="`attention`: at risk or breached.",
     ),  # fmt: skip
-    OpenApiParameter("q", OpenApiTypes.STR, description="A reference, an identifier, or words."),
-    OpenApiParameter("sort", OpenApiTypes.STR, enum=["newest", "oldest", "active", "stale"]),
+    OpenApiParameter(
+        "q",
+        OpenApiTypes.STR,
+        description="A reference or an identifier alone, or words of the title, answers, replies and notes.",
+    ),
+    OpenApiParameter(
+        "sort",
+        OpenApiTypes.STR,
+        enum=["relevance", "newest", "oldest", "active", "stale"],
+        description="`relevance` (the default while searching words) lists the 1,000 best matches.",
+    ),
     OpenApiParameter("size", OpenApiTypes.INT, enum=[25, 50, 100]),
     OpenApiParameter("after", OpenApiTypes.STR, description="The `next` value of the previous page."),
 ]
@@ -88,9 +97,9 @@ class QueueListApi(APIView):
         if form.is_bound and not form.is_valid():
             raise exceptions.ValidationError(form.errors.get_json_data(escape_html=False))
         cursor = request.query_params.get("after", "")
-        if cursor and cursor_decode(cursor) is None:
+        if cursor and cursor_decode(cursor, sort=form.ordering) is None:
             raise exceptions.ValidationError({"after": [_("This is not the `next` value of a page.")]})
-        page = worklist_page(form.filtered(), sort=form.ordering, size=form.page_size, cursor=cursor)
+        page = worklist_page(form.filtered(), sort=form.ordering, size=form.page_size, cursor=cursor, rank=form.rank)
         return Response({"results": QueueTicketSerializer(page.rows, many=True).data, "next": page.next_cursor})
 
 

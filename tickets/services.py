@@ -32,6 +32,7 @@ from tickets.models import (
     TicketStatus,
 )
 from tickets.references import next_reference
+from tickets.search import search_vectors_refresh
 from tickets.sla import sla_retarget, sla_start
 from tickets.submission import Submission, TicketSource
 from tickets.timeline import event_write, status_set, ticket_locked, ticket_touch
@@ -207,6 +208,7 @@ def _file(*, requester, problem_type, submission: Submission, source: str, by, q
                 created_at=now,
                 updated_at=now,
             )
+            search_vectors_refresh(Ticket.objects.filter(pk=ticket.pk))
             # "category": the key this event's data has always had (the API shows it), whatever the model is called.
             data = {"category": problem_type.slug, "source": str(source)}
             event_write(ticket, TicketEventKind.CREATED, actor=by, notify=True, data=data)

@@ -1,12 +1,13 @@
 """The primitives every workflow on an incident shares: re-read it under a lock, write an event on its timeline
-(queuing its e-mail on commit), move its status, mark its activity. Workflows (tickets.services,
-tickets.assignment) call these inside their own transaction."""
+(queuing its e-mail on commit, adding a reply's or a note's words to the ticket's search vector), move its status,
+mark its activity. Workflows (tickets.services, tickets.assignment) call these inside their own transaction."""
 
 from django.utils import timezone
 
 from portal.web import outbox
 from tickets import sla
 from tickets.models import OPEN_STATUSES, Ticket, TicketEvent, TicketEventKind
+from tickets.search import SEARCHED_EVENTS, search_vector_append
 
 # Internal events e-mailed to the helpdesk rather than to the requester (tickets.notifications).
 STAFF_NOTICES = (TicketEventKind.SLA_BREACHED,)
@@ -37,6 +38,8 @@ def event_write(ticket, kind, *, actor, body="", data=None, public=True, notify=
     )
     if kind == TicketEventKind.REPLIED and public:
         sla.sla_on_public_reply(ticket, by=actor)
+    if kind in SEARCHED_EVENTS:
+        search_vector_append(ticket, body)
     if event.notify:
         outbox.queue("tickets.tasks.send_ticket_notification", event.pk)
     return event

@@ -3,17 +3,25 @@
 ``worklist_page`` runs a fixed number of statements whatever the page size or the page: the rows (with their
 problem type, queue, requester and assignee joined), and nothing per row. Pages are cut by keyset, never by
 OFFSET: the cursor is the sort value and the id of the last row shown, so page 50 costs what page 1 costs and a
-ticket filed meanwhile neither repeats nor hides a row. The sort orders are those an index serves.
+ticket filed meanwhile neither repeats nor hides a row. The date orders are those an index serves.
+
+A search by words (tickets.search) adds the "best match first" order, the default while searching. It ranks the
+SEARCH_LIMIT most recent matches (``recent_matches``) and pages through them by keyset on (rank, id), the rank
+being an integer. Ranking every match of a common word (an error message a tenth of the tickets carry) would read
+a tenth of the table on each request; the most recent thousand cost the same whatever the word. The date orders
+still apply to a search, over every match.
 """
 
 import base64
 import binascii
 import datetime
 from dataclasses import dataclass
+from functools import cached_property
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,11 +37,17 @@ from tickets.models import (
     Ticket,
     TicketStatus,
 )
+from tickets.search import pk_among, search_parse
 
 PAGE_SIZES = (25, 50, 100)
+RELEVANCE = "relevance"
+# A search by words ranks at most this many tickets, the most recent matches, looked for window by window.
+SEARCH_LIMIT = 1000
+SEARCH_WINDOWS_DAYS = (7, 30, 90, 365)
 
 # name -> (label, field, descending)
 SORTS = {
+    RELEVANCE: (_("Best match first (when searching words)"), "rank", True),
     "newest": (_("Newest first"), "created_at", True),
     "oldest": (_("Oldest first"), "created_at", False),
     "active": (_("Latest activity first"), "updated_at", True),
@@ -45,12 +59,12 @@ ASSIGNEE_MINE = "mine"
 ASSIGNEE_NOBODY = "nobody"
 
 
-def agent_queues(user):
-    """The active queues ``user`` works in (every one for an administrator), by name."""
-    queues = Queue.objects.filter(is_active=True)
+def member_queues(user) -> list:
+    """The queues ``user`` works in (every one for an administrator), by name, inactive ones included."""
+    queues = Queue.objects.all()
     if not user.is_admin:
         queues = queues.filter(pk__in=QueueMembership.objects.queue_ids(user))
-    return queues.order_by("name_fr")
+    return list(queues.order_by("name_fr"))
 
 
 class WorklistFilter(forms.Form):
@@ -60,7 +74,10 @@ class WorklistFilter(forms.Form):
         required=False,
         max_length=200,
         label=_("Search"),
-        help_text=_("A reference (INC-2026-000123), an identifier, or words of the title or error message."),
+        help_text=_(
+            "A reference (INC-2026-000123) or an identifier alone, or words of the title, the answers, the replies "
+            "or the internal notes."
+        ),
     )
     queue = forms.TypedChoiceField(coerce=int, required=False, label=_("Queue"))
     status = forms.MultipleChoiceField(
@@ -95,7 +112,10 @@ class WorklistFilter(forms.Form):
         super().__init__(data)
         self.user = user
         # Choices are read once, here: the page shows the same lists without asking again.
-        self.queues = list(agent_queues(user))
+        member = member_queues(user)
+        self.queues = [queue for queue in member if queue.is_active]
+        # As values, not a subquery: the planner then combines the queue index with the text index in one scan.
+        self.queue_ids = [queue.pk for queue in member]
         self.fields["queue"].choices = [("", _("All my queues"))] + [(queue.pk, queue.name) for queue in self.queues]
         self.fields["problem_type"].choices = [("", _("Any"))] + [
             (problem_type.pk, problem_type.name)
@@ -128,7 +148,7 @@ class WorklistFilter(forms.Form):
         data = self.cleaned_data if self.is_valid() else {}
         tickets = Ticket.objects.visible_to(self.user)
         if not self.user.is_admin:
-            tickets = tickets.filter(queue_id__in=QueueMembership.objects.queue_ids(self.user))
+            tickets = tickets.filter(queue_id__in=self.queue_ids)
         if data.get("queue"):
             tickets = tickets.filter(queue_id=data["queue"])
         tickets = tickets.filter(status__in=data.get("status") or OPEN_STATUSES)
@@ -153,13 +173,31 @@ class WorklistFilter(forms.Form):
             tickets = tickets.filter(sla_state__in=[SlaState.AT_RISK, SlaState.BREACHED])
         elif data.get("sla"):
             tickets = tickets.filter(sla_state=data["sla"])
-        if data.get("q"):
-            tickets = tickets.filter(_text_match(data["q"]))
+        if self.search is not None:
+            tickets = tickets.filter(self.search.matches())
+            if self.search.ranked:
+                tickets = tickets.annotate(rank=self.rank)
         return tickets
+
+    @cached_property
+    def search(self):
+        """What the search box asked for (tickets.search.TicketSearch), or None."""
+        text = self.cleaned_data.get("q") if self.is_valid() else None
+        return search_parse(text) if text and text.strip() else None
+
+    @property
+    def rank(self):
+        """The rank expression of a search by words, for worklist_page; None otherwise."""
+        return self.search.rank() if self.search is not None and self.search.ranked else None
 
     @property
     def ordering(self) -> str:
-        return (self.cleaned_data.get("sort") if self.is_valid() else None) or "newest"
+        """The chosen order; "best match first" by default while searching words, and only then."""
+        chosen = self.cleaned_data.get("sort") if self.is_valid() else None
+        ranked = self.search is not None and self.search.ranked
+        if chosen == RELEVANCE and not ranked:
+            chosen = None
+        return chosen or (RELEVANCE if ranked else "newest")
 
     @property
     def page_size(self) -> int:
@@ -170,31 +208,24 @@ def _day_start(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def _text_match(text: str) -> Q:
-    text = text.strip()
-    match = Q(title__icontains=text) | Q(data__error_message__icontains=text)
-    if text.upper().startswith("INC-"):
-        match |= Q(reference=text.upper())
-    if " " not in text:
-        match |= Q(requester__username=text.casefold())
-    return match
-
-
 @dataclass(frozen=True)
 class WorklistPage:
     rows: list
     next_cursor: str | None
 
 
-def cursor_encode(value: datetime.datetime, pk: int) -> str:
-    return base64.urlsafe_b64encode(f"{value.isoformat()}|{pk}".encode()).decode().rstrip("=")
+def cursor_encode(value: datetime.datetime | int, pk: int) -> str:
+    text = value.isoformat() if isinstance(value, datetime.datetime) else str(int(value))
+    return base64.urlsafe_b64encode(f"{text}|{pk}".encode()).decode().rstrip("=")
 
 
-def cursor_decode(cursor: str) -> tuple[datetime.datetime, int] | None:
-    """The (sort value, id) a cursor names, or None for anything that is not a cursor of ours."""
+def cursor_decode(cursor: str, *, sort: str = "newest") -> tuple[datetime.datetime | int, int] | None:
+    """The (sort value, id) a cursor of the ``sort`` order names, or None for anything that is not one."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         value, pk = raw.split("|")
+        if SORTS[sort][1] == "rank":
+            return int(value), int(pk)
         moment = datetime.datetime.fromisoformat(value)
         if moment.tzinfo is None:
             return None
@@ -210,10 +241,14 @@ def sort_fields(sort: str) -> list[str]:
     return [f"{prefix}{field}", f"{prefix}pk"]
 
 
-def worklist_page(tickets, *, sort: str, size: int, cursor: str = "") -> WorklistPage:
-    """One page of ``tickets`` in the ``sort`` order, after the row the cursor names."""
+def worklist_page(tickets, *, sort: str, size: int, cursor: str = "", rank=None) -> WorklistPage:
+    """One page of ``tickets`` in the ``sort`` order, after the row the cursor names. For "best match first",
+    ``tickets`` carry their ``rank`` (WorklistFilter.filtered), ``rank`` is its expression (WorklistFilter.rank), and
+    only the SEARCH_LIMIT most recent matches are ranked."""
     _label, field, descending = SORTS[sort]
-    after = cursor_decode(cursor) if cursor else None
+    if sort == RELEVANCE:
+        tickets = tickets.filter(pk_among(recent_matches(tickets)))
+    after = cursor_decode(cursor, sort=sort) if cursor else None
     if after is not None:
         value, pk = after
         # (field, id) beyond the cursor; the first condition alone is a range the index serves.
@@ -221,36 +256,63 @@ def worklist_page(tickets, *, sort: str, size: int, cursor: str = "") -> Worklis
             tickets = tickets.filter(Q(**{f"{field}__lte": value}), Q(**{f"{field}__lt": value}) | Q(pk__lt=pk))
         else:
             tickets = tickets.filter(Q(**{f"{field}__gte": value}), Q(**{f"{field}__gt": value}) | Q(pk__gt=pk))
-    rows = list(
-        tickets.select_related("problem_type", "queue", "requester", "assignee")
-        .only(
-            "reference",
-            "status",
-            "priority",
-            "title",
-            "data",
-            "created_at",
-            "updated_at",
-            "major_incident_id",
-            "sla_state",
-            "first_response_due",
-            "resolution_due",
-            "first_responded_at",
-            "problem_type__name_fr",
-            "problem_type__name_en",
-            "queue__name_fr",
-            "queue__name_en",
-            "requester__username",
-            "requester__display_name",
-            "assignee__username",
-            "assignee__display_name",
-        )
-        .order_by(*sort_fields(sort))[: size + 1]
-    )
+    tickets = tickets.order_by(*sort_fields(sort))
+    if sort == RELEVANCE:
+        # The page's ids first, then their rows: joined to the page only, the other tables cost 26 lookups whatever
+        # the planner guesses of how many tickets hold every word.
+        page_ids = tickets.values("pk")[: size + 1]
+        tickets = Ticket.objects.filter(pk_among(page_ids)).annotate(rank=rank).order_by(*sort_fields(sort))
+    rows = list(tickets.select_related("problem_type", "queue", "requester", "assignee").only(*ROW_FIELDS)[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
     last = rows[-1] if rows else None
     return WorklistPage(rows=rows, next_cursor=cursor_encode(getattr(last, field), last.pk) if more else None)
+
+
+ROW_FIELDS = (
+    "reference",
+    "status",
+    "priority",
+    "title",
+    "data",
+    "created_at",
+    "updated_at",
+    "major_incident_id",
+    "sla_state",
+    "first_response_due",
+    "resolution_due",
+    "first_responded_at",
+    "problem_type__name_fr",
+    "problem_type__name_en",
+    "queue__name_fr",
+    "queue__name_en",
+    "requester__username",
+    "requester__display_name",
+    "assignee__username",
+    "assignee__display_name",
+)
+
+
+def recent_matches(tickets, *, limit: int = SEARCH_LIMIT):
+    """The ids of the ``limit`` most recently filed of ``tickets``, as a subquery: filing-date windows (the last
+    week, then the three weeks before, and so on) looked at newest first, each through the text index, until
+    ``limit`` are found. The database stops at the first windows that hold enough, so a common word costs a few
+    thousand rows, and a rare one the few rows it matches. SQLite, which cannot cut the parts of a UNION, takes them
+    in one part."""
+    if not connection.features.supports_slicing_ordering_in_compound:
+        return tickets.order_by("-created_at", "-pk").values("pk")[:limit]
+    now = timezone.now()
+    bounds = [now - datetime.timedelta(days=days) for days in SEARCH_WINDOWS_DAYS]
+    parts, upper = [], None
+    for lower in [*bounds, None]:
+        part = tickets.order_by("-created_at", "-pk")
+        if upper is not None:
+            part = part.filter(created_at__lt=upper)
+        if lower is not None:
+            part = part.filter(created_at__gte=lower)
+        parts.append(part.values("pk")[:limit])
+        upper = lower
+    return parts[0].union(*parts[1:], all=True)[:limit]
 
 
 COUNTS_SECONDS = 20

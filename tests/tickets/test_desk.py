@@ -14,6 +14,7 @@ from django.utils import timezone
 from portal.models import Role
 from tickets.models import Queue, QueueMembership, SavedView, Ticket, TicketEvent, TicketEventKind, TicketStatus
 from tickets.references import format_reference
+from tickets.search import search_vectors_refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +48,9 @@ def make(requester, problem_type, count, *, start=0, **fields):
         )
         for number in range(count)
     )
-    return list(Ticket.objects.filter(reference__gte=format_reference(2026, start + 1)).order_by("pk"))[:count]
+    made = Ticket.objects.filter(reference__gte=format_reference(2026, start + 1))
+    search_vectors_refresh(made)  # bulk_create skips the filing workflow that indexes a ticket
+    return list(made.order_by("pk"))[:count]
 
 
 def page(response) -> str:

@@ -2,6 +2,7 @@ import re
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -66,6 +67,12 @@ class TicketQuerySet(models.QuerySet):
         return self.filter(requester=user)
 
 
+class TicketManager(models.Manager.from_queryset(TicketQuerySet)):
+    def get_queryset(self):
+        # The search vector is read by the database only; loading it would add a reply thread's worth to each row.
+        return super().get_queryset().defer("search_vector")
+
+
 class Ticket(models.Model):
     """An incident filed by a person. Its timeline (TicketEvent) is the single history of what happened to it."""
 
@@ -118,8 +125,11 @@ class Ticket(models.Model):
     created_at = models.DateTimeField(_("filed"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("last activity"), default=timezone.now, editable=False)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
+    # Weighted words of the title, the answers and every reply and internal note, for the agents' search on
+    # PostgreSQL (tickets.search, which keeps it current); always empty on other databases.
+    search_vector = SearchVectorField(null=True, editable=False)
 
-    objects = TicketQuerySet.as_manager()
+    objects = TicketManager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

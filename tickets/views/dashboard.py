@@ -13,7 +13,7 @@ from portal.identity.decorators import agent_required
 from tickets.charts import Series, stacked_bars, stacked_columns
 from tickets.dashboard import BREACH_DAYS, HOURS, dashboard_figures
 from tickets.models import OPEN_STATUSES, ProblemType, SlaState, TicketStatus
-from tickets.worklist import agent_queues
+from tickets.worklist import member_queues
 
 # Problem types drawn one by one in the incoming chart; the others are summed as "other".
 INCOMING_SERIES = 5
@@ -23,7 +23,7 @@ INCOMING_SERIES = 5
 @require_GET
 @agent_required
 def dashboard_view(request):
-    queues = list(agent_queues(request.user))
+    queues = [queue for queue in member_queues(request.user) if queue.is_active]
     figures = dashboard_figures([queue.pk for queue in queues])
     context = {
         "open": _open_section(queues, figures),

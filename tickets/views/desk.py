@@ -38,10 +38,10 @@ def _queue_page(request, query, *, bulk_form=None, view_form=None, status=200):
     if form.is_bound and not form.is_valid():
         status = 400
     cursor = query.get("after", "")
-    if cursor and cursor_decode(cursor) is None:
+    if cursor and cursor_decode(cursor, sort=form.ordering) is None:
         messages.warning(request, gettext("That page link is not valid any more: here is the first page."))
         cursor = ""
-    page = worklist_page(form.filtered(), sort=form.ordering, size=form.page_size, cursor=cursor)
+    page = worklist_page(form.filtered(), sort=form.ordering, size=form.page_size, cursor=cursor, rank=form.rank)
     countdowns_attach(page.rows)
     following = query.copy()
     following["after"] = page.next_cursor or ""
