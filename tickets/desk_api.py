@@ -79,7 +79,7 @@ FILTER_PARAMETERS = [
     OpenApiParameter(
         "sort",
         OpenApiTypes.STR,
-        enum=["relevance", "newest", "oldest", "active", "stale"],
+        enum=["relevance", "newest", "oldest", "active", "stale", "urgent"],
         description="`relevance` (the default while searching words) lists the 1,000 best matches.",
     ),
     OpenApiParameter("size", OpenApiTypes.INT, enum=[25, 50, 100]),

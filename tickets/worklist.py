@@ -52,7 +52,10 @@ SORTS = {
     "oldest": (_("Oldest first"), "created_at", False),
     "active": (_("Latest activity first"), "updated_at", True),
     "stale": (_("Longest without activity first"), "updated_at", False),
+    "urgent": (_("Most urgent first, then oldest"), "triage_rank", False),
 }
+# Sorts whose cursor value is a number, not a moment.
+NUMERIC_SORT_FIELDS = ("rank", "triage_rank")
 
 SLA_ATTENTION = "attention"
 ASSIGNEE_MINE = "mine"
@@ -224,7 +227,7 @@ def cursor_decode(cursor: str, *, sort: str = "newest") -> tuple[datetime.dateti
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         value, pk = raw.split("|")
-        if SORTS[sort][1] == "rank":
+        if SORTS[sort][1] in NUMERIC_SORT_FIELDS:
             return int(value), int(pk)
         moment = datetime.datetime.fromisoformat(value)
         if moment.tzinfo is None:
@@ -278,6 +281,7 @@ ROW_FIELDS = (
     "created_at",
     "updated_at",
     "major_incident_id",
+    "triage_rank",
     "sla_state",
     "first_response_due",
     "resolution_due",

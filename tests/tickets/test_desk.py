@@ -503,3 +503,24 @@ def test_saving_views_is_for_agents_only(client, marie, problem_types, sign_in):
     sign_in(client, marie)
     assert client.post(DESK + "vues/", {"name": "x", "query": ""}).status_code in (403, 404)
     assert not SavedView.objects.exists()
+
+
+def test_most_urgent_first_then_oldest_pages_through_every_open_ticket_once(
+    marie, sophie, problem_types, sign_in, django_assert_num_queries
+):
+    for start, priority in ((0, "low"), (10, "urgent"), (20, "normal"), (30, "high"), (40, "urgent")):
+        make(marie, problem_types[QUOTA], 10, start=start, priority=priority)
+    agent = sign_in(Client(), sophie)
+    agent.get(DESK)
+    seen, after = [], ""
+    while True:
+        with django_assert_num_queries(DESK_QUERIES):
+            response = agent.get(DESK, {"sort": "urgent", "after": after} if after else {"sort": "urgent"})
+        seen += [(ticket.priority, ticket.created_at) for ticket in response.context["page"].rows]
+        after = response.context["page"].next_cursor
+        if not after:
+            break
+    assert len(seen) == 50
+    assert [priority for priority, _ in seen] == ["urgent"] * 20 + ["high"] * 10 + ["normal"] * 10 + ["low"] * 10
+    urgent_times = [moment for priority, moment in seen if priority == "urgent"]
+    assert urgent_times == sorted(urgent_times), "the oldest urgent ticket first"

@@ -111,23 +111,42 @@ class Ticket(models.Model):
         "tickets.SlaTarget", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
     )
     sla_state = models.CharField(
-        _("SLA"), max_length=8, choices=SlaState.choices, default=SlaState.NONE, blank=True, editable=False
+        _("SLA"),
+        max_length=8,
+        choices=SlaState.choices,
+        default=SlaState.NONE,
+        db_default=SlaState.NONE,
+        blank=True,
+        editable=False,
     )
     first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True, editable=False)
     resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True, editable=False)
     first_responded_at = models.DateTimeField(_("first answered"), null=True, blank=True, editable=False)
     sla_paused_at = models.DateTimeField(null=True, blank=True, editable=False)
-    sla_paused_minutes = models.FloatField(default=0, editable=False)
+    sla_paused_minutes = models.FloatField(default=0, db_default=0, editable=False)
     sla_next_check = models.DateTimeField(null=True, blank=True, editable=False)
     # What the correlation job groups by (tickets.correlation): the error message normalised, or the phishing
     # campaign. Computed at filing; emptied when an agent takes the ticket out of a major incident.
-    correlation_key = models.CharField(_("signature"), max_length=200, blank=True, editable=False)
+    correlation_key = models.CharField(
+        _("signature"), max_length=200, blank=True, default="", db_default="", editable=False
+    )
     created_at = models.DateTimeField(_("filed"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("last activity"), default=timezone.now, editable=False)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
     # Weighted words of the title, the answers and every reply and internal note, for the agents' search on
     # PostgreSQL (tickets.search, which keeps it current); always empty on other databases.
     search_vector = SearchVectorField(null=True, editable=False)
+    # The queue view's "most urgent first": 0 for urgent to 3 for low, kept by the database from the priority.
+    triage_rank = models.GeneratedField(
+        expression=models.Case(
+            models.When(priority="urgent", then=models.Value(0)),
+            models.When(priority="high", then=models.Value(1)),
+            models.When(priority="normal", then=models.Value(2)),
+            default=models.Value(3),
+        ),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+    )
 
     objects = TicketManager()
 
@@ -143,6 +162,10 @@ class Ticket(models.Model):
             # goes, so a page costs the same at a million tickets as at a hundred (tickets.worklist).
             models.Index(fields=["-created_at", "-id"], name="tickets_created_keyset"),
             models.Index(fields=["-updated_at", "-id"], name="tickets_updated_keyset"),
+            # "Most urgent first, oldest first" among the open tickets.
+            models.Index(
+                fields=["triage_rank", "id"], name="tickets_triage_keyset", condition=Q(status__in=OPEN_STATUSES)
+            ),
             # The SLA job's work: only tickets whose clock runs have a next check.
             models.Index(
                 fields=["sla_next_check"], name="tickets_sla_next_check", condition=Q(sla_next_check__isnull=False)

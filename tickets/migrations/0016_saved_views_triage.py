@@ -35,4 +35,28 @@ class Migration(migrations.Migration):
             name='kind',
             field=models.CharField(choices=[('tickets.ticket.created', 'Incident filed'), ('tickets.ticket.replied', 'Reply'), ('tickets.ticket.note', 'Internal note'), ('tickets.ticket.status_changed', 'Status changed'), ('tickets.ticket.priority_changed', 'Priority changed'), ('tickets.ticket.attachment_added', 'File added'), ('tickets.ticket.major_incident_linked', 'Linked to a major incident'), ('tickets.ticket.major_incident_news', 'News of the major incident'), ('tickets.ticket.account_recovery', 'Second-factor reset step'), ('tickets.ticket.assigned', 'Assigned'), ('tickets.ticket.sla_at_risk', 'SLA at risk'), ('tickets.ticket.sla_breached', 'SLA breached')], max_length=60, verbose_name='what'),
         ),
+        migrations.AddField(
+            model_name='ticket',
+            name='triage_rank',
+            field=models.GeneratedField(db_persist=True, expression=models.Case(models.When(priority='urgent', then=models.Value(0)), models.When(priority='high', then=models.Value(1)), models.When(priority='normal', then=models.Value(2)), default=models.Value(3)), output_field=models.PositiveSmallIntegerField()),
+        ),
+        migrations.AlterField(
+            model_name='ticket',
+            name='correlation_key',
+            field=models.CharField(blank=True, db_default='', default='', editable=False, max_length=200, verbose_name='signature'),
+        ),
+        migrations.AlterField(
+            model_name='ticket',
+            name='sla_paused_minutes',
+            field=models.FloatField(db_default=0, default=0, editable=False),
+        ),
+        migrations.AlterField(
+            model_name='ticket',
+            name='sla_state',
+            field=models.CharField(blank=True, choices=[('', 'No target'), ('ok', 'On time'), ('at_risk', 'At risk'), ('breached', 'Breached'), ('met', 'Met')], db_default='', default='', editable=False, max_length=8, verbose_name='SLA'),
+        ),
+        migrations.AddIndex(
+            model_name='ticket',
+            index=models.Index(condition=models.Q(('status__in', ('new', 'in_progress', 'waiting'))), fields=['triage_rank', 'id'], name='tickets_triage_keyset'),
+        ),
     ]
