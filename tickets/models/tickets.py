@@ -88,6 +88,16 @@ class Ticket(models.Model):
         related_name="tickets",
         verbose_name=_("major incident"),
     )
+    # Set when an agent merged this duplicate into another incident (tickets.merging): the case goes on there.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged",
+        editable=False,
+        verbose_name=_("merged into"),
+    )
     created_at = models.DateTimeField(_("filed"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("last activity"), default=timezone.now, editable=False)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
@@ -156,6 +166,9 @@ class TicketEventKind(models.TextChoices):
     MAJOR_INCIDENT_LINKED = "tickets.ticket.major_incident_linked", _("Linked to a major incident")
     ACCOUNT_RECOVERY = "tickets.ticket.account_recovery", _("Second-factor reset step")
     ASSIGNED = "tickets.ticket.assigned", _("Assigned")
+    MERGED = "tickets.ticket.merged", _("Merged into another incident")
+    MERGED_IN = "tickets.ticket.merged_in", _("Another incident merged into this one")
+    SOLVED_BY_ARTICLE = "tickets.ticket.solved_by_article", _("Solved by a knowledge-base article")
 
 
 def sees_internal_events(user) -> bool:
