@@ -284,9 +284,16 @@ class ArticleSolutionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     search_fields = ("article__slug", "article__title", "ticket__reference")
     list_select_related = ("ticket", "article", "by")
 
+    def has_module_permission(self, request):
+        return request.user.is_agent
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_agent
+
     def get_queryset(self, request):
         solved = ArticleSolution.objects.filter(article=OuterRef("article")).values("article").annotate(n=Count("pk"))
-        return super().get_queryset(request).annotate(solved_count=Subquery(solved.values("n")[:1]))
+        rows = super().get_queryset(request).filter(ticket__in=Ticket.objects.visible_to(request.user))
+        return rows.annotate(solved_count=Subquery(solved.values("n")[:1]))
 
     @admin.display(description=_("incidents this article solved"), ordering="solved_count")
     def solved_count(self, solution):

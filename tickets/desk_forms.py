@@ -21,6 +21,7 @@ class AgentReplyForm(ReplyForm):
             (NOTE, _("Internal note: agents only, no e-mail; its files too")),
         ],
         initial=REPLY,
+        required=False,  # a form posted without the choice (an older page) sends a public reply, as it did
         widget=forms.RadioSelect,
     )
     # Not checked against the list: a stale choice (an answer deactivated meanwhile) must not hold back a reply.

@@ -73,7 +73,8 @@ def ticket_merge(*, ticket: Ticket, into: Ticket, by) -> Ticket:
     does not apply."""
     if not may_work_on(by, ticket):
         raise MergeRefused("not_member")
-    if not Ticket.objects.visible_to(by).filter(pk=into.pk).exists():
+    into = Ticket.objects.visible_to(by).filter(pk=into.pk).first()  # read again: it may have been merged since
+    if into is None:
         raise MergeRefused("unknown")
     into = _chain_end(into, by=by)
     if into.pk == ticket.pk:

@@ -22,15 +22,6 @@ SIGN_IN_FAILURE = "echec-connexion"  # queue niveau-1
 QUOTA = "quota"  # queue messagerie
 
 
-@pytest.fixture
-def paul(django_user_model, problem_types):
-    paul = django_user_model.objects.create_user(
-        "paul.roux", "paul.roux@ac-exemple.fr", "x", display_name="Paul Roux", role=Role.AGENT
-    )
-    QueueMembership.objects.create(queue=problem_types[QUOTA].queue, user=paul)
-    return paul
-
-
 def make(requester, problem_type, count, *, start=0, **fields):
     """``count`` tickets a minute apart, the newest last; references from ``start``."""
     base = timezone.now() - datetime.timedelta(days=1)
