@@ -49,9 +49,14 @@ def article_address(*, slug: str, language: str) -> str:
 
 
 def linkable_articles(*, language: str) -> list[tuple[int, str, str]]:
-    """(id, slug, title) of the articles an agent may link in a reply, in ``language``, by title. One query."""
-    rows = Article.objects.filter(status=Status.PUBLISHED, audience__in=LINKABLE_AUDIENCES, language=language)
-    return list(rows.order_by("title").values_list("pk", "slug", "title"))
+    """(id, slug, title) of the articles an agent may link in a reply, one per slug, in ``language`` when it has
+    that version, by title. One query."""
+    rows = Article.objects.filter(status=Status.PUBLISHED, audience__in=LINKABLE_AUDIENCES)
+    chosen: dict[str, tuple[int, str, str]] = {}
+    for pk, slug, title, version in rows.values_list("pk", "slug", "title", "language"):
+        if slug not in chosen or version == language:
+            chosen[slug] = (pk, slug, title)
+    return sorted(chosen.values(), key=lambda row: row[2].casefold())
 
 
 def linkable_article(*, slug: str, language: str) -> Article | None:

@@ -31,8 +31,10 @@ document.querySelectorAll("[data-canned-answers]").forEach((picker) => {
     const end = touched ? message.selectionEnd : message.value.length;
     const before = message.value.slice(0, start);
     const after = message.value.slice(end);
-    const gapBefore = before && !before.endsWith("\n\n") ? (before.endsWith("\n") ? "\n" : "\n\n") : "";
-    const gapAfter = after && !after.startsWith("\n") ? "\n\n" : "";
+    // A blank line between the answer and the text around it, whatever the cursor had on either side.
+    const gap = (side, edge) => (!side || edge("\n\n") ? "" : edge("\n") ? "\n" : "\n\n");
+    const gapBefore = gap(before, (end) => before.endsWith(end));
+    const gapAfter = gap(after, (start) => after.startsWith(start));
     message.value = before + gapBefore + text + gapAfter + after;
     const caret = (before + gapBefore + text).length;
     message.focus();
