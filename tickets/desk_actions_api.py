@@ -5,7 +5,6 @@ Verified agents of the ticket's queue only: another queue's ticket answers 404, 
 of the ticket as it is now (closed, merged…) answers 409 with what refused; a bad body answers 400 by field.
 """
 
-from django.http import Http404
 from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -15,8 +14,8 @@ from rest_framework.views import APIView
 from kb.selectors import linkable_article
 from portal.identity.api_auth import IsVerified
 from portal.web.language import content_language
-from tickets.access import ticket_for
-from tickets.assignment import AssignmentRefused, assignee_named, may_work_on
+from tickets.access import ticket_to_work_on
+from tickets.assignment import AssignmentRefused, assignee_named
 from tickets.bulk import ACTIONS, BULK_MAX, BulkRefused, tickets_bulk_act
 from tickets.desk_api import IsAgent, QueueTicketSerializer
 from tickets.merging import MergeRefused, merge_target, ticket_merge
@@ -52,13 +51,6 @@ def _conflict(reference: str, message: str) -> Conflict:
     return conflict
 
 
-def _worked_ticket(request, reference) -> Ticket:
-    ticket = ticket_for(request.user, reference)
-    if not may_work_on(request.user, ticket):
-        raise Http404
-    return ticket
-
-
 def _answer(ticket: Ticket) -> Response:
     ticket = Ticket.objects.select_related("problem_type", "queue", "requester", "assignee").get(pk=ticket.pk)
     return Response(QueueTicketSerializer(ticket).data)
@@ -69,7 +61,7 @@ class TicketActionApi(APIView):
     body_serializer: type[serializers.Serializer]
 
     def post(self, request, reference):
-        ticket = _worked_ticket(request, reference)
+        ticket = ticket_to_work_on(request.user, reference)
         body = self.body_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
@@ -171,7 +163,7 @@ class TicketMergeApi(APIView):
     @extend_schema(summary="Merge a duplicate into another incident (the duplicate is closed)",
                    request=MergeSerializer, responses={200: QueueTicketSerializer, 409: CONFLICT})  # fmt: skip
     def post(self, request, reference):
-        ticket = _worked_ticket(request, reference)
+        ticket = ticket_to_work_on(request.user, reference)
         body = MergeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:

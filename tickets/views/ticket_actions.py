@@ -3,7 +3,6 @@ and merging into another incident. Only agents of the ticket's queue (or adminis
 404 of a ticket they cannot see, a requester the 403 of the agents' workspace."""
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
@@ -12,8 +11,7 @@ from django.views.decorators.http import require_POST
 from kb.selectors import linkable_article, linkable_articles
 from portal.identity.decorators import agent_required
 from portal.web.language import content_language
-from tickets.access import ticket_for
-from tickets.assignment import may_work_on
+from tickets.access import ticket_to_work_on
 from tickets.desk_forms import MergeForm, PriorityForm, SolvedByArticleForm, StatusForm
 from tickets.merging import MergeRefused, merge_target, ticket_merge
 from tickets.models import Priority, TicketStatus
@@ -22,19 +20,11 @@ from tickets.solutions import ticket_solve_with_article
 from tickets.views.requester import ticket_page
 
 
-def _worked_ticket(request, reference):
-    """The ticket if the agent works its queue; 404 otherwise, even for one they filed themselves."""
-    ticket = ticket_for(request.user, reference)
-    if not may_work_on(request.user, ticket):
-        raise Http404
-    return ticket
-
-
 @never_cache
 @require_POST
 @agent_required
 def status_view(request, reference):
-    ticket = _worked_ticket(request, reference)
+    ticket = ticket_to_work_on(request.user, reference)
     form = StatusForm(request.POST)
     if not form.is_valid():
         messages.error(request, gettext("Choose one of the statuses offered."))
@@ -49,7 +39,7 @@ def status_view(request, reference):
 @require_POST
 @agent_required
 def priority_view(request, reference):
-    ticket = _worked_ticket(request, reference)
+    ticket = ticket_to_work_on(request.user, reference)
     form = PriorityForm(request.POST)
     if not form.is_valid():
         messages.error(request, gettext("Choose one of the priorities offered."))
@@ -64,7 +54,7 @@ def priority_view(request, reference):
 @require_POST
 @agent_required
 def solved_by_article_view(request, reference):
-    ticket = _worked_ticket(request, reference)
+    ticket = ticket_to_work_on(request.user, reference)
     language = content_language()
     form = SolvedByArticleForm(request.POST, articles=linkable_articles(language=language))
     article = linkable_article(slug=form.cleaned_data["article"], language=language) if form.is_valid() else None
@@ -86,7 +76,7 @@ def solved_by_article_view(request, reference):
 @agent_required
 def merge_view(request, reference):
     """Merge this incident into the one named; a refusal is said beside the field, and nothing changes."""
-    ticket = _worked_ticket(request, reference)
+    ticket = ticket_to_work_on(request.user, reference)
     form = MergeForm(request.POST)
     if not form.is_valid():
         return ticket_page(request, ticket, forms={"merge": form}, status=400)
