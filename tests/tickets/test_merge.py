@@ -97,6 +97,11 @@ def test_the_page_merges_and_explains_a_refusal_beside_the_field(marie, sophie, 
         assert agent.post(merge_path(duplicate), {"into": nasty}).status_code in (400, 404)
     assert not TicketEvent.objects.exists()
 
+    closed = make(marie, problem_types[QUOTA], 1, start=5, status=TicketStatus.CLOSED)[0]
+    refused = agent.post(merge_path(closed), {"into": kept.reference}, follow=True)
+    assert "only open incidents are merged" in page(refused), "said even though the page shows no merge form"
+    assert not TicketEvent.objects.exists()
+
     done = agent.post(merge_path(duplicate), {"into": kept.reference})
     assert done.status_code == 302 and done["Location"] == kept.get_absolute_url()
     duplicate.refresh_from_db()

@@ -84,6 +84,9 @@ def merge_view(request, reference):
         target = merge_target(reference=form.cleaned_data["into"], by=request.user)
         ticket = ticket_merge(ticket=ticket, into=target, by=request.user)
     except MergeRefused as refused:
+        if refused.reason == "done":  # closed meanwhile: the page no longer shows the merge form
+            messages.error(request, str(refused))
+            return redirect(ticket)
         form.add_error("into", str(refused))
         return ticket_page(request, ticket, forms={"merge": form}, status=404 if refused.reason == "unknown" else 409)
     messages.success(
