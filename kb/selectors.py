@@ -1,8 +1,11 @@
 """What other apps may read from the knowledge base, without touching its tables or its views."""
 
+from django.conf import settings
 from django.http import Http404
+from django.urls import reverse
+from django.utils import translation
 
-from kb.models import Article
+from kb.models import Article, Audience, Status
 from portal.web.language import content_language
 
 
@@ -32,3 +35,43 @@ def article_for_reader(request, slug: str) -> tuple[Article, Article | None]:
     """The article a page shows and its translation, if any (article_versions)."""
     article, others = article_versions(user=request.user, slug=slug)
     return article, next(iter(others), None)
+
+
+# Articles an agent may send a requester: published, and readable by any signed-in person.
+LINKABLE_AUDIENCES = (Audience.PUBLIC, Audience.STAFF)
+
+
+def article_address(*, slug: str, language: str) -> str:
+    """The article's absolute address in ``language`` (the page falls back to the other version if need be), from
+    the configured site address only, for a message sent to someone."""
+    with translation.override(language):
+        return settings.SITE_URL + reverse("kb:article", kwargs={"slug": slug})
+
+
+def linkable_articles(*, language: str) -> list[tuple[int, str, str]]:
+    """(id, slug, title) of the articles an agent may link in a reply, one per slug, in ``language`` when it has
+    that version, by title. One query."""
+    rows = Article.objects.filter(status=Status.PUBLISHED, audience__in=LINKABLE_AUDIENCES)
+    chosen: dict[str, tuple[int, str, str]] = {}
+    for pk, slug, title, version in rows.values_list("pk", "slug", "title", "language"):
+        if slug not in chosen or version == language:
+            chosen[slug] = (pk, slug, title)
+    return sorted(chosen.values(), key=lambda row: row[2].casefold())
+
+
+def linkable_article(*, slug: str, language: str) -> Article | None:
+    """The article ``slug`` if an agent may link it in a reply (as in linkable_articles), in ``language`` when it
+    has that version; None otherwise. One query."""
+    rows = Article.objects.filter(slug=str(slug or "")[:80], status=Status.PUBLISHED, audience__in=LINKABLE_AUDIENCES)
+    versions = list(rows.only("pk", "slug", "language", "title"))
+    return next((row for row in versions if row.language == language), next(iter(versions), None))
+
+
+def article_version(article: Article, *, language: str) -> Article:
+    """The published version of ``article`` in ``language``, else ``article`` itself."""
+    translated = (
+        Article.objects.filter(slug=article.slug, language=language, status=Status.PUBLISHED)
+        .only("pk", "slug", "language", "title")
+        .first()
+    )
+    return translated or article

@@ -21,3 +21,14 @@ def ticket_for(user, reference: str, *, queryset=None) -> Ticket:
         )
     except Ticket.DoesNotExist:
         raise Http404 from None
+
+
+def ticket_to_work_on(user, reference: str) -> Ticket:
+    """The ticket if ``user`` works its queue (an agent of it, or an administrator); Http404 otherwise, even for a
+    ticket they filed themselves in a queue that is not theirs."""
+    from tickets.assignment import may_work_on
+
+    ticket = ticket_for(user, reference)
+    if not may_work_on(user, ticket):
+        raise Http404
+    return ticket

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -15,9 +15,11 @@ from tickets.major_incidents import (
     major_incident_update,
 )
 from tickets.models import (
+    ArticleSolution,
     AssignmentRule,
     BusinessCalendar,
     BusinessHours,
+    CannedAnswer,
     Deflection,
     MajorIncident,
     MajorIncidentEvent,
@@ -301,3 +303,50 @@ class DeflectionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("created_at", "problem_type", "article", "user")
     list_filter = ("problem_type",)
     list_select_related = ("problem_type", "article", "user")
+
+
+@admin.register(ArticleSolution)
+class ArticleSolutionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """The incidents agents marked solved by an article ("solved by this article" on the ticket's page), and how
+    many each article solved."""
+
+    list_display = ("created_at", "ticket", "article", "solved_count", "by")
+    list_filter = ("article__language",)
+    search_fields = ("article__slug", "article__title", "ticket__reference")
+    list_select_related = ("ticket", "article", "by")
+
+    def has_module_permission(self, request):
+        return request.user.is_agent
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_agent
+
+    def get_queryset(self, request):
+        solved = ArticleSolution.objects.filter(article=OuterRef("article")).values("article").annotate(n=Count("pk"))
+        rows = super().get_queryset(request).filter(ticket__in=Ticket.objects.visible_to(request.user))
+        return rows.annotate(solved_count=Subquery(solved.values("n")[:1]))
+
+    @admin.display(description=_("incidents this article solved"), ordering="solved_count")
+    def solved_count(self, solution):
+        return solution.solved_count
+
+
+@admin.register(CannedAnswer)
+class CannedAnswerAdmin(CatalogEditors, admin.ModelAdmin):
+    """Replies agents insert on a ticket's page, with a knowledge-base article's address when they name one. Agents
+    read them; adding or changing them needs ``tickets.change_cannedanswer`` (the "Canned answers" group)."""
+
+    list_display = ("title_fr", "title_en", "article", "queue", "position", "is_active")
+    list_filter = ("is_active", "queue")
+    list_editable = ("position", "is_active")
+    search_fields = ("title_fr", "title_en", "body_fr", "body_en")
+    list_select_related = ("article", "queue")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "article":
+            kwargs["queryset"] = (
+                CannedAnswer._meta.get_field("article")
+                .related_model.objects.filter(status="published")
+                .order_by("language", "title")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import api, desk_api, major_api
+from tickets import api, desk_actions_api, desk_api, major_api
 
 # Mounted at api/ (outside the language prefixes).
 app_name = "tickets-api"
@@ -45,6 +45,16 @@ urlpatterns = [
     ),
     path("tickets/", api.TicketListCreateApi.as_view(), name="tickets"),
     path("queue/", desk_api.QueueListApi.as_view(), name="queue"),
+    path("tickets/bulk/", desk_actions_api.TicketBulkApi.as_view(), name="tickets-bulk"),
     path("tickets/<str:reference>/assign/", desk_api.TicketAssignApi.as_view(), name="ticket-assign"),
+    path("tickets/<str:reference>/reply/", desk_actions_api.TicketReplyApi.as_view(), name="ticket-reply"),
+    path("tickets/<str:reference>/status/", desk_actions_api.TicketStatusApi.as_view(), name="ticket-status"),
+    path("tickets/<str:reference>/priority/", desk_actions_api.TicketPriorityApi.as_view(), name="ticket-priority"),
+    path("tickets/<str:reference>/merge/", desk_actions_api.TicketMergeApi.as_view(), name="ticket-merge"),
+    path(
+        "tickets/<str:reference>/solved-by-article/",
+        desk_actions_api.TicketSolvedByArticleApi.as_view(),
+        name="ticket-solved-by-article",
+    ),
     path("tickets/<str:reference>/", api.TicketDetailApi.as_view(), name="ticket"),
 ]

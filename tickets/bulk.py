@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tickets.assignment import AssignmentRefused, assignee_named, may_work_on, ticket_assign
+from tickets.merging import MergeRefused, merge_target, ticket_merge
 from tickets.models import REFERENCE_PATTERN, Priority, Ticket, TicketStatus
 from tickets.services import TicketActionRefused, ticket_priority_change, ticket_reply, ticket_status_change
 
@@ -21,6 +22,7 @@ ACTIONS = [
     ("status", _("Change the status")),
     ("priority", _("Change the priority")),
     ("solve", _("Reply and mark solved")),
+    ("merge", _("Merge into one incident")),
 ]
 
 
@@ -38,6 +40,7 @@ class BulkActionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         label=_("Reply sent to every requester"),
     )
+    into = forms.CharField(required=False, max_length=20, label=_("Merge into (reference)"))
 
     def __init__(self, data=None):
         super().__init__(data, auto_id="bulk-%s")  # the filter form above has fields of the same names
@@ -60,6 +63,10 @@ class BulkActionForm(forms.Form):
             self.add_error("priority", _("Choose the new priority."))
         if action == "solve" and not (data.get("body") or "").strip():
             self.add_error("body", _("Write the reply the requesters will receive."))
+        if action == "merge":
+            data["into"] = (data.get("into") or "").strip().upper()
+            if not REFERENCE_PATTERN.match(data["into"]):
+                self.add_error("into", _("Enter the reference of the incident to keep, for example INC-2026-000123."))
         if action == "assign":
             try:
                 data["assignee_user"] = assignee_named(data.get("assignee") or "")
@@ -82,8 +89,14 @@ class BulkRefused(Exception):
 
 @transaction.atomic
 def tickets_bulk_act(*, references: list[str], action: str, by, values: dict) -> int:
-    """Apply ``action`` to every ticket named, or to none: raises BulkRefused naming the first that refused.
-    Returns how many tickets changed."""
+    """Apply ``action`` to every ticket named, or to none: raises BulkRefused naming the first that refused (for a
+    merge, the incident to keep when it is not one the agent may see). Returns how many tickets changed."""
+    target = None
+    if action == "merge":
+        try:
+            target = merge_target(reference=values.get("into", ""), by=by)
+        except MergeRefused as refused:
+            raise BulkRefused(values.get("into", ""), str(refused)) from refused
     tickets = {
         ticket.reference: ticket
         for ticket in Ticket.objects.visible_to(by).select_for_update(of=("self",)).filter(reference__in=references)
@@ -102,9 +115,11 @@ def tickets_bulk_act(*, references: list[str], action: str, by, values: dict) ->
             elif action == "solve":
                 ticket_reply(ticket=ticket, by=by, body=values["body"])
                 ticket_status_change(ticket=ticket, to=TicketStatus.SOLVED, by=by)
+            elif action == "merge":
+                ticket_merge(ticket=ticket, into=target, by=by)
             else:
                 raise ValueError(f"unknown bulk action {action!r}")
-        except AssignmentRefused as refused:
+        except (AssignmentRefused, MergeRefused) as refused:
             raise BulkRefused(reference, str(refused)) from refused
         except TicketActionRefused as refused:
             raise BulkRefused(reference, gettext("it is closed")) from refused

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tickets.views import dashboard, desk, major_desk
+from tickets.views import dashboard, desk, major_desk, ticket_actions
 
 app_name = "desk"
 
@@ -23,4 +23,8 @@ urlpatterns = [
     path("incidents-majeurs/<int:pk>/communiquer/", major_desk.major_update_view, name="major-update"),
     path("incidents-majeurs/<int:pk>/statut/", major_desk.major_status_view, name="major-status"),
     path("incidents-majeurs/<int:pk>/resoudre/", major_desk.major_resolve_view, name="major-resolve"),
+    path("incidents/<str:reference>/statut/", ticket_actions.status_view, name="status"),
+    path("incidents/<str:reference>/priorite/", ticket_actions.priority_view, name="priority"),
+    path("incidents/<str:reference>/resolu-par-article/", ticket_actions.solved_by_article_view, name="solved"),
+    path("incidents/<str:reference>/fusionner/", ticket_actions.merge_view, name="merge"),
 ]

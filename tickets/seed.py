@@ -312,10 +312,110 @@ def sla_seed(
 def catalogue_editors_grant(user) -> None:
     """Put ``user`` in the "Catalogue" group, whose members edit queues, their members and problem types in the
     admin (tickets.admin.CatalogEditors); the group is made with its permissions when missing."""
+    _group_grant(user, "Catalogue", CATALOGUE_PERMISSIONS)
+
+
+# title (fr, en), text (fr, en), article slug or "", queue slug or "" for every queue
+CANNED_ANSWERS = [
+    (
+        ("Vider le cache du navigateur", "Clear the browser cache"),
+        (
+            "Bonjour,\n\nLe navigateur garde parfois une session abîmée. Essayez d'abord une fenêtre de navigation "
+            "privée ; si la connexion y fonctionne, videz le cache et les cookies du seul site de la messagerie en "
+            "suivant cette fiche, puis reconnectez-vous. Dites-nous si le problème persiste.",
+            "Hello,\n\nThe browser sometimes keeps a damaged session. First try a private window; if signing in works "
+            "there, clear the cache and cookies of the webmail site only by following this guide, then sign in "
+            "again. Tell us if the problem remains.",
+        ),
+        "cache-cookies",
+        "",
+    ),
+    (
+        ("Essayer un autre réseau (4G)", "Try another network (4G)"),
+        (
+            "Bonjour,\n\nPour savoir si le réseau est en cause, pouvez-vous essayer depuis votre téléphone en 4G, "
+            "sans le wifi de l'établissement ? La fiche ci-dessous explique le test en deux minutes. Répondez-nous "
+            "avec le résultat.",
+            "Hello,\n\nTo find out whether the network is the cause, could you try from your phone on 4G, without "
+            "the school's wifi? The guide below explains the two-minute test. Reply with the result.",
+        ),
+        "test-4g",
+        "",
+    ),
+    (
+        ("Paramètres du logiciel de messagerie", "Mail client settings"),
+        (
+            "Bonjour,\n\nVotre logiciel de messagerie doit utiliser IMAP sur le port 993 (SSL/TLS) et SMTP sur le "
+            "port 587 (STARTTLS), avec votre identifiant prenom.nom. Tous les réglages à copier sont dans cette "
+            "fiche.",
+            "Hello,\n\nYour mail app must use IMAP on port 993 (SSL/TLS) and SMTP on port 587 (STARTTLS), with your "
+            "firstname.lastname identifier. Every setting to copy is in this guide.",
+        ),
+        "parametres-messagerie",
+        "messagerie",
+    ),
+    (
+        ("Boîte pleine : libérer de la place", "Full mailbox: free some space"),
+        (
+            "Bonjour,\n\nVotre boîte a atteint son quota : les messages reçus sont refusés tant qu'elle est pleine. "
+            "Videz la corbeille et supprimez les gros messages en suivant cette fiche.",
+            "Hello,\n\nYour mailbox reached its quota: incoming messages are refused while it is full. Empty the "
+            "bin and delete large messages by following this guide.",
+        ),
+        "quota-plein",
+        "messagerie",
+    ),
+    (
+        ("Demander le message d'erreur exact", "Ask for the exact error message"),
+        (
+            "Bonjour,\n\nPour avancer, pouvez-vous nous copier le message d'erreur exact affiché à l'écran, et "
+            "l'heure à laquelle il est apparu ? Une capture d'écran convient aussi.",
+            "Hello,\n\nTo go further, could you copy the exact error message shown on screen, and the time it "
+            "appeared? A screenshot is fine too.",
+        ),
+        "",
+        "",
+    ),
+]
+
+
+@transaction.atomic
+def canned_answers_seed() -> int:
+    """The standard canned answers, when there are none yet (an agent's answers are never touched); an answer whose
+    article is not loaded gets none. Returns how many were created. Run after the knowledge base is loaded."""
+    from kb.selectors import linkable_article
+    from tickets.models import CannedAnswer
+
+    if CannedAnswer.objects.exists():
+        return 0
+    queues = {queue.slug: queue for queue in Queue.objects.all()}
+    rows = [
+        CannedAnswer(
+            title_fr=title_fr,
+            title_en=title_en,
+            body_fr=body_fr,
+            body_en=body_en,
+            article=linkable_article(slug=slug, language="fr") if slug else None,
+            queue=queues.get(queue),
+            position=position * 10,
+        )
+        for position, ((title_fr, title_en), (body_fr, body_en), slug, queue) in enumerate(CANNED_ANSWERS)
+    ]
+    CannedAnswer.objects.bulk_create(rows)
+    return len(rows)
+
+
+CANNED_ANSWER_PERMISSIONS = ["add_cannedanswer", "change_cannedanswer", "delete_cannedanswer"]
+
+
+def canned_answer_editors_grant(user) -> None:
+    """Put ``user`` in the "Canned answers" group, whose members write the agents' canned answers in the admin."""
+    _group_grant(user, "Réponses types", CANNED_ANSWER_PERMISSIONS)
+
+
+def _group_grant(user, name: str, codenames: list[str]) -> None:
     from django.contrib.auth.models import Group, Permission
 
-    group, _created = Group.objects.get_or_create(name="Catalogue")
-    group.permissions.add(
-        *Permission.objects.filter(content_type__app_label="tickets", codename__in=CATALOGUE_PERMISSIONS)
-    )
+    group, _created = Group.objects.get_or_create(name=name)
+    group.permissions.add(*Permission.objects.filter(content_type__app_label="tickets", codename__in=codenames))
     user.groups.add(group)

@@ -98,6 +98,26 @@ def ticket_reply(*, ticket: Ticket, by, body: str, uploads=()) -> Ticket:
     return ticket
 
 
+def ticket_note(*, ticket: Ticket, by, body: str, uploads=()) -> Ticket:
+    """An internal note from an agent, and/or files only agents may download: the requester neither sees it nor is
+    e-mailed, and the status stays as it is. Only open tickets take notes, as they take replies."""
+    saved_files: list[str] = []
+    try:
+        with transaction.atomic():
+            ticket = ticket_locked(ticket)
+            if not ticket.is_open:
+                raise TicketActionRefused("closed")
+            if body.strip():
+                event_write(ticket, TicketEventKind.NOTE, actor=by, body=body.strip(), public=False)
+            if uploads:
+                _attach(ticket, uploads, by=by, saved=saved_files, public=False)
+            ticket_touch(ticket)
+    except BaseException:
+        _delete_files(saved_files)
+        raise
+    return ticket
+
+
 @transaction.atomic
 def ticket_close(*, ticket: Ticket, by) -> Ticket:
     """The requester says the problem is solved. The ticket can be reopened for GUICHET_TICKET_REOPEN_DAYS days."""
@@ -229,11 +249,14 @@ def _file(*, requester, problem_type, submission: Submission, source: str, by, q
     return ticket
 
 
-def _attach(ticket: Ticket, uploads, *, by, saved: list[str], notify: bool = False) -> TicketEvent:
+def _attach(ticket: Ticket, uploads, *, by, saved: list[str], notify: bool = False, public: bool = True) -> TicketEvent:
+    """The files and their event; files of an internal event are the agents' only (Attachment.visible_to)."""
     from tickets.uploads import save_upload
 
     names = [checked.original_name for _file, checked in uploads]
-    event = event_write(ticket, TicketEventKind.ATTACHMENT_ADDED, actor=by, data={"names": names}, notify=notify)
+    event = event_write(
+        ticket, TicketEventKind.ATTACHMENT_ADDED, actor=by, data={"names": names}, notify=notify, public=public
+    )
     rows = []
     for file, checked in uploads:
         stored = save_upload(file, checked)

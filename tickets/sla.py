@@ -226,6 +226,11 @@ def countdown(ticket: Ticket, *, clock: BusinessClock, now) -> Countdown:
     return Countdown(ticket.sla_state, clock.minutes_between(now, due), due, stopped=stopped)
 
 
+def ticket_countdown(ticket: Ticket) -> Countdown:
+    """The countdown of one ticket, for its page."""
+    return countdown(ticket, clock=Clocks().for_queue(ticket.queue_id), now=timezone.now())
+
+
 def countdowns_attach(rows) -> None:
     """Give each ticket of a page its ``countdown``, with one clock per queue."""
     clocks, now = Clocks(), timezone.now()

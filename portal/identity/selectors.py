@@ -4,10 +4,19 @@ Reads only: the workflows that change identities are in ``portal.identity.servic
 import these rather than the models, so the rule of who sees what stays in the identity wing.
 """
 
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.utils import timezone
+
 from portal.identity.access import is_verified_agent
-from portal.models import SecurityEvent, User, UserManager
+from portal.models import EventKind, SecurityEvent, User, UserManager
+from portal.models.security import TEAM_ONLY_KINDS
 
 RECENT_EVENTS = 50
+# Left out of the helpdesk's summary of an account: routine comings and goings, which would bury the locks and
+# resets, and the alerts about an agent's own conduct, which stay with the security team.
+ROUTINE_KINDS = frozenset({EventKind.LOGIN_SUCCESS, EventKind.LOGOUT, EventKind.SESSION_ENDED})
 
 
 def account_for(identifier: str) -> User | None:
@@ -26,3 +35,30 @@ def security_events_for(identifier: str, *, viewer, limit: int = RECENT_EVENTS) 
     if not (own or is_verified_agent(viewer)):
         return []
     return list(SecurityEvent.objects.filter(user__username=identifier)[:limit])
+
+
+@dataclass(frozen=True)
+class SecurityHistory:
+    identifier: str
+    is_account: bool
+    events: list[SecurityEvent]
+    days: int
+
+
+def recent_security_history(identifier: str, *, viewer, days: int = 30, limit: int = 20) -> SecurityHistory | None:
+    """For a verified agent: whether ``identifier`` names an account, and that account's security events of the
+    last ``days`` days (suspensions and their end, password changes and reset links, authenticators added or
+    removed, recovery codes used, helpdesk resets…), newest first, at most ``limit``. Only the kind, time and source
+    of each are read, never its details. None for anyone else, so a page several kinds of reader open cannot show
+    it to the wrong one. One query; two when the identifier has no recent event."""
+    if not is_verified_agent(viewer):
+        return None
+    identifier = UserManager.normalize_identifier(identifier or "")
+    since = timezone.now() - timedelta(days=days)
+    events = list(
+        SecurityEvent.objects.filter(user__username=identifier, created_at__gte=since)
+        .exclude(kind__in=ROUTINE_KINDS | TEAM_ONLY_KINDS)
+        .only("pk", "kind", "created_at", "source")[:limit]
+    )
+    is_account = bool(events) or (bool(identifier) and User.objects.filter(username=identifier).exists())
+    return SecurityHistory(identifier=identifier, is_account=is_account, events=events, days=days)

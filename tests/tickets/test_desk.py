@@ -23,15 +23,6 @@ SIGN_IN_FAILURE = "echec-connexion"  # queue niveau-1
 QUOTA = "quota"  # queue messagerie
 
 
-@pytest.fixture
-def paul(django_user_model, problem_types):
-    paul = django_user_model.objects.create_user(
-        "paul.roux", "paul.roux@ac-exemple.fr", "x", display_name="Paul Roux", role=Role.AGENT
-    )
-    QueueMembership.objects.create(queue=problem_types[QUOTA].queue, user=paul)
-    return paul
-
-
 def make(requester, problem_type, count, *, start=0, **fields):
     """``count`` tickets a minute apart, the newest last; references from ``start``."""
     base = timezone.now() - datetime.timedelta(days=1)
@@ -435,8 +426,11 @@ def test_the_agents_ticket_page_costs_the_same_queries_whatever_its_history(
 
 
 # The middleware's four; the ticket with its joins; the problem type's questions; the phishing report; the timeline
-# with its actors and its files (two); whether the agent works the ticket's queue and who may take it.
-TICKET_PAGE_QUERIES = 11
+# with its actors and its files (two); whether the agent works the ticket's queue and who may take it. Then the
+# agent's panels (tickets.ticket_panels), one query each whatever their rows: the queue's canned answers with their
+# article, the requester's other recent incidents, the identifier's security events and, finding none, whether it
+# is an account at all, the articles to link. A requester's page runs none of these five.
+TICKET_PAGE_QUERIES = 16
 
 
 def test_an_upgrade_keeps_existing_agents_seeing_every_queue(django_user_model, problem_types):

@@ -17,7 +17,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.helpers import requires_services
-from tests.tickets.test_desk import DESK, DESK_QUERIES, QUOTA, SIGN_IN_FAILURE, make, paul, references  # noqa: F401
+from tests.tickets.test_desk import DESK, DESK_QUERIES, QUOTA, SIGN_IN_FAILURE, make, references
 from tickets.models import Ticket, TicketEvent, TicketEventKind
 from tickets.search import CONFIG
 from tickets.services import ticket_create, ticket_reply
@@ -120,7 +120,7 @@ def test_a_reference_or_an_identifier_alone_goes_to_its_tickets(marie, jean, sop
     assert response.context["form"].ordering == "newest", "nothing to rank"
 
 
-def test_agents_never_find_tickets_outside_their_queues(marie, paul, problem_types, sign_in):  # noqa: F811
+def test_agents_never_find_tickets_outside_their_queues(marie, paul, problem_types, sign_in):
     visible = file(marie, problem_types[QUOTA], title="Pièce jointe refusée")
     hidden = file(marie, problem_types[SIGN_IN_FAILURE], title="Pièce jointe refusée")
     note(hidden, by=None, body="pièce jointe")

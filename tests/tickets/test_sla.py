@@ -322,3 +322,16 @@ def test_a_major_incidents_update_answers_its_reports_and_resolving_meets_their_
     assert set(Ticket.objects.filter(pk__in=[t.pk for t in tickets]).values_list("sla_state", flat=True)) == {
         SlaState.MET
     }
+
+
+def test_the_agents_ticket_page_shows_the_sla_and_the_requesters_does_not(
+    at, client, marie, sophie, problem_types, sign_in
+):
+    from django.test import Client
+
+    ticket = file_ticket(marie, problem_types)  # Tuesday 9:00
+    agent_page = sign_in(client, sophie).get(f"/en/incidents/{ticket.reference}/").content.decode()
+    assert "4 h left" in agent_page
+    assert "First answer due" in agent_page and "Resolution due" in agent_page
+    own_page = sign_in(Client(), marie).get(f"/en/incidents/{ticket.reference}/").content.decode()
+    assert "First answer due" not in own_page and "4 h left" not in own_page

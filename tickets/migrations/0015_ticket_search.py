@@ -71,7 +71,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("tickets", "0013_correlation"),
+        ("tickets", "0014_ticket_page"),
         ("kb", "0002_postgres_search"),
     ]
 

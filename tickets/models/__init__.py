@@ -1,5 +1,6 @@
+from tickets.models.canned import CannedAnswer
 from tickets.models.catalog import BilingualNameMixin, ProblemType, ProblemTypeField, Queue
-from tickets.models.deflection import Deflection
+from tickets.models.deflection import ArticleSolution, Deflection
 from tickets.models.major import (
     MajorIncident,
     MajorIncidentAffected,
@@ -31,12 +32,14 @@ __all__ = [
     "DONE_STATUSES",
     "OPEN_STATUSES",
     "REFERENCE_PATTERN",
+    "ArticleSolution",
     "AssignmentMode",
     "AssignmentRule",
     "Attachment",
     "BusinessCalendar",
     "BusinessHours",
     "BilingualNameMixin",
+    "CannedAnswer",
     "Deflection",
     "HolidayRegion",
     "MajorIncident",

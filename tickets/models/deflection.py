@@ -31,3 +31,31 @@ class Deflection(models.Model):
 
     def __str__(self):
         return f"{self.problem_type_id} → {self.article_id}"
+
+
+class ArticleSolution(models.Model):
+    """An incident an agent marked solved by a knowledge-base article ("solved by this article" on its page).
+
+    Kept apart from Deflection: a deflection is an incident never filed, this one was handled by the helpdesk.
+    Counted per article: the incidents each article solved (tickets.solutions, the admin).
+    """
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="article_solutions", verbose_name=_("incident")
+    )
+    article = models.ForeignKey(
+        "kb.Article", on_delete=models.CASCADE, related_name="ticket_solutions", verbose_name=_("article")
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("agent")
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("incident solved by an article")
+        verbose_name_plural = _("incidents solved by an article")
+        indexes = [models.Index(fields=["article", "created_at"], name="tickets_article_solution_stats")]
+
+    def __str__(self):
+        return f"{self.ticket_id} → {self.article_id}"

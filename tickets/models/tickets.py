@@ -130,6 +130,16 @@ class Ticket(models.Model):
     correlation_key = models.CharField(
         _("signature"), max_length=200, blank=True, default="", db_default="", editable=False
     )
+    # Set when an agent merged this duplicate into another incident (tickets.merging): the case goes on there.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged",
+        editable=False,
+        verbose_name=_("merged into"),
+    )
     created_at = models.DateTimeField(_("filed"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("last activity"), default=timezone.now, editable=False)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
@@ -235,6 +245,9 @@ class TicketEventKind(models.TextChoices):
     ASSIGNED = "tickets.ticket.assigned", _("Assigned")
     SLA_AT_RISK = "tickets.ticket.sla_at_risk", _("SLA at risk")
     SLA_BREACHED = "tickets.ticket.sla_breached", _("SLA breached")
+    MERGED = "tickets.ticket.merged", _("Merged into another incident")
+    MERGED_IN = "tickets.ticket.merged_in", _("Another incident merged into this one")
+    SOLVED_BY_ARTICLE = "tickets.ticket.solved_by_article", _("Solved by a knowledge-base article")
 
 
 def sees_internal_events(user) -> bool:

@@ -1,5 +1,9 @@
-"""The requester's side of their incidents: the list, the incident page with its timeline, reply, close, reopen,
-and the download of attachments. Agents may open every incident page (their triage pages come later)."""
+"""The incident page with its timeline, shared by the requester and the agents, and the requester's side of their
+incidents: the list, reply, close, reopen, and the download of attachments.
+
+An agent of the ticket's queue also gets their panels and tools on the page (tickets.ticket_panels): the answers at
+a glance, the requester's other incidents, the identifier's security events, reply or internal note with canned
+answers; their other actions post to tickets.views.ticket_actions."""
 
 import datetime
 
@@ -9,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
@@ -18,6 +23,7 @@ from portal.identity.access import is_verified_agent
 from portal.web.ratelimit import rate_limited
 from tickets.access import ticket_for
 from tickets.assignment import assignable_agents, may_work_on
+from tickets.desk_forms import NOTE, REPLY, AgentReplyForm, MergeForm, PriorityForm, SolvedByArticleForm, StatusForm
 from tickets.fields.prefetch import problem_type_rows
 from tickets.fields.vocabulary import KINDS
 from tickets.forms import ReplyForm
@@ -32,7 +38,10 @@ from tickets.models import (
     TicketStatus,
 )
 from tickets.selectors import affected_incidents, campaign_counts, requester_tickets
-from tickets.services import TicketActionRefused, ticket_close, ticket_reopen, ticket_reply
+from tickets.services import TicketActionRefused, ticket_close, ticket_note, ticket_reopen, ticket_reply
+from tickets.sla import ticket_countdown
+from tickets.solutions import canned_answers_for, canned_text, requester_language
+from tickets.ticket_panels import agent_panels
 from tickets.uploads import attachment_response
 
 PAGE_SIZE = 20
@@ -81,8 +90,9 @@ def my_tickets_view(request):
     )
 
 
-def _detail_context(request, ticket, *, reply_form=None) -> dict:
+def _detail_context(request, ticket, *, reply_form=None, forms=None) -> dict:
     is_agent = is_verified_agent(request.user)
+    works_on = is_agent and may_work_on(request.user, ticket)
     events = (
         ticket.events.visible_to(request.user)
         .select_related("actor")
@@ -99,7 +109,7 @@ def _detail_context(request, ticket, *, reply_form=None) -> dict:
     if report is not None:
         report.warning_texts = warning_texts(report.summary)
         report.date_shown = _date_shown(report.summary.get("date"))
-    return {
+    context = {
         "ticket": ticket,
         "events": [_described(event, ticket=ticket, viewer=request.user) for event in events],
         "answers": answers,
@@ -108,9 +118,28 @@ def _detail_context(request, ticket, *, reply_form=None) -> dict:
         "reply_form": reply_form or ReplyForm(),
         "is_requester": ticket.requester_id == request.user.pk,
         "is_agent": is_agent,
-        "assignable": list(assignable_agents(ticket)) if is_agent and may_work_on(request.user, ticket) else [],
+        "works_on": works_on,
+        "assignable": list(assignable_agents(ticket)) if works_on else [],
         "can_reopen": ticket.can_reopen(),
     }
+    if works_on:
+        context.update(agent_panels(ticket, viewer=request.user))
+        context["countdown"] = ticket_countdown(ticket)
+        forms = forms or {}
+        context["reply_form"] = reply_form or AgentReplyForm(canned_answers=context["canned_answers"])
+        context["status_form"] = StatusForm(initial={"status": ticket.status})
+        context["priority_form"] = PriorityForm(initial={"priority": ticket.priority})
+        context["merge_form"] = forms.get("merge") or MergeForm()
+        context["solved_form"] = forms.get("solved") or SolvedByArticleForm(
+            articles=context["linkable_articles"], initial={"article": forms.get("article_slug", "")}
+        )
+    return context
+
+
+def ticket_page(request, ticket, *, status=200, reply_form=None, forms=None):
+    """The incident page, with a form shown again (its errors, or the text an agent inserted)."""
+    context = _detail_context(request, ticket, reply_form=reply_form, forms=forms)
+    return render(request, "tickets/detail.html", context, status=status)
 
 
 def _described(event, *, ticket, viewer):
@@ -139,6 +168,15 @@ def _described(event, *, ticket, viewer):
         event.summary = gettext("news of the major incident (“%(status)s”)") % {
             "status": MajorIncidentStatus(data["status"]).label
         }
+    elif event.kind == TicketEventKind.MERGED and data.get("into"):
+        event.summary = gettext("merged this incident into %(reference)s") % {"reference": data["into"]}
+        if is_verified_agent(viewer) or data.get("same_requester"):
+            event.link, event.link_text = reverse("tickets:detail", kwargs={"reference": data["into"]}), data["into"]
+    elif event.kind == TicketEventKind.MERGED_IN and data.get("merged"):
+        event.summary = gettext("merged %(reference)s into this incident") % {"reference": data["merged"]}
+        event.link, event.link_text = reverse("tickets:detail", kwargs={"reference": data["merged"]}), data["merged"]
+    elif event.kind == TicketEventKind.SOLVED_BY_ARTICLE and data.get("title"):
+        event.summary = gettext("marked the incident solved by the article “%(title)s”") % {"title": data["title"]}
     elif event.kind == TicketEventKind.ATTACHMENT_ADDED:
         event.summary = ngettext("added a file", "added %(count)d files", len(data.get("names", []))) % {
             "count": len(data.get("names", []))
@@ -152,8 +190,7 @@ def _described(event, *, ticket, viewer):
 @require_GET
 @login_required
 def detail_view(request, reference):
-    ticket = ticket_for(request.user, reference)
-    return render(request, "tickets/detail.html", _detail_context(request, ticket))
+    return ticket_page(request, ticket_for(request.user, reference))
 
 
 @never_cache
@@ -161,20 +198,54 @@ def detail_view(request, reference):
 @login_required
 @rate_limited("reply")
 def reply_view(request, reference):
+    """A message or files from the requester; from an agent of the ticket's queue, a public reply or an internal
+    note, or (the "insert" button, without JavaScript) the page again with a canned answer added to the text."""
     ticket = ticket_for(request.user, reference)
     if not ticket.is_open:
         messages.error(request, gettext("This incident is closed: reopen it, or file a new one."))
         return redirect(ticket)
-    form = ReplyForm(request.POST, request.FILES, already=ticket.attachments.count())
+    works_on = is_verified_agent(request.user) and may_work_on(request.user, ticket)
+    if works_on and "insert" in request.POST:
+        return _canned_inserted(request, ticket)
+    already = ticket.attachments.count()
+    if works_on:
+        form = AgentReplyForm(request.POST, request.FILES, already=already, canned_answers=canned_answers_for(ticket))
+    else:
+        form = ReplyForm(request.POST, request.FILES, already=already)
     if not form.is_valid():
-        return render(request, "tickets/detail.html", _detail_context(request, ticket, reply_form=form), status=400)
+        return ticket_page(request, ticket, reply_form=form, status=400)
+    write = ticket_note if works_on and form.is_note else ticket_reply
     try:
-        ticket_reply(ticket=ticket, by=request.user, body=form.cleaned_data["body"], uploads=form.uploads)
+        write(ticket=ticket, by=request.user, body=form.cleaned_data["body"], uploads=form.uploads)
     except TicketActionRefused:
         messages.error(request, gettext("This incident is closed: reopen it, or file a new one."))
         return redirect(ticket)
-    messages.success(request, gettext("Your message was added to the incident."))
+    if write is ticket_note:
+        messages.success(request, gettext("Your internal note was added: the requester does not see it."))
+    else:
+        messages.success(request, gettext("Your message was added to the incident."))
     return redirect(ticket.get_absolute_url() + "#timeline")
+
+
+def _canned_inserted(request, ticket):
+    """The page again, the chosen canned answer (in the requester's language, with its article's address) added
+    after what the agent had typed; the answer's article chosen in "solved by this article". Nothing is saved."""
+    answers = canned_answers_for(ticket)
+    chosen = next((answer for answer in answers if str(answer.pk) == request.POST.get("canned", "")), None)
+    typed = request.POST.get("body", "")[:10_000].strip()
+    visibility = request.POST.get("visibility") if request.POST.get("visibility") in (NOTE, REPLY) else REPLY
+    if chosen is None:
+        messages.error(request, gettext("Choose a canned answer to insert."))
+        body = typed
+    else:
+        body = "\n\n".join(part for part in (typed, canned_text(chosen, language=requester_language(ticket))) if part)
+    form = AgentReplyForm(canned_answers=answers, initial={"body": body, "visibility": visibility})
+    if chosen is not None:
+        form.fields["canned"].initial = str(chosen.pk)
+    forms = {}
+    if chosen is not None and chosen.article_id:
+        forms["article_slug"] = chosen.article.slug
+    return ticket_page(request, ticket, reply_form=form, forms=forms)
 
 
 def _requesters_action(request, reference, action, *, done: str, refused: str, refused_level=messages.ERROR):

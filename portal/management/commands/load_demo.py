@@ -18,7 +18,13 @@ from django.utils import timezone
 from portal.identity import mfa
 from portal.models import AuthenticatorApp, Role, User
 from tickets.models import ProblemType, Queue, QueueMembership
-from tickets.seed import catalogue_editors_grant, sla_seed, standard_catalog_seed
+from tickets.seed import (
+    canned_answer_editors_grant,
+    canned_answers_seed,
+    catalogue_editors_grant,
+    sla_seed,
+    standard_catalog_seed,
+)
 
 # Passes the portal's own policy (no organisation word, no name), so a demo account signs in without being sent to
 # change it (tests/portal/test_demo_data.py checks it against every validator).
@@ -104,6 +110,7 @@ class Command(BaseCommand):
                     enrolled.append(self._demo_device(user))
             # The demo's agents work every queue, Sophie leads them and may edit the catalogue.
             catalogue_editors_grant(User.objects.get(username="sophie.bernard"))
+            canned_answer_editors_grant(User.objects.get(username="sophie.bernard"))
             for queue in Queue.objects.all():
                 for agent in User.objects.filter(role=Role.AGENT):
                     QueueMembership.objects.get_or_create(
@@ -125,6 +132,7 @@ class Command(BaseCommand):
             f"{filed} demo incidents filed."
         )
         self._load_knowledge_base()
+        self.stdout.write(f"  {canned_answers_seed()} canned answers created.")
         self.stdout.write(
             "Agents and the administrator also need a code: add their key to an authenticator app, "
             "or print the current code with the command shown."
