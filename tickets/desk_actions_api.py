@@ -91,14 +91,14 @@ class TicketReplyApi(TicketActionApi):
         return write(ticket=ticket, by=self.request.user, body=data["body"])
 
 
-class StatusSerializer(serializers.Serializer):
+class TicketStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=TicketStatus.choices)
 
 
 class TicketStatusApi(TicketActionApi):
-    body_serializer = StatusSerializer
+    body_serializer = TicketStatusSerializer
 
-    @extend_schema(summary="Change a ticket's status (the requester is told)", request=StatusSerializer,
+    @extend_schema(summary="Change a ticket's status (the requester is told)", request=TicketStatusSerializer,
                    responses={200: QueueTicketSerializer, 409: CONFLICT})  # fmt: skip
     def post(self, request, reference):
         return super().post(request, reference)

@@ -207,14 +207,14 @@ class DeskMajorIncidentUpdateApi(_IncidentApi):
         return self.answer(request, pk)
 
 
-class StatusSerializer(serializers.Serializer):
+class MajorIncidentStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["open", "monitoring"])
     message = serializers.CharField(max_length=5000, required=False, allow_blank=True)
 
 
 class DeskMajorIncidentStatusApi(_IncidentApi):
     @extend_schema(summary="Change the status of an ongoing major incident (everyone concerned is told)",
-                   request=StatusSerializer, responses=DeskMajorIncidentDetailSerializer)  # fmt: skip
+                   request=MajorIncidentStatusSerializer, responses=DeskMajorIncidentDetailSerializer)  # fmt: skip
     def post(self, request, pk):
         incident = self.incident(request, pk)
         values = _form_data(StatusForm, request.data)
