@@ -14,19 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from portal.models import Role
 from tickets.models import AssignmentMode, AssignmentRule, QueueMembership, Ticket, TicketEventKind, TicketStatus
-from tickets.timeline import event_write, status_set, ticket_locked, ticket_touch
-
-
-class AssignmentRefused(Exception):
-    """The assignment is not allowed; ``str()`` says why, for the agent."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-    def __str__(self):
-        return str(REFUSALS[self.reason])
-
+from tickets.timeline import ReasonedRefusal, event_write, status_set, ticket_locked, ticket_touch
 
 REFUSALS = {
     "not_agent": gettext_lazy("Only helpdesk agents work on incidents."),
@@ -34,6 +22,12 @@ REFUSALS = {
     "done": gettext_lazy("This incident is solved or closed: reopen it before assigning it."),
     "unknown": gettext_lazy("Choose a member of the incident's queue."),
 }
+
+
+class AssignmentRefused(ReasonedRefusal):
+    """The assignment is not allowed."""
+
+    REFUSALS = REFUSALS
 
 
 def assignee_named(username: str):

@@ -13,21 +13,10 @@ from django.utils.translation import gettext, gettext_lazy
 
 from tickets.assignment import may_work_on
 from tickets.models import REFERENCE_PATTERN, Ticket, TicketEventKind, TicketStatus
-from tickets.timeline import event_write, status_set, ticket_locked, ticket_touch
+from tickets.timeline import ReasonedRefusal, event_write, status_set, ticket_locked, ticket_touch
 
 # A chain of merges is followed this far at most (each link is a duplicate closed into the next).
 CHAIN_MAX = 20
-
-
-class MergeRefused(Exception):
-    """The merge is not allowed; ``str()`` says why, for the agent."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-    def __str__(self):
-        return str(REFUSALS[self.reason])
 
 
 REFUSALS = {
@@ -38,6 +27,12 @@ REFUSALS = {
     "not_member": gettext_lazy("Only an agent of the incident's queue merges it."),
     "target_not_member": gettext_lazy("The incident to merge into is not in your queues."),
 }
+
+
+class MergeRefused(ReasonedRefusal):
+    """The merge is not allowed."""
+
+    REFUSALS = REFUSALS
 
 
 def merge_target(*, reference: str, by) -> Ticket:

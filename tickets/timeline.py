@@ -15,6 +15,20 @@ STAFF_NOTICES = (TicketEventKind.SLA_BREACHED,)
 NOTIFY_CHUNK = 200
 
 
+class ReasonedRefusal(Exception):
+    """A workflow that will not act: ``reason`` is a stable code, ``str()`` the sentence for the agent, from the
+    subclass's REFUSALS."""
+
+    REFUSALS: dict = {}
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+    def __str__(self):
+        return str(self.REFUSALS[self.reason])
+
+
 def ticket_locked(ticket: Ticket) -> Ticket:
     """The ticket re-read under a row lock: two clicks on "close" give one event, not two."""
     return Ticket.objects.select_for_update(of=("self",)).select_related("problem_type", "sla_target").get(pk=ticket.pk)
