@@ -118,7 +118,7 @@ def test_a_problem_types_own_target_wins_over_the_priority_s(at, marie, problem_
     assert ticket.first_response_due == at.now + datetime.timedelta(hours=1)
 
 
-def test_the_security_queue_counts_around_the_clock(at, marie):
+def test_the_security_queue_counts_around_the_clock(at, marie, problem_types):
     from tickets.services import security_case_open
 
     at(2026, 12, 5, 23, 0)  # Saturday night
