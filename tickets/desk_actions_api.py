@@ -8,7 +8,6 @@ of the ticket as it is now (closed, merged…) answers 409 with what refused; a 
 from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -58,7 +57,6 @@ def _answer(ticket: Ticket) -> Response:
 
 
 class TicketActionApi(APIView):
-    parser_classes = [JSONParser]  # the agents' API takes JSON bodies only
     permission_classes = [IsVerified, IsAgent]
     body_serializer: type[serializers.Serializer]
 
@@ -160,7 +158,6 @@ class MergeSerializer(serializers.Serializer):
 
 
 class TicketMergeApi(APIView):
-    parser_classes = [JSONParser]  # the agents' API takes JSON bodies only
     permission_classes = [IsVerified, IsAgent]
 
     @extend_schema(summary="Merge a duplicate into another incident (the duplicate is closed)",
@@ -212,7 +209,6 @@ class BulkResultSerializer(serializers.Serializer):
 
 
 class TicketBulkApi(APIView):
-    parser_classes = [JSONParser]  # the agents' API takes JSON bodies only
     permission_classes = [IsVerified, IsAgent]
 
     @extend_schema(summary="One action on many tickets, all or nothing", request=BulkSerializer,

@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -111,7 +110,6 @@ class AssignSerializer(serializers.Serializer):
 
 
 class TicketAssignApi(APIView):
-    parser_classes = [JSONParser]  # the agents' API takes JSON bodies only
     permission_classes = [IsVerified, IsAgent]
 
     @extend_schema(summary="Give a ticket to an agent of its queue", request=AssignSerializer,

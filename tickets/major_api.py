@@ -7,7 +7,6 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -91,7 +90,6 @@ def _form_data(form_class, data):
 
 
 class _IncidentApi(APIView):
-    parser_classes = [JSONParser]  # the agents' API takes JSON bodies only
     permission_classes = [IsVerified, IsAgent]
 
     def incident(self, request, pk) -> MajorIncident:
