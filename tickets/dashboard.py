@@ -85,11 +85,11 @@ def _figures(queue_ids: list[int], *, now) -> dict:
         .order_by("-count", "error")
         .values_list("example", "count")[:TOP]
     )
+    spared = Deflection.objects.filter(
+        problem_type__queue_id__in=queue_ids, created_at__gte=now - datetime.timedelta(days=DEFLECTION_DAYS)
+    )
     deflections = list(
-        Deflection.objects.filter(
-            problem_type__queue_id__in=queue_ids, created_at__gte=now - datetime.timedelta(days=DEFLECTION_DAYS)
-        )
-        .values_list("article__title", "article__slug", "article__language")
+        spared.values_list("article__title", "article__slug", "article__language")
         .annotate(count=Count("pk"))
         .order_by("-count", "article__title")[:TOP]
     )
@@ -102,7 +102,5 @@ def _figures(queue_ids: list[int], *, now) -> dict:
         "first_day": first_day.isoformat(),
         "errors": errors,
         "deflections": deflections,
-        "deflection_total": Deflection.objects.filter(
-            problem_type__queue_id__in=queue_ids, created_at__gte=now - datetime.timedelta(days=DEFLECTION_DAYS)
-        ).count(),
+        "deflection_total": spared.count(),
     }

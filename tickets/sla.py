@@ -276,10 +276,8 @@ def _settle(ticket: Ticket, *, clock: BusinessClock, target: SlaTarget | None, *
 
 def sla_start(ticket: Ticket) -> None:
     """At filing: the target and both due instants, inside the filing transaction."""
-    clock = Clocks().for_queue(ticket.queue_id)
-    target = target_for(ticket)
     ticket.sla_paused_minutes = 0
-    _settle(ticket, clock=clock, target=target, sla_target=target, **_dues(ticket, target, clock))
+    sla_retarget(ticket)
 
 
 def sla_retarget(ticket: Ticket) -> None:
