@@ -50,6 +50,9 @@ REFUSALS = {
     "404": ("Error", "Nothing at this address, or nothing the requester may read there."),
     "429": ("Error", "Too many requests: wait the number of seconds given in Retry-After, then try again."),
 }
+# Only for operations that read a body: one whose Content-Type no parser reads (or unreadable) is refused before
+# the view runs.
+UNSUPPORTED_BODY = ("Error", "The body's Content-Type is not one of those documented for this operation.")
 LANG = {
     "in": "query",
     "name": "lang",
@@ -69,7 +72,10 @@ def document_shared_answers(result, generator, request, public):
             if not any(parameter["name"] == "lang" and parameter["in"] == "query" for parameter in parameters):
                 parameters.append(LANG)
             responses = operation.setdefault("responses", {})
-            for status, (component, description) in REFUSALS.items():
+            refusals = dict(REFUSALS)
+            if "requestBody" in operation:
+                refusals["415"] = UNSUPPORTED_BODY
+            for status, (component, description) in refusals.items():
                 answer = {
                     "description": description,
                     "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}},
