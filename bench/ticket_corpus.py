@@ -103,6 +103,8 @@ GATEWAYS = ["smtp-out-03", "imap-front-02", "sso-node-01", "webmail-lb-04"]
 STATUSES = ["closed"] * 45 + ["solved"] * 22 + ["new"] * 13 + ["in_progress"] * 12 + ["waiting"] * 8
 PRIORITIES = ["normal"] * 70 + ["low"] * 10 + ["high"] * 15 + ["urgent"] * 5
 REFERENCE_BASE = 500_000  # INC-2026-500001…: far from the numbers the demo and real filings use
+# The generated references, as SQL: past INC-2026-999999 they have seven digits, which sort before "INC-2026-5…".
+GENERATED = f"(length(reference) > 15 OR reference > 'INC-2026-{REFERENCE_BASE:06d}')"
 
 
 def _people():
@@ -177,10 +179,14 @@ TICKET_COLUMNS = (
 
 def build(count: int) -> None:
     from django.db import connection, transaction
+    from django.db.models import Q
+    from django.db.models.functions import Length
 
     from tickets.models import ProblemType, ReferenceCounter, Ticket
 
-    existing = Ticket.objects.filter(reference__gte=f"INC-2026-{REFERENCE_BASE:06d}").count()
+    first = f"INC-2026-{REFERENCE_BASE:06d}"
+    generated = Ticket.objects.alias(size=Length("reference")).filter(Q(size__gt=len(first)) | Q(reference__gt=first))
+    existing = generated.count()
     if existing >= count:
         print(f"ticket corpus: {existing} generated tickets already there")
         return
@@ -188,7 +194,7 @@ def build(count: int) -> None:
     with transaction.atomic():
         staff_ids, agent_ids = _people()
         problem_types = list(ProblemType.objects.values_list("pk", "queue_id"))
-        Ticket.objects.filter(reference__gte=f"INC-2026-{REFERENCE_BASE:06d}").delete()
+        generated.delete()
         if connection.vendor == "postgresql":
             _copy(connection, count, staff_ids, agent_ids, problem_types)
         else:
@@ -231,10 +237,9 @@ def _copy(connection, count, staff_ids, agent_ids, problem_types) -> None:
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         cursor.execute(f"CREATE INDEX {INDEX_NAME} ON tickets_ticket USING gin (search_vector)")
         cursor.execute(
-            """INSERT INTO tickets_ticketevent (ticket_id, kind, actor_id, created_at, data, notify, public, body)
-               SELECT id, 'tickets.ticket.created', requester_id, created_at, '{"source": "portal"}', false, true, ''
-               FROM tickets_ticket WHERE reference >= %s""",
-            [f"INC-2026-{REFERENCE_BASE:06d}"],
+            f"""INSERT INTO tickets_ticketevent (ticket_id, kind, actor_id, created_at, data, notify, public, body)
+               SELECT id, 'tickets.ticket.created', requester_id, created_at, '{{"source": "portal"}}', false, true, ''
+               FROM tickets_ticket WHERE {GENERATED}"""  # noqa: S608
         )
         cursor.execute(
             """INSERT INTO tickets_ticketevent (ticket_id, kind, actor_id, created_at, data, notify, public, body)

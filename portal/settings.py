@@ -114,6 +114,8 @@ TEMPLATES = [
         },
     },
 ]
+# Django's form markup written in Python rather than one template per option (portal/web/form_rendering.py).
+FORM_RENDERER = "portal.web.form_rendering.FormRenderer"
 
 # --- Data stores -------------------------------------------------------------------------------------------------
 

@@ -126,9 +126,10 @@ class WorklistFilter(forms.Form):
         ]
         self.colleagues = list(
             get_user_model()
-            .objects.filter(Q(role=Role.ADMIN) | Q(queue_memberships__queue__in=[queue.pk for queue in self.queues]))
+            .objects.filter(
+                Q(role=Role.ADMIN) | Q(pk__in=QueueMembership.objects.filter(queue__in=self.queues).values("user_id"))
+            )
             .filter(is_active=True)
-            .distinct()
             .order_by("display_name", "username")
             .values_list("username", "display_name")
         )
