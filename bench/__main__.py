@@ -122,6 +122,72 @@ def correlation() -> None:
     (out_dir / f"correlation-{stamp}.json").write_text(json.dumps(json.loads(report), indent=2))
 
 
+def mail(args) -> None:
+    """bench.mail: the policy endpoint beside the bare view, ingestion through the API, the lockout job."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "DJANGO_DEBUG": "0"}
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+
+    def bench_mail(*arguments) -> dict | list:
+        command = [sys.executable, "-m", "bench.mail", *arguments]
+        return json.loads(subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout)
+
+    key = bench_mail("setup")["key"]
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(args.workers), "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    results = {}
+    try:
+        wait_until_up(base + TARGETS["bare Django view"])
+        for connections in [int(count) for count in args.connection_counts.split(",") if count] or [args.connections]:
+            for name, command in (("bare Django view", ""), ("policy allow", "allow"), ("policy report", "report")):
+                wait_until_idle(base + TARGETS["bare Django view"])
+                wrk = ["wrk", "-t1", f"-c{connections}", f"-d{args.seconds}s"]
+                if command:
+                    wrk += ["-s", "bench/policy.lua", base + "/api/mail/policy/"]
+                else:
+                    wrk += ["-s", "bench/report.lua", base + TARGETS["bare Django view"]]
+                wrk_env = {**env, "GUICHET_BENCH_MAIL_KEY": key, "GUICHET_BENCH_POLICY": command}
+                subprocess.run(wrk[:3] + ["-d2s"] + wrk[4:], cwd=ROOT, env=wrk_env, check=True, capture_output=True)
+                output = subprocess.run(wrk, cwd=ROOT, env=wrk_env, check=True, capture_output=True, text=True).stdout
+                results[f"{name} @{connections}"] = json.loads(output.strip().splitlines()[-1])
+        wait_until_idle(base + TARGETS["bare Django view"])
+        ingestion = bench_mail("ingest", "--base", base, "--key", key, "--seconds", str(args.seconds))
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    job = bench_mail("lockout", "--history", args.mail_history)
+
+    database = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
+    print(f"\ngunicorn {args.workers} workers, wrk 1 thread, {args.seconds}s, {database}")
+    print(f"{'target':<26} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'refused':>8} {'req/s ratio':>12}")
+    for name, result in results.items():
+        bare = results[f"bare Django view @{name.rpartition('@')[2]}"]
+        rps, bare_rps = result["requests"] / result["seconds"], bare["requests"] / bare["seconds"]
+        print(
+            f"{name:<26} {rps:>8.0f} {result['p50_us'] / 1000:>8.2f} {result['p95_us'] / 1000:>8.2f} "
+            f"{result['refused']:>8} {rps / bare_rps:>12.2f}"
+        )
+    print(
+        f"\ningestion through POST /api/mail/events/: {ingestion['events_per_s']} events/s ({ingestion['events']} "
+        f"events in {ingestion['seconds']} s, {ingestion['batches']} batches of 5,000, median "
+        f"{ingestion['batch_p50_ms']} ms each; errors: {ingestion['errors'] or 'none'})"
+    )
+    for run in job:
+        print(
+            f"lockout job: {run['read']} new events with {run['stored']} stored: {run['seconds']} s "
+            f"({run['events_per_s']} events/s, {run['actions']} locks and alerts)"
+        )
+    out_dir = ROOT / "bench" / "results"
+    out_dir.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    report = {"args": vars(args), "http": results, "ingestion": ingestion, "lockout_job": job}
+    (out_dir / f"mail-{stamp}.json").write_text(json.dumps(report, indent=2))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=10, help="duration of each measurement")
@@ -137,12 +203,18 @@ def main() -> None:
         default="",
         help="comma-separated beginnings of target names to measure, e.g. 'queue,ticket page' or 'kb' (the bare "
         "view always runs; the CSV export runs only with 'export'); every target by default. 'correlation' runs "
-        "the correlation of 5,000 + 2,000 reports instead",
+        "the correlation of 5,000 + 2,000 reports instead; 'mail' the mail servers' endpoints and lockout job",
+    )
+    parser.add_argument(
+        "--mail-history", default="1000000,10000000", help="with --only mail: stored events the lockout job runs beside"
     )
     args = parser.parse_args()
     only = [word.strip() for word in args.only.split(",") if word.strip()]
     if only == ["correlation"]:
         correlation()
+        return
+    if only == ["mail"]:
+        mail(args)
         return
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: sudo apt-get install wrk")

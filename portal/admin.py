@@ -18,6 +18,8 @@ from portal.models import (
     AccountLockout,
     AuthenticatorApp,
     JobRun,
+    MailClient,
+    MailServer,
     MfaResetRequest,
     PasswordResetRequest,
     RecoveryCodeDevice,
@@ -233,6 +235,29 @@ class SecurityKeyAdmin(SecondFactorAdmin):
     # The authenticator model (AAGUID) and transports help support; the credential id and public key are not
     # secret but say nothing useful to a person, so they stay out of the page.
     fields = (*SecondFactorAdmin.fields, "aaguid", "transports", "sign_count")
+    readonly_fields = fields
+
+
+@admin.register(MailServer)
+class MailServerAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """The servers allowed to use the policy endpoint. Keys are created and revoked with ``manage.py mail_server``,
+    which prints a key once; here they are only listed."""
+
+    list_display = ("name", "prefix", "created_at", "last_seen_at", "revoked_at")
+    fields = list_display
+    readonly_fields = fields
+
+
+@admin.register(MailClient)
+class MailClientAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Mail apps seen failing, per identifier, protocol and device (portal.identity.stale_clients); the attempted
+    password's hash is not shown."""
+
+    list_display = ("identifier", "protocol", "device", "repeats", "last_failure_at", "last_ip", "notified_at")
+    list_filter = ("protocol",)
+    search_fields = ("identifier", "device")
+    fields = ("identifier", "protocol", "device", "repeats", "first_failure_at", "last_failure_at", "last_ip",
+              "notified_at")  # fmt: skip
     readonly_fields = fields
 
 

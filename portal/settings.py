@@ -261,6 +261,20 @@ GUICHET_CHALLENGE_MAX_AGE = timedelta(minutes=10)
 # Detection job (R5, R36): over the last window, a network whose failures hit this many identifiers with this share
 # of failures is spraying; this many identifiers failing anywhere is a wave; this many locks raise the mass alert.
 GUICHET_DETECTION_WINDOW = timedelta(minutes=10)
+# A mail app that sent the same wrong password this many times more, after a password change, is a stale client
+# (portal.identity.stale_clients): its owner is told once.
+GUICHET_STALE_CLIENT_REPEATS = env_int("GUICHET_STALE_CLIENT_REPEATS", 3)
+# Mail-log events older than this when they are read are stored but not counted towards a lock (an import of last
+# week's log must not lock anybody now).
+GUICHET_MAIL_EVENT_MAX_AGE = timedelta(minutes=env_int("GUICHET_MAIL_EVENT_MAX_AGE_MINUTES", 60))
+# The password-reset checks (portal.identity.account_checks).
+GUICHET_RESET_REQUESTS_ALERT = env_int("GUICHET_RESET_REQUESTS_ALERT", 3)  # reset links for one account in 24 h
+GUICHET_FAILURES_AFTER_RESET = env_int("GUICHET_FAILURES_AFTER_RESET", 5)  # failed sign-ins within 24 h of a reset
+# A maximum password age, in days, if the organisation's policy has one (0: none, as NIST 800-63B advises); people
+# are reminded GUICHET_PASSWORD_REMINDER_DAYS before.
+GUICHET_PASSWORD_MAX_AGE_DAYS = env_int("GUICHET_PASSWORD_MAX_AGE_DAYS", 0)
+GUICHET_PASSWORD_REMINDER_DAYS = env_int("GUICHET_PASSWORD_REMINDER_DAYS", 14)
+GUICHET_MFA_REMINDER_DAYS = env_int("GUICHET_MFA_REMINDER_DAYS", 3)  # before the end of the second-factor grace
 GUICHET_SPRAY_IDENTIFIERS = env_int("GUICHET_SPRAY_IDENTIFIERS", 20)
 GUICHET_SPRAY_FAILURE_RATIO = 0.8
 GUICHET_SPRAY_WAVE_IDENTIFIERS = env_int("GUICHET_SPRAY_WAVE_IDENTIFIERS", 300)
@@ -499,6 +513,8 @@ GUICHET_RATE_LIMITS = {
         ("reply", "60/hour"),  # messages and files added to an incident
         ("password_reset", "20/hour"),  # "I forgot my password" forms; beyond, silently not sent (R20)
         ("recovery_request", "5/hour"),  # "reset my second factor" forms of the lost-phone page; beyond, dropped
+        ("mail_policy", "60000/min"),  # a mail server's policy questions and reports (about 3 per login)
+        ("mail_events", "600/min"),  # batches of a mail server's log events (up to 5,000 each)
     )
 }
 # Addresses of GUICHET_SHARED_EGRESS_NETWORKS (many people behind one NAT) get this many times each limit.

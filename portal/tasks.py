@@ -4,7 +4,16 @@ directly; periodic ones (portal/site/schedule.py) also leave a JobRun row (porta
 from celery import shared_task
 from celery.signals import worker_ready
 
-from portal.identity import detection, helpdesk_reset, lockout, notifications, reset, session_registry
+from portal.identity import (
+    account_checks,
+    detection,
+    helpdesk_reset,
+    lockout,
+    mail_lockout,
+    notifications,
+    reset,
+    session_registry,
+)
 from portal.models import PasswordResetRequest, RecoveryRequest, SecurityEvent
 from portal.site import health
 from portal.web import jobs, outbox
@@ -57,6 +66,35 @@ def detect_credential_attacks() -> dict:
     """Look for spraying and mass lockouts in the last minutes (portal/identity/detection.py); idempotent: a second
     run in the same window raises no second alert."""
     return detection.detect_credential_attacks().report()
+
+
+@shared_task
+@periodic_job
+def count_mail_failures() -> dict:
+    """Apply the lock tiers to the mail events stored since the last run (portal/identity/mail_lockout.py); safe to
+    run twice or at once: the watermark moves with each batch's work."""
+    return mail_lockout.mail_lockout_scan()
+
+
+@shared_task
+@periodic_job
+def check_accounts() -> dict:
+    """The password-reset checks (portal/identity/account_checks.py): expired access passes forgotten, repeated
+    reset requests flagged, reminders, failures after a reset turned into a case; each idempotent."""
+    results = [
+        {"items": account_checks.access_passes_purge(), "actions": 0},
+        account_checks.repeated_resets_flag(),
+        account_checks.failures_after_reset_check(),
+    ]
+    return {key: sum(result[key] for result in results) for key in ("items", "actions")}
+
+
+@shared_task
+@periodic_job
+def send_account_reminders() -> dict:
+    """Once a day: passwords reaching the policy's age, second-factor grace periods ending (account_checks)."""
+    results = [account_checks.password_age_remind(), account_checks.mfa_grace_remind()]
+    return {key: sum(result[key] for result in results) for key in ("items", "actions")}
 
 
 @shared_task

@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from portal.identity.views.mail_events import mail_events_view
+from portal.identity.views.mail_policy import mail_policy_view
 from portal.site import metrics
 from portal.site.views import api_docs, contact, errors, home
 
@@ -20,6 +22,8 @@ urlpatterns = [
     # Interactive documentation, served from our own static files (drf-spectacular-sidecar): no CDN.
     path("api/docs/", api_docs.SwaggerView.as_view(), name="api-docs"),
     path("api/docs/redoc/", api_docs.RedocView.as_view(), name="api-redoc"),
+    path("api/mail/policy/", mail_policy_view, name="mail-policy"),  # Dovecot's auth_policy_server_url
+    path("api/mail/events/", mail_events_view, name="mail-events"),  # batches of events read from mail logs
     path("api/kb/", include("kb.api_urls")),
     path("api/", include("tickets.api_urls")),
 ]

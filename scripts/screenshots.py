@@ -114,6 +114,7 @@ def pages(base: str) -> list[tuple[str, str | None, str]]:
         ("recovery-request", None, "/compte/telephone-perdu/demande/"),
         ("access-pass-sign-in", None, "/compte/connexion/passe-temporaire/"),
         ("helpdesk-resets", "agent", "/compte/assistance/reinitialisations/"),
+        ("account-security-agent", "agent", "/compte/assistance/comptes/marie.dupont/securite/"),
         ("helpdesk-reset-start", "agent", "/compte/assistance/comptes/marie.dupont/reinitialiser-second-facteur/"),
         ("too-many-requests", None, "flood:/aide/recherche/?q=quota"),
         ("agent-incident", "agent", "incident"),

@@ -378,6 +378,29 @@ def security_case_open(*, requester, title: str, description: str) -> Ticket:
     return ticket
 
 
+def lockout_case_open(*, requester, title: str, description: str) -> Ticket:
+    """A case for the helpdesk about someone whose sign-ins keep failing after a password reset (the periodic
+    account checks): a high-priority incident of the locked-account problem type in its queue, with its "created"
+    event. Not checked against the problem type's form, like security_case_open."""
+    problem_types = ProblemType.objects.all()
+    problem_type = (
+        problem_types.filter(slug="compte-bloque").first()
+        or problem_types.filter(slug="autre").first()
+        or problem_types.filter(is_active=True).first()
+    )
+    answers = {"identifier": requester.username, "title": title[:200], "description": description}
+    ticket = _file(
+        requester=requester,
+        problem_type=problem_type,
+        submission=Submission(answers=answers),
+        source=TicketSource.ACCOUNT_CHECKS,
+        by=None,
+        priority=Priority.HIGH,
+    )
+    log.info("lockout case %s opened for %s", ticket.reference, requester.pk)
+    return ticket
+
+
 def recovery_case_open(*, requester, message: str, contact: str, by=None) -> Ticket:
     """The helpdesk case of a second-factor reset: asked for on the lost-phone page (``by`` None, the person
     themselves), or opened by the agent who starts a reset without one. A high-priority incident of the second-factor

@@ -23,4 +23,5 @@ class TicketSource(enum.StrEnum):
     API = "api"
     SECURITY = "security"  # "this wasn't me" in a security e-mail (portal.identity.not_me)
     RECOVERY = "recovery"  # "reset my second factor" on the lost-phone page, or an agent's reset (helpdesk_reset)
+    ACCOUNT_CHECKS = "account_checks"  # a periodic check of the accounts (portal.identity.account_checks)
     DEMO = "demo"  # manage.py load_demo

@@ -67,25 +67,45 @@ class Lock:
         return round((self.until - timezone.now()).total_seconds() / 60)
 
 
-def record_failure(key: str) -> Lock | None:
+def count_failure(row: AccountLockout, now: datetime, *, repeat: bool = False) -> Lock | None:
+    """Add one failure to ``row`` (not saved); returns the lock when it reached a tier.
+
+    A ``repeat`` (a mail app sending again the wrong password it sent before: portal.identity.stale_clients) is the
+    same guess, not a new one: it can reach the first tier but takes the count no further.
+    """
+    first_tier = settings.GUICHET_LOCKOUT_TIERS[0][0]
+    if repeat and row.failures >= first_tier:
+        row.last_failure_at = now
+        return None
+    row.failures += 1
+    row.last_failure_at = now
+    lock = None
+    for threshold, duration in settings.GUICHET_LOCKOUT_TIERS:
+        if row.failures == threshold:
+            row.locked_until = now + duration
+            row.reset_required = threshold == settings.GUICHET_LOCKOUT_TIERS[-1][0]
+            lock = Lock(until=row.locked_until, reset_required=row.reset_required)
+    return lock
+
+
+COUNTED_FIELDS = ["failures", "last_failure_at", "locked_until", "reset_required"]
+
+
+def record_failure(key: str, *, repeat: bool = False) -> Lock | None:
     """Count a failed evaluation; returns the lock when this failure reached a tier."""
-    now = timezone.now()
     with transaction.atomic():
         row = AccountLockout.objects.select_for_update().get(key=key)
-        row.failures += 1
-        row.last_failure_at = now
-        lock = None
-        for threshold, duration in settings.GUICHET_LOCKOUT_TIERS:
-            if row.failures == threshold:
-                row.locked_until = now + duration
-                row.reset_required = threshold == settings.GUICHET_LOCKOUT_TIERS[-1][0]
-                lock = Lock(until=row.locked_until, reset_required=row.reset_required)
-        row.save(update_fields=["failures", "last_failure_at", "locked_until", "reset_required"])
+        lock = count_failure(row, timezone.now(), repeat=repeat)
+        row.save(update_fields=COUNTED_FIELDS)
         return lock
 
 
+def count_success(row: AccountLockout) -> None:
+    """Failures are consecutive: a success starts the count again (NIST 800-63B). Not saved."""
+    row.failures, row.locked_until, row.last_failure_at = 0, None, None
+
+
 def record_success(key: str) -> None:
-    """Failures are consecutive: a success starts the count again (NIST 800-63B)."""
     AccountLockout.objects.filter(key=key).update(failures=0, locked_until=None, last_failure_at=None)
 
 
@@ -142,6 +162,29 @@ def record_source_failure(ip: str) -> bool:
         row.save(update_fields=["window_started_at", "failures"])
         row.refresh_from_db(fields=["failures"])
         return row.failures == _source_limit(ip)
+
+
+def record_source_failures(failures: dict[str, int]) -> list[str]:
+    """Count many failures per address at once (the mail lockout job); returns the addresses that reached their
+    limit with them."""
+    now = timezone.now()
+    reached = []
+    with transaction.atomic():
+        SourceThrottle.objects.bulk_create(
+            [SourceThrottle(ip=ip, window_started_at=now) for ip in failures], ignore_conflicts=True
+        )
+        rows = SourceThrottle.objects.select_for_update().filter(ip__in=list(failures)).order_by("ip")
+        changed = []
+        for row in rows:
+            if now - row.window_started_at > settings.GUICHET_SOURCE_WINDOW:
+                row.window_started_at, row.failures = now, 0
+            limit = _source_limit(row.ip)
+            before, row.failures = row.failures, row.failures + failures[row.ip]
+            if before < limit <= row.failures:
+                reached.append(row.ip)
+            changed.append(row)
+        SourceThrottle.objects.bulk_update(changed, ["window_started_at", "failures"])
+    return reached
 
 
 def purge_stale(older_than: timedelta = timedelta(days=2)) -> int:

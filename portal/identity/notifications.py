@@ -13,16 +13,21 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.identity.not_me import not_me_url
 from portal.models import EventKind, SecurityEvent
-from portal.models.security import MANAGER_NOTIFIED_KINDS, TEAM_ALERT_KINDS, TEAM_ONLY_KINDS
+from portal.models.security import MANAGER_NOTIFIED_KINDS, TEAM_ALERT_KINDS, TEAM_ONLY_KINDS, Source
 from portal.web import outbox
 from portal.web.user_agent import detect as user_agent_detect
 
 log = logging.getLogger(__name__)
+
+# The knowledge-base article on removing and re-adding an account on a device (kb/content/).
+STALE_CLIENT_ARTICLE = "client-mail-ancien-mot-de-passe"
 
 # One sentence per kind, telling the person what the event means for them; the e-mail adds what to do.
 EXPLANATIONS = {
@@ -61,6 +66,19 @@ EXPLANATIONS = {
     EventKind.MFA_RESET_CANCELLED: _(
         "A reset of your second factor started by the helpdesk was cancelled. Nothing was changed on your account."
     ),
+    EventKind.STALE_MAIL_CLIENT: _(
+        "A mail app keeps trying to sign in to your account with a password that is no longer the right one, "
+        "probably the one you had before your last change. Its failures can suspend your account."
+    ),
+    EventKind.PASSWORD_AGE_REMINDER: _(
+        "Your organisation's policy asks for a new password after a while, and yours will soon reach that age. "
+        "Change it from your security page before then, and update the mail apps of your phone and computers "
+        "right after."
+    ),
+    EventKind.MFA_GRACE_REMINDER: _(
+        "Your account must have a second factor (an authenticator app or a security key) soon. Add one from your "
+        "security page before the deadline: after it, signing in asks you to add one first."
+    ),
     EventKind.ACCESS_PASS_LOGIN: _(
         "Someone signed in to your account with the temporary access pass the helpdesk gave. It works once."
     ),
@@ -81,6 +99,10 @@ TEAM_EXPLANATIONS = {
     EventKind.MFA_FAIL_MAX: _(
         "Someone knew this account's password and entered wrong second-factor codes until the second factor was "
         "blocked. The password must be reset; consider contacting the owner."
+    ),
+    EventKind.RESET_REQUESTS_REPEATED: _(
+        "Password reset links were asked for this account several times within a day. Either someone is flooding "
+        "its mailbox, or its owner never receives the e-mail (check the address on the account)."
     ),
     EventKind.MFA_RESET_DENIED: _(
         "A helpdesk reset of this account's second factor was refused: the caller could not prove who they were, a "
@@ -125,6 +147,9 @@ def details(event: SecurityEvent) -> str:
         return ngettext("%(count)d recovery code remains.", "%(count)d recovery codes remain.", data["remaining"]) % {
             "count": data["remaining"]
         }
+    deadline = parse_datetime(str(data.get("expires") or data.get("deadline") or ""))
+    if event.kind in (EventKind.PASSWORD_AGE_REMINDER, EventKind.MFA_GRACE_REMINDER) and deadline is not None:
+        return gettext("Deadline: %(date)s.") % {"date": date_format(timezone.localtime(deadline), "DATE_FORMAT")}
     if event.kind == EventKind.LOGIN_LOCK and data.get("reset_required"):
         return gettext("A password reset or the helpdesk is now needed to sign in again.")
     if event.kind == EventKind.LOGIN_LOCK and "minutes" in data:
@@ -245,4 +270,20 @@ def _context(event: SecurityEvent) -> dict:
         # From the configured address only: a request's Host header could point the link at another site.
         "security_url": settings.SITE_URL + reverse("portal:security"),
         "not_me_url": not_me_url(event),
+        **_mail_app(event),
+    }
+
+
+def _mail_app(event: SecurityEvent) -> dict:
+    """For a stale mail app: which one (protocol and device), and the article on setting it up again."""
+    if event.kind != EventKind.STALE_MAIL_CLIENT:
+        return {}
+    data = event.data or {}
+    protocol = dict(Source.choices).get(data.get("protocol", ""), data.get("protocol", ""))
+    device = data.get("device", "")
+    return {
+        "app": gettext("%(protocol)s, from %(device)s") % {"protocol": protocol, "device": device}
+        if device
+        else str(protocol),
+        "article_url": settings.SITE_URL + reverse("kb:article", kwargs={"slug": STALE_CLIENT_ARTICLE}),
     }

@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from portal.identity.access import is_verified_agent
-from portal.models import EventKind, SecurityEvent, User, UserManager
+from portal.models import EventKind, MailClient, SecurityEvent, User, UserManager
 from portal.models.security import TEAM_ONLY_KINDS
 
 RECENT_EVENTS = 50
@@ -37,12 +37,23 @@ def security_events_for(identifier: str, *, viewer, limit: int = RECENT_EVENTS) 
     return list(SecurityEvent.objects.filter(user__username=identifier)[:limit])
 
 
+def mail_apps_for(identifier: str, *, viewer, limit: int = 10) -> list[MailClient]:
+    """The mail apps of ``identifier`` that keep sending one wrong password (portal.identity.stale_clients),
+    latest first: its owner and verified agents read them, anybody else gets none."""
+    identifier = UserManager.normalize_identifier(identifier or "")
+    own = viewer is not None and viewer.is_authenticated and viewer.get_username() == identifier
+    if not identifier or not (own or is_verified_agent(viewer)):
+        return []
+    return list(MailClient.objects.filter(identifier=identifier, repeats__gt=0)[:limit])
+
+
 @dataclass(frozen=True)
 class SecurityHistory:
     identifier: str
     is_account: bool
     events: list[SecurityEvent]
     days: int
+    mail_apps: list[MailClient]
 
 
 def recent_security_history(identifier: str, *, viewer, days: int = 30, limit: int = 20) -> SecurityHistory | None:
@@ -50,7 +61,7 @@ def recent_security_history(identifier: str, *, viewer, days: int = 30, limit: i
     last ``days`` days (suspensions and their end, password changes and reset links, authenticators added or
     removed, recovery codes used, helpdesk resets…), newest first, at most ``limit``. Only the kind, time and source
     of each are read, never its details. None for anyone else, so a page several kinds of reader open cannot show
-    it to the wrong one. One query; two when the identifier has no recent event."""
+    it to the wrong one. Two queries; three when the identifier has no recent event."""
     if not is_verified_agent(viewer):
         return None
     identifier = UserManager.normalize_identifier(identifier or "")
@@ -61,4 +72,5 @@ def recent_security_history(identifier: str, *, viewer, days: int = 30, limit: i
         .only("pk", "kind", "created_at", "source")[:limit]
     )
     is_account = bool(events) or (bool(identifier) and User.objects.filter(username=identifier).exists())
-    return SecurityHistory(identifier=identifier, is_account=is_account, events=events, days=days)
+    mail_apps = mail_apps_for(identifier, viewer=viewer) if is_account else []
+    return SecurityHistory(identifier=identifier, is_account=is_account, events=events, days=days, mail_apps=mail_apps)

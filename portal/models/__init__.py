@@ -9,8 +9,9 @@ from portal.models.helpdesk import (
     RecoveryRequest,
     TemporaryAccessPass,
 )
-from portal.models.jobs import JobRun
+from portal.models.jobs import JobCursor, JobRun, LogCursor
 from portal.models.lockout import AccountLockout, ChallengeMode, SourceThrottle
+from portal.models.mail_server import MailClient, MailServer
 from portal.models.mfa import RecoveryCode, RecoveryCodeDevice
 from portal.models.reset import PasswordResetRequest, PasswordResetToken
 from portal.models.security import EventKind, SecurityEvent
@@ -28,10 +29,14 @@ __all__ = [
     "AccountLockout",
     "ApiToken",
     "AuthenticatorApp",
+    "MailServer",
     "ChallengeMode",
     "EventBase",
     "EventKind",
+    "JobCursor",
     "JobRun",
+    "LogCursor",
+    "MailClient",
     "PasswordResetRequest",
     "PasswordResetToken",
     "RecoveryCode",

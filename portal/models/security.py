@@ -28,6 +28,14 @@ class EventKind(models.TextChoices):
     LOGOUT = "authn_logout", _("Signed out")
     API_TOKEN_CREATED = "api_token_created", _("API token created")
     API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
+    MAIL_SERVER_ADDED = "mail_server_key_created", _("Mail server key created")
+    MAIL_SERVER_REVOKED = "mail_server_key_revoked", _("Mail server key revoked")
+    STALE_MAIL_CLIENT = "authn_stale_mail_client", _("A mail app keeps trying an old password")
+    # The password-reset checks (portal.identity.account_checks).
+    PASSWORD_AGE_REMINDER = "authn_password_age_reminder", _("Reminder: the password must be changed soon")
+    MFA_GRACE_REMINDER = "mfa_grace_reminder", _("Reminder: a second factor is needed soon")
+    RESET_REQUESTS_REPEATED = "authn_reset_requests_repeated", _("Many password reset requests for one account")
+    FAILURES_AFTER_RESET = "authn_failures_after_reset", _("Failed sign-ins go on after a password reset")
     NOT_ME = "authn_not_me_reported", _("Reported as not done by the account's owner")
     ROLE_CHANGE = "authz_change", _("Role changed")
     ACCOUNT_DEACTIVATE = "user_archived", _("Account deactivated")
@@ -54,6 +62,7 @@ TEAM_ALERT_KINDS = frozenset(
     {
         EventKind.SPRAY_DETECTED,
         EventKind.MASS_LOCKOUT,
+        EventKind.RESET_REQUESTS_REPEATED,
         EventKind.MFA_FAIL_MAX,
         EventKind.NOT_ME,
         EventKind.MFA_RESET_DENIED,
@@ -65,7 +74,12 @@ TEAM_ALERT_KINDS = frozenset(
 # Alerts the account's owner is not e-mailed about: they already got the e-mail of the reset itself, or the alert
 # is about an agent's own behaviour, which warning them would only teach to stay under the threshold.
 TEAM_ONLY_KINDS = frozenset(
-    {EventKind.ALERT_PRIVILEGED_RESET, EventKind.ALERT_RESET_RATE, EventKind.ALERT_RESET_AGENT_AREA}
+    {
+        EventKind.ALERT_PRIVILEGED_RESET,
+        EventKind.ALERT_RESET_RATE,
+        EventKind.ALERT_RESET_AGENT_AREA,
+        EventKind.RESET_REQUESTS_REPEATED,  # the owner already had each link's e-mail
+    }
 )
 # Kinds the account's line manager is e-mailed about too: a reset to approve after a call-back (R38), a reset done
 # (R41).
@@ -76,6 +90,10 @@ class Source(models.TextChoices):
     PORTAL = "portal", _("Portal")
     API = "api", _("API")
     MAIL = "mail", _("Mail server")
+    IMAP = "imap", _("IMAP")
+    POP3 = "pop3", _("POP3")
+    SMTP = "smtp", _("SMTP (sending)")
+    WEBMAIL = "webmail", _("Webmail")
 
 
 class SecurityEventQuerySet(models.QuerySet):
@@ -114,6 +132,9 @@ class SecurityEvent(EventBase):
     ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=300, blank=True)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.PORTAL)
+    # An event read from a mail server's logs (portal.identity.mail_events): "<server prefix>:<its event id>", so a
+    # batch sent twice or a log read again is stored once. Empty for everything else.
+    external_id = models.CharField(max_length=80, blank=True, editable=False)
 
     objects = SecurityEventQuerySet.as_manager()
 
@@ -124,6 +145,11 @@ class SecurityEvent(EventBase):
         indexes = [
             models.Index(fields=["user", "-created_at"]),
             models.Index(fields=["notify", "notified_at"], condition=models.Q(notify=True), name="event_outbox_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~models.Q(external_id=""), name="event_external_id_unique"
+            ),
         ]
 
     def __str__(self):

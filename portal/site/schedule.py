@@ -76,6 +76,26 @@ BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Mail servers' log events (portal.identity.mail_lockout): locks, per-address counts, stale mail apps. Every 30
+    # seconds, so a lock from a log lands about as soon as one from the policy endpoint.
+    "count-mail-failures": {
+        "task": "portal.tasks.count_mail_failures",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
+    # The password-reset checks (portal.identity.account_checks). Every 5 minutes: a case for failures after a
+    # reset should reach the helpdesk before the person calls.
+    "check-accounts": {
+        "task": "portal.tasks.check_accounts",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
+    # Reminders (password age, second-factor grace). Daily at 08:05, when people read their mail
+    # (https://crontab.guru/#5_8_*_*_*).
+    "send-account-reminders": {
+        "task": "portal.tasks.send_account_reminders",
+        "schedule": crontab(minute=5, hour=8),
+    },
     # SLA clocks: tickets at risk or breached, escalated (tickets.sla).
     "check-sla": {
         "task": "tickets.tasks.check_sla",

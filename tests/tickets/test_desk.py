@@ -429,8 +429,9 @@ def test_the_agents_ticket_page_costs_the_same_queries_whatever_its_history(
 # with its actors and its files (two); whether the agent works the ticket's queue and who may take it. Then the
 # agent's panels (tickets.ticket_panels), one query each whatever their rows: the queue's canned answers with their
 # article, the requester's other recent incidents, the identifier's security events and, finding none, whether it
-# is an account at all, the articles to link. A requester's page runs none of these five.
-TICKET_PAGE_QUERIES = 16
+# is an account at all, its mail apps repeating an old password, the articles to link. A requester's page runs none
+# of these six.
+TICKET_PAGE_QUERIES = 17
 
 
 def test_an_upgrade_keeps_existing_agents_seeing_every_queue(django_user_model, problem_types):

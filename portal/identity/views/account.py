@@ -20,7 +20,7 @@ from portal.identity.decorators import agent_required, recent_verification_requi
 from portal.identity.events import record_event
 from portal.identity.forms import PasswordChangeForm
 from portal.identity.notifications import browser_summary
-from portal.identity.selectors import account_for, security_events_for
+from portal.identity.selectors import account_for, mail_apps_for, security_events_for
 from portal.identity.services import password_set, sessions_end_all
 from portal.identity.session_state import PASSWORD_MUST_CHANGE
 from portal.identity.signin import check_current_password
@@ -55,6 +55,7 @@ def logout_view(request):
 def security_view(request):
     context = {
         "rows": _event_rows(request.user, request.user),
+        "mail_apps": mail_apps_for(request.user.username, viewer=request.user),
         "sessions": _session_rows(request),
         "tokens": request.user.api_tokens.filter(revoked_at__isnull=True).order_by("-created_at"),
     }
@@ -105,7 +106,9 @@ def account_events_view(request, username):
     if account is None:
         raise Http404
     rows = _event_rows(account, request.user)
-    return render(request, "portal/account/account_events.html", {"account": account, "rows": rows})
+    mail_apps = mail_apps_for(account.username, viewer=request.user)
+    context = {"account": account, "rows": rows, "mail_apps": mail_apps}
+    return render(request, "portal/account/account_events.html", context)
 
 
 @sensitive_post_parameters("current_password", "new_password", "confirmation")

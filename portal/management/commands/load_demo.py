@@ -16,7 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.identity import mfa
-from portal.models import AuthenticatorApp, Role, User
+from portal.models import AuthenticatorApp, MailClient, Role, User
+from portal.models.security import Source
 from tickets.models import ProblemType, Queue, QueueMembership
 from tickets.seed import (
     canned_answer_editors_grant,
@@ -119,6 +120,21 @@ class Command(BaseCommand):
             # An HR record for Marie (phone and line manager), so the helpdesk's call-back check can be tried.
             User.objects.filter(username="marie.dupont").update(
                 hr_phone="01 99 00 56 78", line_manager=User.objects.get(username="jean.martin")
+            )
+            # Marie's phone still polls IMAP with her previous password: her security page, and the agents' view
+            # of her account, show it (portal.identity.stale_clients).
+            now = timezone.now()
+            MailClient.objects.update_or_create(
+                identifier="marie.dupont",
+                protocol=Source.IMAP,
+                device="iPhone Mail",
+                defaults={
+                    "pwhash": "5a3",
+                    "repeats": 11,
+                    "first_failure_at": now - timedelta(hours=3),
+                    "last_failure_at": now - timedelta(minutes=4),
+                    "last_ip": "203.0.113.40",
+                },
             )
 
         self.stdout.write(

@@ -1,0 +1,108 @@
+"""The endpoint of Dovecot's authentication policy protocol (auth_policy_server_url): portal.identity.mail_policy.
+
+Not a DRF view: Dovecot is its only client, its request and answer shapes are Dovecot's, and it waits for the
+answer before each login, so the path is kept short. Every refusal is JSON with a 4xx status and a ``detail``;
+Dovecot treats any answer other than 2xx as a failure of the policy server (auth_policy_reject_on_fail decides).
+"""
+
+import json
+
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from portal.identity import lockout
+from portal.identity.mail_policy import (
+    PolicyRequest,
+    mail_login_allow,
+    mail_login_report,
+    mail_server_for,
+    valid_address,
+)
+from portal.models import MailServer
+from portal.web.network import client_ip
+from portal.web.ratelimit import limited
+
+MAX_BODY = 16 * 1024
+TEXT_FIELDS = {"login": 320, "protocol": 20, "fail_type": 20, "device_id": 200, "pwhash": 128, "session_id": 200}
+SEEN_EVERY = 60  # seconds between two writes of a server's last_seen_at
+
+
+KEY_REQUIRED = "A valid mail server key is required (Authorization: Bearer gms_…)."
+
+
+def refused(status: int, detail: str) -> JsonResponse:
+    return JsonResponse({"detail": detail}, status=status)
+
+
+def authenticated_server(request) -> MailServer | None:
+    """The server whose key the request carries (its last request time noted), or None, counted as a failure from
+    the address: a guessed key is a failed credential (R4)."""
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    server = mail_server_for(key.strip()) if scheme.lower() == "bearer" else None
+    if server is None:
+        lockout.record_source_failure(client_ip(request))
+        return None
+    now = timezone.now()
+    if server.last_seen_at is None or (now - server.last_seen_at).total_seconds() > SEEN_EVERY:
+        MailServer.objects.filter(pk=server.pk).update(last_seen_at=now)
+    return server
+
+
+def _read(body: bytes) -> PolicyRequest | str:
+    """The request, or what is wrong with it."""
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        return "The body must be a JSON object."
+    if not isinstance(data, dict):
+        return "The body must be a JSON object."
+    values = {}
+    for name, limit in TEXT_FIELDS.items():
+        value = data.get(name, "")
+        if not isinstance(value, str) or len(value) > limit:
+            return f"{name} must be a string of at most {limit} characters."
+        values[name] = value
+    if not values["login"].strip():
+        return "login is required."
+    for name in ("success", "policy_reject"):
+        if not isinstance(data.get(name, False), bool):
+            return f"{name} must be true or false."
+    remote = data.get("remote", "")
+    address = valid_address(remote) if isinstance(remote, str) and remote.strip() else None
+    if isinstance(remote, str) and remote.strip() and address is None:
+        return "remote must be an IP address."
+    return PolicyRequest(
+        remote=address,
+        success=data.get("success", False),
+        policy_reject=data.get("policy_reject", False),
+        **values,
+    )
+
+
+@csrf_exempt
+@never_cache
+@require_POST
+def mail_policy_view(request):
+    wait = limited(request, "mail_policy")
+    if wait is not None:
+        response = refused(429, "Too many requests from this server.")
+        response["Retry-After"] = str(wait)
+        return response
+    server = authenticated_server(request)
+    if server is None:
+        return refused(401, KEY_REQUIRED)
+    command = request.GET.get("command", "")
+    if command not in ("allow", "report"):
+        return refused(400, "command must be allow or report.")
+    if len(request.body) > MAX_BODY:
+        return refused(400, f"The body must be at most {MAX_BODY} bytes.")
+    policy_request = _read(request.body)
+    if isinstance(policy_request, str):
+        return refused(400, policy_request)
+    if command == "allow":
+        return JsonResponse(mail_login_allow(policy_request).as_json())
+    mail_login_report(policy_request)
+    return JsonResponse({"status": 0, "msg": ""})
