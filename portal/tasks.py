@@ -70,6 +70,13 @@ def detect_credential_attacks() -> dict:
 
 @shared_task
 @periodic_job
+def lift_expired_locks() -> int:
+    """Timed sign-in locks past their end lifted, each with its event (portal/identity/lockout.py); idempotent."""
+    return lockout.expired_locks_lift()
+
+
+@shared_task
+@periodic_job
 def count_mail_failures() -> dict:
     """Apply the lock tiers to the mail events stored since the last run (portal/identity/mail_lockout.py); safe to
     run twice or at once: the watermark moves with each batch's work."""

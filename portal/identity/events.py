@@ -4,10 +4,16 @@ Where the event came from is given as ``ip`` and ``user_agent``, so that a fact 
 mail server, a periodic job) is recorded by the same call; ``request`` is only a shortcut that fills them.
 """
 
+import json
 import logging
+from dataclasses import dataclass
+from datetime import datetime
 
-from django.db import IntegrityError, transaction
+import psycopg
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
+from django.utils import timezone
+from psycopg import sql
 
 from portal.identity import audit_log
 from portal.models import SecurityEvent
@@ -56,35 +62,132 @@ def record_event(
     return event
 
 
-def record_events(events: list[SecurityEvent]) -> list[SecurityEvent]:
-    """Append many events in one statement per thousand rows: the way in for a mail server's log, thousands of
-    events at a time (portal.identity.mail_events). Events carrying an ``external_id`` already stored are skipped,
-    so a batch sent twice is stored once. Returns the events stored. No e-mail: a lock reached through them is
+@dataclass(slots=True)
+class ExternalEvent:
+    """An event from elsewhere (a mail server's log), as ``record_events`` stores it: the fields of a SecurityEvent
+    row, without a model instance's cost, which at thousands of events a second is most of the work."""
+
+    kind: str
+    external_id: str
+    source: str
+    data: dict
+    user_id: int | None = None
+    submitted_identifier: str = ""
+    ip: str | None = None
+    user_agent: str = ""
+    pk: int | None = None
+    created_at: datetime | None = None
+
+
+def record_events(events: list[ExternalEvent]) -> list[ExternalEvent]:
+    """Append many events at once: the way in for a mail server's log, thousands of events at a time
+    (portal.identity.mail_events). Each carries an ``external_id``; one already stored is skipped, so a batch sent
+    twice, even twice at once, is stored once. Returns the events stored. No e-mail: a lock reached through them is
     recorded, and notified, by the job that counts them (portal.identity.mail_lockout).
     """
+    if any(not event.external_id for event in events):
+        raise ValueError("record_events stores events from elsewhere: each needs its external_id")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [INGESTION_LOCK])  # see settled_event_id
+    now = timezone.now()
+    for event in events:
+        event.created_at = now
+    stored = _insert_postgresql(events) if connection.vendor == "postgresql" else _insert_portable(events)
+    audit_log.ship_many(stored)
+    log.info("security events: %d stored from a batch of %d", len(stored), len(events))
+    return stored
+
+
+# Held, shared, by every transaction that stores external events, and taken alone by settled_event_id.
+INGESTION_LOCK = 0x6775696368657401
+
+
+def settled_event_id() -> int:
+    """The highest event id at or below which every batch stored by record_events has committed or rolled back.
+
+    Ids are handed out when a row is written, not when its transaction commits: a job reading "what came after its
+    last position" in id order would pass over a batch still being written, for good. Waiting, a moment, for the
+    batches in flight (their shared lock) and reading the highest id then gives a bound below which nothing can
+    still appear. Runs in its own transaction: call it outside one, before reading.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INGESTION_LOCK])
+        return SecurityEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+# One statement for the whole batch, the rows passed as arrays: about twenty times faster than a multi-row VALUES
+# of as many parameters, and ON CONFLICT leaves out what is already there, including a copy committed meanwhile.
+_INSERT = sql.SQL("""
+INSERT INTO {} (kind, created_at, user_id, submitted_identifier, ip, user_agent, source, data, notify,
+                     external_id)
+SELECT kind, %s, user_id, identifier, ip::inet, user_agent, source, data::jsonb, false, external_id
+FROM unnest(%b::text[], %b::bigint[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[])
+     AS event(kind, user_id, identifier, ip, user_agent, source, data, external_id)
+ON CONFLICT DO NOTHING
+RETURNING id, external_id
+""")
+
+
+def _insert_postgresql(events: list[ExternalEvent]) -> list[ExternalEvent]:
+    columns = [
+        [event.kind for event in events],
+        [event.user_id for event in events],
+        [event.submitted_identifier for event in events],
+        [event.ip for event in events],
+        [event.user_agent for event in events],
+        [event.source for event in events],
+        [json.dumps(event.data, ensure_ascii=False) for event in events],
+        [event.external_id for event in events],
+    ]
+    connection.ensure_connection()
+    # A server-side-binding cursor of the same connection (so, the same transaction): the arrays travel as
+    # binary parameters, neither quoted into the statement's text nor escaped, which cost more than the insert.
+    with psycopg.Cursor(connection.connection) as cursor:
+        query = _INSERT.format(sql.Identifier(SecurityEvent._meta.db_table))
+        cursor.execute(query, [events[0].created_at, *columns])
+        stored = {external_id: pk for pk, external_id in cursor.fetchall()}
+    kept = []
+    for event in events:
+        pk = stored.pop(event.external_id, None)  # popped: a repeat within the batch is not kept twice
+        if pk is not None:
+            event.pk = pk
+            kept.append(event)
+    return kept
+
+
+def _insert_portable(events: list[ExternalEvent]) -> list[ExternalEvent]:
+    """Elsewhere (SQLite): the ids already stored first, then the rest; a concurrent copy is left out on conflict."""
     fresh = _not_stored(events)
+    rows = [SecurityEvent(notify=False, **{field: getattr(event, field) for field in _FIELDS}) for event in fresh]
     try:
         with transaction.atomic():
-            SecurityEvent.objects.bulk_create(fresh, batch_size=1000)
+            SecurityEvent.objects.bulk_create(rows, batch_size=500)
     except IntegrityError:
-        # The same events arrived twice at once and the other copy committed first: keep what is still missing.
         fresh = _not_stored(fresh)
-        SecurityEvent.objects.bulk_create(fresh, batch_size=1000, ignore_conflicts=True)
-    for event in fresh:
-        audit_log.ship(event)
-    log.info("security events: %d stored from a batch of %d", len(fresh), len(events))
+        rows = [SecurityEvent(notify=False, **{field: getattr(event, field) for field in _FIELDS}) for event in fresh]
+        SecurityEvent.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
+        return fresh
+    for event, row in zip(fresh, rows, strict=True):
+        event.pk = row.pk
     return fresh
 
 
-def _not_stored(events: list[SecurityEvent]) -> list[SecurityEvent]:
+_FIELDS = ("kind", "external_id", "source", "data", "user_id", "submitted_identifier", "ip", "user_agent")
+
+
+def _not_stored(events: list[ExternalEvent]) -> list[ExternalEvent]:
     """The events whose external id is neither stored nor repeated earlier in the list."""
-    ids = [event.external_id for event in events if event.external_id]
-    seen = set(SecurityEvent.objects.filter(external_id__in=ids).values_list("external_id", flat=True))
+    seen = set(
+        SecurityEvent.objects.filter(external_id__in=[event.external_id for event in events]).values_list(
+            "external_id", flat=True
+        )
+    )
     fresh = []
     for event in events:
-        if event.external_id:
-            if event.external_id in seen:
-                continue
+        if event.external_id not in seen:
             seen.add(event.external_id)
-        fresh.append(event)
+            fresh.append(event)
     return fresh

@@ -15,13 +15,17 @@ import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import psycopg
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from psycopg import sql
 
-from portal.models import AccountLockout, SourceThrottle
+from portal.identity.events import record_event
+from portal.models import AccountLockout, EventKind, SourceThrottle
 
 
 def identifier_key(identifier: str, known_device: str | None = None) -> str:
@@ -91,6 +95,71 @@ def count_failure(row: AccountLockout, now: datetime, *, repeat: bool = False) -
 COUNTED_FIELDS = ["failures", "last_failure_at", "locked_until", "reset_required"]
 
 
+@dataclass(slots=True)
+class Counter:
+    """An AccountLockout row as the batch paths read and write it (count_failure works on either)."""
+
+    pk: int
+    key: str
+    failures: int
+    last_failure_at: datetime | None
+    locked_until: datetime | None
+    reset_required: bool
+
+
+_LOCK_COUNTERS = sql.SQL("""
+WITH missing AS (
+    INSERT INTO {table} (key, failures, reset_required) SELECT unnest(%b::text[]), 0, false
+    ON CONFLICT (key) DO NOTHING
+)
+SELECT id, key, failures, last_failure_at, locked_until, reset_required FROM {table}
+WHERE key = ANY(%b) ORDER BY key FOR UPDATE
+""")
+_SAVE_COUNTERS = sql.SQL("""
+UPDATE {table} AS counter SET failures = new.failures, last_failure_at = new.last_failure_at,
+       locked_until = new.locked_until, reset_required = new.reset_required
+FROM unnest(%b::bigint[], %b::integer[], %b::timestamptz[], %b::timestamptz[], %b::boolean[])
+     AS new(id, failures, last_failure_at, locked_until, reset_required)
+WHERE counter.id = new.id
+""")
+
+
+def counters_for_update(keys: set[str], *, create: set[str]) -> dict[str, Counter | AccountLockout]:
+    """The counters of ``keys`` that exist, plus those of ``create`` (made if missing), locked until the transaction
+    ends (the mail lockout job: thousands at a time, so on PostgreSQL in two statements whatever their number). A
+    success needs no counter that is not there. Call in a transaction."""
+    if connection.vendor != "postgresql":
+        AccountLockout.objects.bulk_create([AccountLockout(key=key) for key in create], ignore_conflicts=True)
+        return {row.key: row for row in AccountLockout.objects.select_for_update().filter(key__in=keys).order_by("key")}
+    connection.ensure_connection()
+    # The CTE's insert is not visible to the SELECT of the same statement: the rows it adds are read next.
+    table = sql.Identifier(AccountLockout._meta.db_table)
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(_LOCK_COUNTERS.format(table=table), [list(create), list(keys)])
+        rows = cursor.fetchall()
+        if not create.issubset(row[1] for row in rows):
+            cursor.execute(_LOCK_COUNTERS.format(table=table), [[], list(keys)])
+            rows = cursor.fetchall()
+    return {row[1]: Counter(*row) for row in rows}
+
+
+def in_force(counter, now: datetime) -> bool:
+    """A lock holds the counter: while it does, nothing is evaluated, so nothing is counted (as on the portal)."""
+    return counter.reset_required or (counter.locked_until is not None and counter.locked_until > now)
+
+
+def counters_save(counters: list) -> None:
+    """Write back what count_failure and count_success changed on counters_for_update's rows."""
+    if connection.vendor != "postgresql":
+        AccountLockout.objects.bulk_update(counters, COUNTED_FIELDS, batch_size=500)
+        return
+    columns = [[counter.pk for counter in counters]] + [
+        [getattr(c, field) for c in counters] for field in COUNTED_FIELDS
+    ]
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(_SAVE_COUNTERS.format(table=sql.Identifier(AccountLockout._meta.db_table)), columns)
+
+
 def record_failure(key: str, *, repeat: bool = False) -> Lock | None:
     """Count a failed evaluation; returns the lock when this failure reached a tier."""
     with transaction.atomic():
@@ -117,7 +186,7 @@ def unlock(identifier: str) -> int:
     )
 
 
-def _source_limit(ip: str) -> int:
+def source_limit(ip: str) -> int:
     address = ipaddress.ip_address(ip)
     for network in settings.GUICHET_SHARED_EGRESS_NETWORKS:
         if address in ipaddress.ip_network(network, strict=False):
@@ -127,7 +196,7 @@ def _source_limit(ip: str) -> int:
 
 def source_blocked(ip: str) -> bool:
     since = timezone.now() - settings.GUICHET_SOURCE_WINDOW
-    return SourceThrottle.objects.filter(ip=ip, window_started_at__gte=since, failures__gte=_source_limit(ip)).exists()
+    return SourceThrottle.objects.filter(ip=ip, window_started_at__gte=since, failures__gte=source_limit(ip)).exists()
 
 
 def lock_counts() -> dict[str, int]:
@@ -147,7 +216,7 @@ def blocked_source_count() -> int:
     rows = SourceThrottle.objects.filter(window_started_at__gte=since, failures__gte=lowest).values_list(
         "ip", "failures"
     )
-    return sum(1 for ip, failures in rows if failures >= _source_limit(ip))
+    return sum(1 for ip, failures in rows if failures >= source_limit(ip))
 
 
 def record_source_failure(ip: str) -> bool:
@@ -161,39 +230,92 @@ def record_source_failure(ip: str) -> bool:
         row.failures = F("failures") + 1
         row.save(update_fields=["window_started_at", "failures"])
         row.refresh_from_db(fields=["failures"])
-        return row.failures == _source_limit(ip)
+        return row.failures == source_limit(ip)
+
+
+_COUNT_SOURCES = sql.SQL("""
+INSERT INTO {table} AS source (ip, window_started_at, failures)
+SELECT new.ip::inet, %s, new.failures FROM unnest(%b::text[], %b::integer[]) AS new(ip, failures)
+ON CONFLICT (ip) DO UPDATE SET
+    window_started_at = CASE WHEN source.window_started_at < %s THEN EXCLUDED.window_started_at
+                             ELSE source.window_started_at END,
+    failures = CASE WHEN source.window_started_at < %s THEN EXCLUDED.failures
+                    ELSE source.failures + EXCLUDED.failures END
+RETURNING host(ip), failures
+""")
 
 
 def record_source_failures(failures: dict[str, int]) -> list[str]:
     """Count many failures per address at once (the mail lockout job); returns the addresses that reached their
-    limit with them."""
+    limit with them. On PostgreSQL one statement, whatever the number of addresses."""
     now = timezone.now()
+    window_start = now - settings.GUICHET_SOURCE_WINDOW
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            query = _COUNT_SOURCES.format(table=sql.Identifier(SourceThrottle._meta.db_table))
+            cursor.execute(query, [now, list(failures), list(failures.values()), window_start, window_start])
+            totals = dict(cursor.fetchall())
+    else:
+        totals = {}
+        with transaction.atomic():
+            for ip, count in failures.items():
+                SourceThrottle.objects.get_or_create(ip=ip, defaults={"window_started_at": now})
+                row = SourceThrottle.objects.select_for_update().get(ip=ip)
+                if row.window_started_at < window_start:
+                    row.window_started_at, row.failures = now, 0
+                row.failures += count
+                row.save(update_fields=["window_started_at", "failures"])
+                totals[ip] = row.failures
+    # The database writes an address its own way: compare them as addresses.
+    added = {ipaddress.ip_address(ip): count for ip, count in failures.items()}
     reached = []
-    with transaction.atomic():
-        SourceThrottle.objects.bulk_create(
-            [SourceThrottle(ip=ip, window_started_at=now) for ip in failures], ignore_conflicts=True
-        )
-        rows = SourceThrottle.objects.select_for_update().filter(ip__in=list(failures)).order_by("ip")
-        changed = []
-        for row in rows:
-            if now - row.window_started_at > settings.GUICHET_SOURCE_WINDOW:
-                row.window_started_at, row.failures = now, 0
-            limit = _source_limit(row.ip)
-            before, row.failures = row.failures, row.failures + failures[row.ip]
-            if before < limit <= row.failures:
-                reached.append(row.ip)
-            changed.append(row)
-        SourceThrottle.objects.bulk_update(changed, ["window_started_at", "failures"])
+    for ip, total in totals.items():
+        if total - added.get(ipaddress.ip_address(ip), 0) < source_limit(ip) <= total:
+            reached.append(ip)
     return reached
+
+
+def expired_locks_lift(*, now: datetime | None = None, batch: int = 1000) -> int:
+    """Timed locks whose end has passed are lifted with an event each ("sign-in suspension lifted"), so that the
+    person's history and the agents' say when it ended; the failure count stays (the next tier still applies).
+    Locks that need a reset are not timed. Safe to run twice or at once (rows are taken with SKIP LOCKED). Returns
+    how many were lifted."""
+    now = now or timezone.now()
+    lifted = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                AccountLockout.objects.select_for_update(skip_locked=True)
+                .filter(locked_until__lte=now, reset_required=False)
+                .order_by("locked_until")[:batch]
+            )
+            if not rows:
+                return lifted
+            AccountLockout.objects.filter(pk__in=[row.pk for row in rows]).update(locked_until=None)
+            # An event for the end of a tier's lock; not for the minute a burst of rapid fire earned, which had none.
+            first_tier = settings.GUICHET_LOCKOUT_TIERS[0][0]
+            identifiers = [row.key for row in rows if "|device:" not in row.key and row.failures >= first_tier]
+            accounts = {user.username: user for user in get_user_model().objects.filter(username__in=identifiers)}
+            for identifier in identifiers:
+                record_event(
+                    EventKind.LOGIN_UNLOCK,
+                    user=accounts.get(identifier),
+                    identifier=identifier,
+                    data={"reason": "expired"},
+                )
+            lifted += len(rows)
 
 
 def purge_stale(older_than: timedelta = timedelta(days=2)) -> int:
     """Forget identifiers and addresses with no recent activity and no lock in force (periodic job)."""
     cutoff = timezone.now() - older_than
+    # Counters the mail servers' failures made have no attempt time (nothing claims on their behalf): their last
+    # failure says when they were last used.
+    idle = Q(last_attempt_at__lt=cutoff) | Q(last_attempt_at__isnull=True, last_failure_at__lt=cutoff)
+    idle |= Q(last_attempt_at__isnull=True, last_failure_at__isnull=True)
     removed, _ = (
-        AccountLockout.objects.filter(reset_required=False, last_attempt_at__lt=cutoff)
-        .exclude(locked_until__gt=timezone.now())
-        .delete()
+        AccountLockout.objects.filter(idle, reset_required=False).exclude(locked_until__gt=timezone.now()).delete()
     )
     removed_sources, _ = SourceThrottle.objects.filter(window_started_at__lt=cutoff).delete()
     return removed + removed_sources

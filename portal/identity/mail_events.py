@@ -12,15 +12,17 @@ applies the portal's lock tiers, once per event, in order.
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import psycopg
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+from psycopg import sql
 
 from portal.identity import stale_clients
-from portal.identity.events import record_events
+from portal.identity.events import ExternalEvent, record_events
 from portal.identity.mail_logs import LineError, MailAuthRecord, record_from_json
 from portal.identity.mail_policy import mail_identifier
-from portal.models import EventKind, MailServer, SecurityEvent
+from portal.models import EventKind, MailServer
 from portal.models.security import Source
 
 MAX_BATCH = 5000
@@ -80,10 +82,7 @@ def check_time(record: MailAuthRecord, *, now: datetime | None = None) -> None:
 @transaction.atomic
 def mail_events_ingest(*, server: MailServer, records: list[MailAuthRecord]) -> Ingested:
     """Store the records as security events, skipping those the server sent before."""
-    identifiers = {mail_identifier(record.identifier) for record in records if record.identifier}
-    accounts = dict(
-        get_user_model().objects.filter(username__in=identifiers).values_list("username", "pk") if identifiers else ()
-    )
+    accounts = _accounts({mail_identifier(record.identifier) for record in records if record.identifier})
     events = []
     for record in records:
         identifier = mail_identifier(record.identifier) if record.identifier else ""
@@ -96,7 +95,7 @@ def mail_events_ingest(*, server: MailServer, records: list[MailAuthRecord]) -> 
         if record.attempts != 1:
             data["attempts"] = record.attempts
         events.append(
-            SecurityEvent(
+            ExternalEvent(
                 kind=EventKind.LOGIN_SUCCESS if record.outcome == "success" else EventKind.LOGIN_FAIL,
                 user_id=accounts.get(identifier),
                 submitted_identifier=identifier[:150],
@@ -108,3 +107,20 @@ def mail_events_ingest(*, server: MailServer, records: list[MailAuthRecord]) -> 
         )
     stored = record_events(events)
     return Ingested(received=len(records), stored=len(stored))
+
+
+def _accounts(identifiers: set[str]) -> dict[str, int]:
+    """username → id of the accounts among ``identifiers`` (thousands): on PostgreSQL as one array parameter, which
+    costs a tenth of as many quoted parameters."""
+    if not identifiers:
+        return {}
+    users = get_user_model()
+    if connection.vendor != "postgresql":
+        return dict(users.objects.filter(username__in=identifiers).values_list("username", "pk"))
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        query = sql.SQL("SELECT username, id FROM {} WHERE username = ANY(%b)").format(
+            sql.Identifier(users._meta.db_table)
+        )
+        cursor.execute(query, [list(identifiers)])
+        return dict(cursor.fetchall())

@@ -7,9 +7,9 @@ events it records, and the cursor moved past it commit together. A run killed mi
 at the end of the last committed batch, and the next run neither skips nor counts twice. Two runs at once queue on
 the cursor's row. A run stops after ``MAX_SECONDS`` and leaves the rest to the next one.
 
-Events stored less than ``SETTLE`` ago are left for the next run: a batch being written concurrently may commit
-after a later one, and the cursor must not pass over it. Events older than ``GUICHET_MAIL_EVENT_MAX_AGE`` when read
-are kept in the log but not counted.
+A run reads no further than ``settled_event_id()`` at its start: a batch still being written when the run starts
+has lower ids than batches written after it, and the cursor must not pass over it. Events older than
+``GUICHET_MAIL_EVENT_MAX_AGE`` when read are kept in the log but not counted.
 
 Per account, failures count in the same counters as the portal's sign-in and the policy endpoint, so a lock reached
 here is the one lock everywhere; each lock reached is one event and one e-mail. Per address, failures count in the
@@ -21,7 +21,7 @@ reads these events like the portal's.
 import logging
 import time
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -31,14 +31,13 @@ from django.utils.dateparse import parse_datetime
 
 from portal.identity import lockout, stale_clients
 from portal.identity.challenge import network_of
-from portal.identity.events import record_event
-from portal.models import AccountLockout, EventKind, JobCursor, MailClient, SecurityEvent
+from portal.identity.events import record_event, settled_event_id
+from portal.models import EventKind, JobCursor, MailClient, SecurityEvent
 
 log = logging.getLogger(__name__)
 
 CURSOR = "mail_lockout"
 BATCH = 5000
-SETTLE = timedelta(seconds=5)
 MAX_SECONDS = 90  # under the tasks' soft time limit (portal/celery.py)
 SPRAY_NETWORKS = 10  # networks failing against one account in one batch
 
@@ -47,10 +46,11 @@ def mail_lockout_scan(*, now: datetime | None = None, max_seconds: float = MAX_S
     """Count the new mail events; returns {"items": events read, "actions": locks and alerts recorded}."""
     started = time.monotonic()
     if not JobCursor.objects.filter(name=CURSOR).exists():
-        JobCursor.objects.get_or_create(name=CURSOR, defaults={"position": _start(now or timezone.now())})
+        JobCursor.objects.get_or_create(name=CURSOR, defaults={"position": _start()})
+    settled = settled_event_id()
     items = actions = 0
     while time.monotonic() - started < max_seconds:
-        read, done = _batch(now or timezone.now())
+        read, done = _batch(now or timezone.now(), settled)
         items, actions = items + read, actions + done
         if read < BATCH:
             break
@@ -59,23 +59,20 @@ def mail_lockout_scan(*, now: datetime | None = None, max_seconds: float = MAX_S
     return {"items": items, "actions": actions}
 
 
-def _start(now: datetime) -> int:
+def _start() -> int:
     """Where the very first run starts: before the first mail event, or after the portal's own history (which it
     would otherwise read through once, in vain)."""
     first = SecurityEvent.objects.exclude(external_id="").order_by("pk").values_list("pk", flat=True).first()
-    if first is not None:
-        return first - 1
-    settled = SecurityEvent.objects.filter(created_at__lt=now - SETTLE).order_by("-pk").values_list("pk", flat=True)
-    return settled.first() or 0
+    return first - 1 if first is not None else settled_event_id()
 
 
 @transaction.atomic
-def _batch(now: datetime) -> tuple[int, int]:
+def _batch(now: datetime, settled: int) -> tuple[int, int]:
     cursor = JobCursor.objects.select_for_update().get(name=CURSOR)
     rows = list(
         SecurityEvent.objects.filter(
             pk__gt=cursor.position,
-            created_at__lt=now - SETTLE,
+            pk__lte=settled,
             kind__in=[EventKind.LOGIN_FAIL, EventKind.LOGIN_SUCCESS],
         )
         .exclude(external_id="")
@@ -94,8 +91,10 @@ def _count(rows: list[dict], now: datetime) -> int:
     oldest = now - settings.GUICHET_MAIL_EVENT_MAX_AGE
     counted = [row for row in rows if _at(row, now) >= oldest and row["submitted_identifier"]]
     keys = {lockout.identifier_key(row["submitted_identifier"]) for row in counted}
-    AccountLockout.objects.bulk_create([AccountLockout(key=key) for key in keys], ignore_conflicts=True)
-    counters = {row.key: row for row in AccountLockout.objects.select_for_update().filter(key__in=keys).order_by("key")}
+    failing = {
+        lockout.identifier_key(row["submitted_identifier"]) for row in counted if row["kind"] == EventKind.LOGIN_FAIL
+    }
+    counters = lockout.counters_for_update(keys, create=failing)
     accounts = _accounts(counted)
     # Identifiers with a mail app on record, or getting one in this batch: only their successes may forget one.
     with_apps = set(
@@ -105,9 +104,10 @@ def _count(rows: list[dict], now: datetime) -> int:
     )
     locks, source_failures, networks = [], defaultdict(int), defaultdict(set)
     for row in counted:
-        counter = counters[lockout.identifier_key(row["submitted_identifier"])]
+        counter = counters.get(lockout.identifier_key(row["submitted_identifier"]))
         if row["kind"] == EventKind.LOGIN_SUCCESS:
-            lockout.count_success(counter)
+            if counter is not None and not lockout.in_force(counter, now):
+                lockout.count_success(counter)
             if row["submitted_identifier"] in with_apps:
                 stale_clients.success_observe(**_app(row), ip=row["ip"])
             continue
@@ -118,6 +118,8 @@ def _count(rows: list[dict], now: datetime) -> int:
             **_app(row), pwhash=pwhash, ip=row["ip"], at=at, account=accounts.get(row["user_id"])
         )
         for _ in range(max(1, min(int(row["data"].get("attempts", 1)), 20))):
+            if lockout.in_force(counter, now):
+                break  # a server without the policy hook let it be tried; the portal would not have counted it
             lock = lockout.count_failure(counter, now, repeat=repeat)
             if lock is not None:
                 locks.append((row, lock))
@@ -128,7 +130,7 @@ def _count(rows: list[dict], now: datetime) -> int:
         anonymous = not row["submitted_identifier"] and row["ip"] and row["kind"] == EventKind.LOGIN_FAIL
         if anonymous and _at(row, now) >= oldest:
             source_failures[row["ip"]] += 1  # Postfix without a user name: counted per address only
-    AccountLockout.objects.bulk_update(counters.values(), lockout.COUNTED_FIELDS, batch_size=1000)
+    lockout.counters_save(list(counters.values()))
     for row, lock in locks:
         record_event(
             EventKind.LOGIN_LOCK,

@@ -105,16 +105,20 @@ def _utc(moment: datetime, shown: object) -> datetime:
         raise LineError(f"time {_show(shown)} is out of range") from None
 
 
-def _address(raw: str, what: str) -> str:
+def normalised_address(raw: str) -> str:
     """The address normalised so that one client is one key: an IPv4 client seen through an IPv6 socket
-    (``::ffff:192.0.2.10``) is the IPv4 address."""
-    try:
-        address = ipaddress.ip_address(raw)
-    except ValueError:
-        raise LineError(f"{what} {_show(raw)} is not an IP address") from None
+    (``::ffff:192.0.2.10``) is the IPv4 address. ValueError when it is not one."""
+    address = ipaddress.ip_address(raw)
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
     return str(address)
+
+
+def _address(raw: str, what: str) -> str:
+    try:
+        return normalised_address(raw)
+    except ValueError:
+        raise LineError(f"{what} {_show(raw)} is not an IP address") from None
 
 
 # --- JSON ------------------------------------------------------------------------------------------------------
@@ -563,6 +567,31 @@ class Correlator:
         kept = self._correlate(record)
         released, self._released = self._released, []
         return released + kept
+
+    def state(self) -> dict:
+        """What the next reading of the same log must remember (JSON): the sessions whose attempts were counted,
+        so that a summary read in the next run is not counted again, and the numbering of identical lines. The
+        attempts held back are not in it: ``flush`` them before."""
+        return {
+            "clock": self._clock.isoformat() if self._clock else None,
+            "sessions": [[session, at.isoformat(), seen] for session, (at, seen) in self._sessions.items()],
+            "repeat_at": self._repeat_at.isoformat() if self._repeat_at else None,
+            "repeats": dict(self._repeats),
+        }
+
+    @classmethod
+    def resumed(cls, state: dict | None, *, max_entries: int = 10_000) -> "Correlator":
+        """A correlator that goes on from ``state()``; a fresh one for anything unreadable."""
+        correlator = cls(max_entries=max_entries)
+        try:
+            correlator._clock = datetime.fromisoformat(state["clock"]) if state["clock"] else None
+            for session, at, seen in state["sessions"][-max_entries:]:
+                correlator._sessions[str(session)] = (datetime.fromisoformat(at), int(seen))
+            correlator._repeat_at = datetime.fromisoformat(state["repeat_at"]) if state["repeat_at"] else None
+            correlator._repeats = {str(key): int(count) for key, count in state["repeats"].items()}
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return cls(max_entries=max_entries)
+        return correlator
 
     def flush(self) -> list[MailAuthRecord]:
         """The attempts still held back, without their protocol."""

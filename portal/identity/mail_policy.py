@@ -16,23 +16,28 @@ counted. Each counted failure and each lock it reaches is a security event with 
 """
 
 import hmac
-import ipaddress
 import secrets
 from dataclasses import dataclass
+from datetime import UTC
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from portal.identity import lockout, stale_clients
 from portal.identity.events import record_event
-from portal.models import AccountLockout, EventKind, MailServer
+from portal.identity.mail_logs import normalised_address
+from portal.models import AccountLockout, EventKind, MailClient, MailServer, SourceThrottle
 from portal.models.security import Source
 
 REFUSE, ACCEPT = -1, 0
 # Dovecot shows the message of a refusal to the mail client ("NO [ALERT] …"): the person reads it in their app.
 LOCKED = "Compte verrouillé après des échecs répétés : voir le portail d'assistance (account locked)."
+RESET_REQUIRED = (
+    "Mot de passe à réinitialiser sur le portail d'assistance avant de relever le courrier (password reset required)."
+)
 SOURCE_BLOCKED = "Trop d'échecs depuis cette adresse : réessayez plus tard (too many failures from this address)."
 KEY_PREFIX = "gms"
 PROTOCOLS = {"imap": Source.IMAP, "pop3": Source.POP3, "smtp": Source.SMTP, "submission": Source.SMTP}
@@ -110,37 +115,91 @@ def mail_server_revoke(*, name: str) -> bool:
     return True
 
 
-def mail_server_for(key: str) -> MailServer | None:
-    """The usable server whose key this is, or None (same answer and cost for a wrong prefix or secret)."""
+def mail_server_for(key: str, *, asking: PolicyRequest | None = None) -> MailServer | None:
+    """The usable server whose key this is, or None (same answer and cost for a wrong prefix or secret).
+
+    With ``asking``, the same query also reads what the answer to that request depends on, as attributes of the
+    server returned (``identifier_locked``, ``identifier_failing``, ``source_blocked``, ``has_mail_apps``,
+    ``reset_required``): one query per question, which Dovecot waits for before each login.
+    """
     marker, _, rest = key.partition("_")
     prefix, _, secret = rest.partition("_")
     if marker != KEY_PREFIX or not prefix or not secret:
         return None
-    server = MailServer.objects.usable().filter(prefix=prefix[: MailServer.PREFIX_LENGTH]).first()
+    prefix = prefix[: MailServer.PREFIX_LENGTH]
+    if asking is None:
+        server = MailServer.objects.usable().filter(prefix=prefix).first()
+    else:
+        server = _server_with_state(prefix, asking)
     expected = server.secret_hash if server is not None else MailServer.digest("")
     matches = hmac.compare_digest(expected, MailServer.digest(secret))
     return server if matches and server is not None else None
 
 
-def mail_login_allow(request: PolicyRequest) -> PolicyAnswer:
-    """Before (and after) Dovecot checks the password: refuse a locked identifier and an address over its limit."""
-    if request.remote and lockout.source_blocked(request.remote):
-        return PolicyAnswer(REFUSE, SOURCE_BLOCKED)
+def _state_query() -> str:
+    """Written out rather than built by the ORM: compiling four EXISTS costs more than running them."""
+    names = {
+        model.__name__: connection.ops.quote_name(model._meta.db_table)
+        for model in (MailServer, AccountLockout, SourceThrottle, MailClient, get_user_model())
+    }
+    return (  # noqa: S608 (table names from the models, quoted; every value is a parameter)
+        "SELECT server.id, server.name, server.prefix, server.secret_hash, server.last_seen_at, "
+        "EXISTS(SELECT 1 FROM {AccountLockout} WHERE key = %s AND (reset_required OR locked_until > %s)), "
+        "EXISTS(SELECT 1 FROM {AccountLockout} WHERE key = %s AND failures > 0), "
+        "EXISTS(SELECT 1 FROM {SourceThrottle} WHERE ip = %s AND window_started_at >= %s AND failures >= %s), "
+        "EXISTS(SELECT 1 FROM {MailClient} WHERE identifier = %s), "
+        "EXISTS(SELECT 1 FROM {User} WHERE username = %s AND password_reset_required) "
+        "FROM {MailServer} AS server WHERE server.revoked_at IS NULL AND server.prefix = %s"
+    ).format(**names)
+
+
+def _server_with_state(prefix: str, request: PolicyRequest) -> MailServer | None:
     key = lockout.identifier_key(request.identifier)
     now = timezone.now()
-    row = AccountLockout.objects.filter(key=key).values("locked_until", "reset_required").first()
-    if row and (row["reset_required"] or (row["locked_until"] and row["locked_until"] > now)):
+    moment = connection.ops.adapt_datetimefield_value  # as the ORM writes times in this database
+    since = now - settings.GUICHET_SOURCE_WINDOW
+    limit = lockout.source_limit(request.remote) if request.remote else 0
+    identifier = request.identifier[:150]
+    parameters = [key, moment(now), key, request.remote, moment(since), limit, identifier, identifier, prefix]
+    with connection.cursor() as cursor:
+        cursor.execute(_state_query(), parameters)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    seen = parse_datetime(row[4]) if isinstance(row[4], str) else row[4]
+    if seen is not None and timezone.is_naive(seen):
+        seen = timezone.make_aware(seen, UTC)  # SQLite keeps UTC times without their zone
+    server = MailServer(id=row[0], name=row[1], prefix=row[2], secret_hash=row[3], last_seen_at=seen)
+    states = [bool(value) for value in row[5:]]
+    server.identifier_locked, server.identifier_failing, server.source_blocked = states[:3]
+    server.has_mail_apps, server.reset_required = states[3:]
+    return server
+
+
+def mail_login_allow(state: MailServer) -> PolicyAnswer:
+    """Before (and after) Dovecot checks the password: refuse a locked identifier, an account whose password must
+    be reset first (the portal holds it as known to someone else), and an address over its limit. ``state``: the
+    server as mail_server_for read it with ``asking``. The portal never asks for a delay (a positive status): its
+    locks are its answer, and Dovecot's own auth_failure_delay already slows each failure."""
+    if state.source_blocked:
+        return PolicyAnswer(REFUSE, SOURCE_BLOCKED)
+    if state.identifier_locked:
         return PolicyAnswer(REFUSE, LOCKED)
+    if state.reset_required:
+        return PolicyAnswer(REFUSE, RESET_REQUIRED)
     return PolicyAnswer(ACCEPT, "")
 
 
-def mail_login_report(request: PolicyRequest) -> None:
-    """After the login: a success starts the count again, a wrong password counts towards the lock."""
+def mail_login_report(request: PolicyRequest, state: MailServer) -> None:
+    """After the login: a success starts the count again, a wrong password counts towards the lock. ``state`` as
+    for mail_login_allow: a success with nothing to reset writes nothing."""
     key = lockout.identifier_key(request.identifier)
     app = {"identifier": request.identifier, "protocol": request.source, "device": request.device_id}
     if request.success:
-        lockout.record_success(key)
-        stale_clients.success_observe(**app, ip=request.remote)
+        if state.identifier_failing:
+            lockout.record_success(key)
+        if state.has_mail_apps:
+            stale_clients.success_observe(**app, ip=request.remote)
         return
     if request.policy_reject or request.fail_type not in COUNTED_FAILURES:
         return
@@ -169,7 +228,9 @@ def mail_login_report(request: PolicyRequest) -> None:
 
 
 def valid_address(value) -> str | None:
+    """The address as every path writes it (an IPv4 client seen through an IPv6 socket is the IPv4 address), or
+    None."""
     try:
-        return str(ipaddress.ip_address(str(value).strip()))
+        return normalised_address(str(value).strip())
     except ValueError:
         return None

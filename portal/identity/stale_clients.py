@@ -12,11 +12,11 @@ removing and re-adding the account on the device, and agents see the app on the 
 same app forgets it (it has the new password).
 """
 
-import hashlib
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.crypto import salted_hmac
 
 from portal.identity.events import record_event
 from portal.models import EventKind, MailClient
@@ -27,8 +27,8 @@ REPEAT_WINDOW = timedelta(days=7)
 
 def fingerprint(pwhash: str) -> str:
     """What is kept of a sent password hash: enough to tell it equal to another, nothing to test a guess against
-    (Dovecot sends 12 bits, but a log shipper may send a whole hash)."""
-    return hashlib.sha256(f"guichet-pwhash:{pwhash}".encode()).hexdigest()[:16] if pwhash else ""
+    without the portal's secret key (Dovecot sends 12 bits, but a log shipper may send a whole hash)."""
+    return salted_hmac("guichet.mail-app.pwhash", pwhash, algorithm="sha256").hexdigest()[:16] if pwhash else ""
 
 
 def _device(device: str, ip: str | None) -> str:

@@ -53,6 +53,8 @@ class LogCursor(models.Model):
     path = models.CharField(_("file"), max_length=500, unique=True)
     inode = models.BigIntegerField(default=0)
     offset = models.BigIntegerField(default=0)
+    # What the line correlator remembers between runs (portal.identity.mail_logs.Correlator.state).
+    correlation = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

@@ -76,6 +76,12 @@ BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Timed sign-in locks past their end, lifted with an event each (the person's history says when it ended).
+    "lift-expired-locks": {
+        "task": "portal.tasks.lift_expired_locks",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # Mail servers' log events (portal.identity.mail_lockout): locks, per-address counts, stale mail apps. Every 30
     # seconds, so a lock from a log lands about as soon as one from the policy endpoint.
     "count-mail-failures": {

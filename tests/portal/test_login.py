@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from portal.identity import lockout
 from portal.identity.session_state import PENDING_AT
 from portal.models import AccountLockout, EventKind, RecoveryCodeDevice, SecurityEvent, User
 from tests.helpers import DEMO_PASSWORD, enrol_totp, solved_challenge, totp_now
@@ -309,3 +310,18 @@ def test_no_password_reaches_the_event_log(client, marie):
     dumped = str(list(SecurityEvent.objects.values()))
     assert "Pw-MARKER" not in dumped
     assert User.objects.get(pk=marie.pk).password.count("Pw-MARKER") == 0
+
+
+def test_a_timed_lock_is_lifted_at_its_end_with_one_event(client, marie, jean):
+    for i in range(5):
+        attempt(client, "marie.dupont", f"wrong-{i}")
+    AccountLockout.objects.create(key="jean.martin", failures=20, reset_required=True, locked_until=timezone.now())
+    assert lockout.expired_locks_lift() == 0  # still in force (and Jean's needs a reset, whatever its time)
+    expire_locks()
+    assert lockout.expired_locks_lift() == 1
+    assert lockout.expired_locks_lift() == 0
+    (lifted,) = SecurityEvent.objects.filter(kind=EventKind.LOGIN_UNLOCK)
+    assert (lifted.user, lifted.data, lifted.notify) == (marie, {"reason": "expired"}, False)
+    row = AccountLockout.objects.get(key="marie.dupont")
+    assert row.locked_until is None and row.failures == 5  # the next failure still counts towards the next tier
+    assert AccountLockout.objects.get(key="jean.martin").reset_required

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from portal.identity.mail_policy import LOCKED, mail_server_add
+from portal.identity.mail_policy import LOCKED, RESET_REQUIRED, mail_server_add
 from portal.models import AccountLockout, EventKind, MailServer, SecurityEvent, SourceThrottle
 from tests.helpers import DEMO_PASSWORD
 from tests.portal.test_login import GENERIC, attempt
@@ -137,6 +137,9 @@ def test_a_revoked_key_is_refused_and_the_key_is_kept_only_as_a_hash(capsys):
         ("command=delete", b'{"login": "a.b"}', "allow or report"),
         ("", b'{"login": "a.b"}', "allow or report"),
         ("command=allow", b'{"login": "a.b", "pad": "' + b"x" * 20000 + b'"}', "at most 16384 bytes"),
+        ("command=allow", b"[" * 16000, "JSON object"),  # deeper than the JSON parser recurses
+        ("command=allow", b'{"login": "a.b\\u0000"}', "control characters"),
+        ("command=allow", b'{"login": "a.b", "session_id": "\\ud800"}', "control characters"),
     ],
 )
 def test_a_malformed_request_gets_a_clear_400(query, body, message):
@@ -144,6 +147,14 @@ def test_a_malformed_request_gets_a_clear_400(query, body, message):
     client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
     response = client.post(f"{POLICY}?{query}", body, content_type="application/json")
     assert response.status_code == 400 and message in response.json()["detail"]
+    # Without the key, the same request says nothing about itself.
+    assert Client().post(f"{POLICY}?{query}", body, content_type="application/json").status_code == 401
+
+
+def test_an_account_whose_password_must_be_reset_cannot_fetch_mail(dovecot, marie):
+    marie.password_reset_required = True
+    marie.save(update_fields=["password_reset_required"])
+    assert dovecot("allow").json() == {"status": -1, "msg": RESET_REQUIRED}
 
 
 def test_only_post_is_answered(dovecot):

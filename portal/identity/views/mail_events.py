@@ -48,7 +48,7 @@ def mail_events_view(request):
         return refused(413, f"The body must be at most {MAX_BODY} bytes: send smaller batches.")
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return refused(400, 'The body must be a JSON object: {"events": [...]}.')
     if not isinstance(data, dict) or set(data) != {"events"}:
         return refused(400, 'The body must be a JSON object with one member, "events".')

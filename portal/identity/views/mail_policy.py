@@ -37,11 +37,11 @@ def refused(status: int, detail: str) -> JsonResponse:
     return JsonResponse({"detail": detail}, status=status)
 
 
-def authenticated_server(request) -> MailServer | None:
+def authenticated_server(request, *, asking: PolicyRequest | None = None) -> MailServer | None:
     """The server whose key the request carries (its last request time noted), or None, counted as a failure from
-    the address: a guessed key is a failed credential (R4)."""
+    the address: a guessed key is a failed credential (R4). ``asking``: see mail_server_for."""
     scheme, _, key = request.headers.get("Authorization", "").partition(" ")
-    server = mail_server_for(key.strip()) if scheme.lower() == "bearer" else None
+    server = mail_server_for(key.strip(), asking=asking) if scheme.lower() == "bearer" else None
     if server is None:
         lockout.record_source_failure(client_ip(request))
         return None
@@ -55,7 +55,7 @@ def _read(body: bytes) -> PolicyRequest | str:
     """The request, or what is wrong with it."""
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return "The body must be a JSON object."
     if not isinstance(data, dict):
         return "The body must be a JSON object."
@@ -64,6 +64,8 @@ def _read(body: bytes) -> PolicyRequest | str:
         value = data.get(name, "")
         if not isinstance(value, str) or len(value) > limit:
             return f"{name} must be a string of at most {limit} characters."
+        if not value.isprintable():  # a NUL or a lone surrogate would reach the database
+            return f"{name} must not contain control characters."
         values[name] = value
     if not values["login"].strip():
         return "login is required."
@@ -91,18 +93,24 @@ def mail_policy_view(request):
         response = refused(429, "Too many requests from this server.")
         response["Retry-After"] = str(wait)
         return response
-    server = authenticated_server(request)
+    # The request is read first, so that the key's check and everything the answer depends on take one query.
+    command = request.GET.get("command", "")
+    problem = None
+    if command not in ("allow", "report"):
+        problem = "command must be allow or report."
+    elif len(request.body) > MAX_BODY:
+        problem = f"The body must be at most {MAX_BODY} bytes."
+    else:
+        policy_request = _read(request.body)
+        if isinstance(policy_request, str):
+            problem = policy_request
+    if problem is not None:
+        # Refused either way; who may hear why is the key's to say.
+        return refused(400, problem) if authenticated_server(request) else refused(401, KEY_REQUIRED)
+    server = authenticated_server(request, asking=policy_request)
     if server is None:
         return refused(401, KEY_REQUIRED)
-    command = request.GET.get("command", "")
-    if command not in ("allow", "report"):
-        return refused(400, "command must be allow or report.")
-    if len(request.body) > MAX_BODY:
-        return refused(400, f"The body must be at most {MAX_BODY} bytes.")
-    policy_request = _read(request.body)
-    if isinstance(policy_request, str):
-        return refused(400, policy_request)
     if command == "allow":
-        return JsonResponse(mail_login_allow(policy_request).as_json())
-    mail_login_report(policy_request)
+        return JsonResponse(mail_login_allow(server).as_json())
+    mail_login_report(policy_request, server)
     return JsonResponse({"status": 0, "msg": ""})

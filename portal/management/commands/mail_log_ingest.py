@@ -66,6 +66,7 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
         cursor, _ = LogCursor.objects.get_or_create(path=str(path.resolve()))
+        self.correlator = Correlator.resumed(cursor.correlation)
         if cursor.inode and cursor.inode != stat.st_ino:
             rotated = _rotated(path, cursor.inode)
             if rotated is not None:
@@ -121,6 +122,7 @@ class Command(BaseCommand):
                 self.tally.stored += result.stored
             if cursor is not None:
                 cursor.offset = offset
+                cursor.correlation = self.correlator.state()
                 cursor.save()
 
 
