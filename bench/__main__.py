@@ -95,6 +95,15 @@ def selected(name: str, only: list[str]) -> bool:
     return not only or name.startswith("bare") or any(name.startswith(prefix) for prefix in only)
 
 
+def start_server(port: int, workers: int, env: dict) -> subprocess.Popen:
+    """gunicorn serving the portal (with bench.settings' bare view) on ``port``."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers), "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+
+
 def run_wrk(base: str, target: str | list[str], seconds: int, connections: int, cookie: str = "") -> dict:
     paths = [target] if isinstance(target, str) else target
     script = "report.lua" if isinstance(target, str) else "rotate.lua"
@@ -134,11 +143,7 @@ def mail(args) -> None:
     key = bench_mail("setup")["key"]
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
+    server = start_server(port, args.workers, env)
     results = {}
     try:
         wait_until_up(base + TARGETS["bare Django view"])
@@ -245,11 +250,7 @@ def main() -> None:
             f"{workspace['queue']}?{urlencode({'q': query, 'queue': 1, 'status': 'new'})}" for query in TICKET_QUERIES
         ],
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
+    server = start_server(port, args.workers, env)
     try:
         wait_until_up(base + TARGETS["bare Django view"])
         results = {}

@@ -358,33 +358,13 @@ def _phishing_report(ticket: Ticket, message) -> PhishingReport:
     )
 
 
-def security_case_open(*, requester, title: str, description: str) -> Ticket:
-    """A case for the security team on someone's behalf ("this wasn't me" in a security e-mail): an urgent
-    incident of the "other" problem type in the security queue, with its "created" event. Not checked against the
-    problem type's form: the case must open whatever an agent made that form ask."""
-    problem_types = ProblemType.objects.all()
-    problem_type = problem_types.filter(slug="autre").first() or problem_types.filter(is_active=True).first()
-    answers = {"identifier": requester.username, "title": title[:200], "description": description}
-    ticket = _file(
-        requester=requester,
-        problem_type=problem_type,
-        submission=Submission(answers=answers),
-        source=TicketSource.SECURITY,
-        by=requester,
-        queue=Queue.objects.filter(slug="securite").first(),
-        priority=Priority.URGENT,
-    )
-    log.info("security case %s opened for %s", ticket.reference, requester.pk)
-    return ticket
-
-
-def lockout_case_open(*, requester, title: str, description: str) -> Ticket:
-    """A case for the helpdesk about someone whose sign-ins keep failing after a password reset (the periodic
-    account checks): a high-priority incident of the locked-account problem type in its queue, with its "created"
-    event. Not checked against the problem type's form, like security_case_open."""
+def _case_open(*, requester, title: str, description: str, problem_slug: str, source: str, by, priority, queue=None):
+    """A case opened on someone's behalf by the identity wing: an incident of ``problem_slug`` (else "other", else
+    any active type), with its "created" event. Not checked against the problem type's form: the case must open
+    whatever an agent made that form ask."""
     problem_types = ProblemType.objects.all()
     problem_type = (
-        problem_types.filter(slug="compte-bloque").first()
+        problem_types.filter(slug=problem_slug).first()
         or problem_types.filter(slug="autre").first()
         or problem_types.filter(is_active=True).first()
     )
@@ -393,25 +373,48 @@ def lockout_case_open(*, requester, title: str, description: str) -> Ticket:
         requester=requester,
         problem_type=problem_type,
         submission=Submission(answers=answers),
+        source=source,
+        by=by,
+        queue=queue,
+        priority=priority,
+    )
+    log.info("%s case %s opened for %s", source, ticket.reference, requester.pk)
+    return ticket
+
+
+def security_case_open(*, requester, title: str, description: str) -> Ticket:
+    """A case for the security team on someone's behalf ("this wasn't me" in a security e-mail): an urgent
+    incident of the "other" problem type in the security queue."""
+    return _case_open(
+        requester=requester,
+        title=title,
+        description=description,
+        problem_slug="autre",
+        source=TicketSource.SECURITY,
+        by=requester,
+        priority=Priority.URGENT,
+        queue=Queue.objects.filter(slug="securite").first(),
+    )
+
+
+def lockout_case_open(*, requester, title: str, description: str) -> Ticket:
+    """A case for the helpdesk about someone whose sign-ins keep failing after a password reset (the periodic
+    account checks): a high-priority incident of the locked-account problem type in its queue."""
+    return _case_open(
+        requester=requester,
+        title=title,
+        description=description,
+        problem_slug="compte-bloque",
         source=TicketSource.ACCOUNT_CHECKS,
         by=None,
         priority=Priority.HIGH,
     )
-    log.info("lockout case %s opened for %s", ticket.reference, requester.pk)
-    return ticket
 
 
 def recovery_case_open(*, requester, message: str, contact: str, by=None) -> Ticket:
     """The helpdesk case of a second-factor reset: asked for on the lost-phone page (``by`` None, the person
     themselves), or opened by the agent who starts a reset without one. A high-priority incident of the second-factor
-    problem type in its queue, with its "created" event (e-mailed to the requester: it says what happens next).
-    Not checked against the problem type's form, like security_case_open."""
-    problem_types = ProblemType.objects.all()
-    problem_type = (
-        problem_types.filter(slug="otp-mfa").first()
-        or problem_types.filter(slug="autre").first()
-        or problem_types.filter(is_active=True).first()
-    )
+    problem type in its queue (its "created" event is e-mailed to the requester: it says what happens next)."""
     with translation.override(requester.language or settings.LANGUAGE_CODE):
         title = gettext("Second-factor reset: lost phone, no recovery code")
         description = message.strip() or gettext("(no message)")
@@ -419,17 +422,15 @@ def recovery_case_open(*, requester, message: str, contact: str, by=None) -> Tic
             description += "\n\n" + gettext("How to reach them, as they typed it: %(contact)s") % {
                 "contact": contact.strip()
             }
-    answers = {"identifier": requester.username, "title": title[:200], "description": description}
-    ticket = _file(
+    return _case_open(
         requester=requester,
-        problem_type=problem_type,
-        submission=Submission(answers=answers),
+        title=title,
+        description=description,
+        problem_slug="otp-mfa",
         source=TicketSource.RECOVERY,
         by=by or requester,
         priority=Priority.HIGH,
     )
-    log.info("second-factor reset case %s opened for %s", ticket.reference, requester.pk)
-    return ticket
 
 
 def case_exists(reference: str) -> bool:

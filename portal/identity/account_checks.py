@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext, override
 from django_otp import user_has_device
@@ -102,9 +102,11 @@ def failures_after_reset_check(*, now: datetime | None = None) -> dict:
     ).select_related("user")
     actions = 0
     for reset in resets:
+        # Read after the reset, and, for a mail server's log line, written after it too: an old log imported
+        # after a reset says nothing about the new password. (Both times are ISO 8601 in UTC: as text, in order.)
         failures = SecurityEvent.objects.filter(
             kind=EventKind.LOGIN_FAIL, user=reset.user, created_at__gt=reset.created_at
-        )
+        ).filter(Q(data__at__isnull=True) | Q(data__at__gt=reset.created_at.isoformat()))
         count = failures.count()
         if count >= settings.GUICHET_FAILURES_AFTER_RESET:
             sources = sorted(set(failures.values_list("source", flat=True).distinct()))

@@ -111,3 +111,15 @@ def test_failures_before_the_reset_do_not_count(marie, problem_types):
     record_event(EventKind.PASSWORD_CHANGE, user=marie, data={"reason": "reset"})
     assert account_checks.failures_after_reset_check()["actions"] == 0
     assert not Ticket.objects.exists()
+
+
+def test_an_old_log_imported_after_a_reset_opens_no_case(marie, problem_types):
+    reset = record_event(EventKind.PASSWORD_CHANGE, user=marie, data={"reason": "reset"})
+    before = (reset.created_at - timedelta(hours=2)).isoformat()
+    for _ in range(6):  # last week's log lines, read now
+        record_event(EventKind.LOGIN_FAIL, user=marie, source=Source.IMAP, data={"at": before, "via": "log"})
+    assert account_checks.failures_after_reset_check()["actions"] == 0
+    after = (reset.created_at + timedelta(minutes=5)).isoformat()
+    for _ in range(5):
+        record_event(EventKind.LOGIN_FAIL, user=marie, source=Source.IMAP, data={"at": after, "via": "log"})
+    assert account_checks.failures_after_reset_check()["actions"] == 1

@@ -13,8 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from portal.identity.mail_events import BatchErrors, mail_events_ingest, records_from_batch
-from portal.identity.views.mail_policy import KEY_REQUIRED, authenticated_server, refused
-from portal.web.ratelimit import limited
+from portal.identity.views.mail_policy import KEY_REQUIRED, authenticated_server, refused, throttled
 
 MAX_BODY = 4 * 1024 * 1024  # 5,000 events of a few hundred bytes each fit with room to spare
 
@@ -35,11 +34,8 @@ def _body(request) -> bytes | None:
 @never_cache
 @require_POST
 def mail_events_view(request):
-    wait = limited(request, "mail_events")
-    if wait is not None:
-        response = refused(429, "Too many batches from this server.")
-        response["Retry-After"] = str(wait)
-        return response
+    if (too_many := throttled(request, "mail_events")) is not None:
+        return too_many
     server = authenticated_server(request)
     if server is None:
         return refused(401, KEY_REQUIRED)

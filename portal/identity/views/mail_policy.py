@@ -37,6 +37,16 @@ def refused(status: int, detail: str) -> JsonResponse:
     return JsonResponse({"detail": detail}, status=status)
 
 
+def throttled(request, scope: str) -> JsonResponse | None:
+    """429 with Retry-After past the server's rate limit for ``scope``, else None (the request goes on)."""
+    wait = limited(request, scope)
+    if wait is None:
+        return None
+    response = refused(429, "Too many requests from this server.")
+    response["Retry-After"] = str(wait)
+    return response
+
+
 def authenticated_server(request, *, asking: PolicyRequest | None = None) -> MailServer | None:
     """The server whose key the request carries (its last request time noted), or None, counted as a failure from
     the address: a guessed key is a failed credential (R4). ``asking``: see mail_server_for."""
@@ -88,11 +98,8 @@ def _read(body: bytes) -> PolicyRequest | str:
 @never_cache
 @require_POST
 def mail_policy_view(request):
-    wait = limited(request, "mail_policy")
-    if wait is not None:
-        response = refused(429, "Too many requests from this server.")
-        response["Retry-After"] = str(wait)
-        return response
+    if (too_many := throttled(request, "mail_policy")) is not None:
+        return too_many
     # The request is read first, so that the key's check and everything the answer depends on take one query.
     command = request.GET.get("command", "")
     problem = None
