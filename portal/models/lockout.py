@@ -22,6 +22,12 @@ class AccountLockout(models.Model):
         verbose_name = _("sign-in lockout")
         verbose_name_plural = _("sign-in lockouts")
         permissions = [("lift_lockout", _("Can lift sign-in blocks"))]
+        # The locks in force, for the job that lifts them at their end (lockout.expired_locks_lift) every minute.
+        indexes = [
+            models.Index(
+                fields=["locked_until"], condition=models.Q(locked_until__isnull=False), name="lockout_locked_until"
+            )
+        ]
 
     def __str__(self):
         return self.key
