@@ -48,8 +48,8 @@ def repeated_resets_flag(*, now: datetime | None = None) -> dict:
     accounts = {row["user"]: row["links"] for row in busy}
     actions = 0
     for account in get_user_model().objects.filter(pk__in=accounts):
-        actions += _once_per_day(
-            EventKind.RESET_REQUESTS_REPEATED, account, now, data={"links": accounts[account.pk], "hours": 24}
+        actions += _once_since(
+            EventKind.RESET_REQUESTS_REPEATED, account, now - DAY, data={"links": accounts[account.pk], "hours": 24}
         )
     return {"items": len(accounts), "actions": actions}
 
@@ -145,17 +145,9 @@ def _case_once(reset: SecurityEvent, *, count: int, sources: list[str]) -> int:
 
 
 @transaction.atomic
-def _once_per_day(kind: str, account, now: datetime, *, data: dict) -> int:
-    get_user_model().objects.select_for_update().filter(pk=account.pk).first()  # serialises concurrent runs
-    if SecurityEvent.objects.filter(kind=kind, user=account, created_at__gte=now - DAY).exists():
-        return 0
-    record_event(kind, user=account, data=data, notify=True)
-    return 1
-
-
-@transaction.atomic
 def _once_since(kind: str, person, since: datetime, *, data: dict) -> int:
-    get_user_model().objects.select_for_update().filter(pk=person.pk).first()
+    """One event of ``kind`` for ``person`` since ``since``, with its e-mail; 0 when there is one already."""
+    get_user_model().objects.select_for_update().filter(pk=person.pk).first()  # serialises concurrent runs
     if SecurityEvent.objects.filter(kind=kind, user=person, created_at__gte=since).exists():
         return 0
     record_event(kind, user=person, data=data, notify=True)

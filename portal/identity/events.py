@@ -161,13 +161,13 @@ def _insert_postgresql(events: list[ExternalEvent]) -> list[ExternalEvent]:
 def _insert_portable(events: list[ExternalEvent]) -> list[ExternalEvent]:
     """Elsewhere (SQLite): the ids already stored first, then the rest; a concurrent copy is left out on conflict."""
     fresh = _not_stored(events)
-    rows = [SecurityEvent(notify=False, **{field: getattr(event, field) for field in _FIELDS}) for event in fresh]
+    rows = _as_rows(fresh)
     try:
         with transaction.atomic():
             SecurityEvent.objects.bulk_create(rows, batch_size=500)
     except IntegrityError:
         fresh = _not_stored(fresh)
-        rows = [SecurityEvent(notify=False, **{field: getattr(event, field) for field in _FIELDS}) for event in fresh]
+        rows = _as_rows(fresh)
         SecurityEvent.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
         return fresh
     for event, row in zip(fresh, rows, strict=True):
@@ -176,6 +176,10 @@ def _insert_portable(events: list[ExternalEvent]) -> list[ExternalEvent]:
 
 
 _FIELDS = ("kind", "external_id", "source", "data", "user_id", "submitted_identifier", "ip", "user_agent")
+
+
+def _as_rows(events: list[ExternalEvent]) -> list[SecurityEvent]:
+    return [SecurityEvent(notify=False, **{field: getattr(event, field) for field in _FIELDS}) for event in events]
 
 
 def _not_stored(events: list[ExternalEvent]) -> list[ExternalEvent]:

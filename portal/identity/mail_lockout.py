@@ -89,7 +89,10 @@ def _batch(now: datetime, settled: int) -> tuple[int, int]:
 
 def _count(rows: list[dict], now: datetime) -> int:
     oldest = now - settings.GUICHET_MAIL_EVENT_MAX_AGE
-    counted = [row for row in rows if _at(row, now) >= oldest and row["submitted_identifier"]]
+    for row in rows:
+        row["at"] = _at(row, now)  # when the server saw it, read once
+    recent = [row for row in rows if row["at"] >= oldest]
+    counted = [row for row in recent if row["submitted_identifier"]]
     keys = {lockout.identifier_key(row["submitted_identifier"]) for row in counted}
     failing = {
         lockout.identifier_key(row["submitted_identifier"]) for row in counted if row["kind"] == EventKind.LOGIN_FAIL
@@ -111,7 +114,7 @@ def _count(rows: list[dict], now: datetime) -> int:
             if row["submitted_identifier"] in with_apps:
                 stale_clients.success_observe(**_app(row), ip=row["ip"])
             continue
-        at, pwhash = _at(row, now), row["data"].get("pwhash", "")
+        at, pwhash = row["at"], row["data"].get("pwhash", "")
         if pwhash:
             with_apps.add(row["submitted_identifier"])
         repeat = stale_clients.failure_observe(
@@ -126,9 +129,8 @@ def _count(rows: list[dict], now: datetime) -> int:
         if row["ip"]:
             source_failures[row["ip"]] += 1
             networks[row["submitted_identifier"]].add(network_of(row["ip"]))
-    for row in rows:
-        anonymous = not row["submitted_identifier"] and row["ip"] and row["kind"] == EventKind.LOGIN_FAIL
-        if anonymous and _at(row, now) >= oldest:
+    for row in recent:
+        if not row["submitted_identifier"] and row["ip"] and row["kind"] == EventKind.LOGIN_FAIL:
             source_failures[row["ip"]] += 1  # Postfix without a user name: counted per address only
     lockout.counters_save(list(counters.values()))
     for row, lock in locks:
