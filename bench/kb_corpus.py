@@ -158,8 +158,11 @@ def build(count: int, batch: int = 1000) -> None:
     from kb import rendering, text
     from kb.loader import load_articles
     from kb.models import Article
+    from kb.thesaurus import load_thesaurus
+    from kb.vocabulary import vocabulary_rebuild
 
     load_articles()
+    load_thesaurus()
     existing = Article.objects.filter(slug__startswith="article-genere-").count()
     if existing >= count:
         print(f"kb corpus: {existing} generated articles already there")
@@ -178,6 +181,7 @@ def build(count: int, batch: int = 1000) -> None:
             rows.append(Article(**fields, body_html=body_html, body_text=body_text, match_text=match_text, version=1))
         Article.objects.bulk_create(rows)
     Article.objects.filter(slug__startswith="article-genere-").refresh_search_index()
+    vocabulary_rebuild(language="fr")  # bulk_create does not count the words as saves do
     print(f"kb corpus: {count - existing} articles generated in {time.monotonic() - started:.0f} s")
 
 

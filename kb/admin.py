@@ -5,7 +5,7 @@ from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from kb.models import Article, Feedback, Revision
+from kb.models import Article, Concept, Feedback, Revision
 from kb.services import article_save
 from portal.web.admin_mixins import ReadOnlyAdmin
 
@@ -78,3 +78,33 @@ class FeedbackAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     search_fields = ("comment", "article__title")
     list_select_related = ("article",)
     readonly_fields = ("article", "helpful", "comment", "user", "created_at")
+
+
+@admin.register(Concept)
+class ConceptAdmin(admin.ModelAdmin):
+    """The thesaurus (kb.thesaurus): helpdesk agents add the words people use, as they hear them; the next search
+    uses the change. Deleting a concept stays with administrators."""
+
+    list_display = ("name", "language", "listed_terms")
+    list_filter = ("language",)
+    search_fields = ("name", "terms")
+    fields = ("language", "name", "terms")
+
+    def has_module_permission(self, request):
+        return request.user.is_agent
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_agent
+
+    def has_add_permission(self, request):
+        return request.user.is_agent
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_agent
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    @admin.display(description=_("words and phrases"))
+    def listed_terms(self, concept):
+        return ", ".join(concept.term_list)

@@ -21,7 +21,7 @@ from kb.search import (
     MAX_SUGGEST_LENGTH,
     SEARCH_LIMIT,
     SUGGEST_LIMIT,
-    search_articles,
+    search_page,
     suggest_articles,
 )
 from kb.selectors import article_versions
@@ -153,6 +153,15 @@ class SearchResponseSerializer(serializers.Serializer):
     query = serializers.CharField()
     language = serializers.CharField()
     results = SearchResultSerializer(many=True)
+    corrected = serializers.CharField(
+        help_text='When the query found nothing: the corrected query whose results are given ("did you mean"), '
+        "else empty."
+    )
+    other_language = SearchResultSerializer(
+        many=True,
+        help_text="Answers in the other language, when this one has none or the query looks written in the other.",
+    )
+    more_after_sign_in = serializers.BooleanField(help_text="Articles for signed-in staff match too.")
 
 
 class SuggestResponseSerializer(serializers.Serializer):
@@ -169,8 +178,16 @@ class SearchApi(PublicKbApi, APIView):
         params = query_parameters(request, SearchQuery)
         query = params.get("q", "")[:MAX_QUERY_LENGTH]
         limit = params.get("limit", SEARCH_LIMIT)
-        hits = search_articles(query=query, user=request.user, language=language, limit=limit)
-        return Response(SearchResponseSerializer({"query": query, "language": language, "results": hits}).data)
+        found = search_page(query=query, user=request.user, language=language, limit=limit)
+        response = {
+            "query": query,
+            "language": language,
+            "results": found.hits,
+            "corrected": found.corrected,
+            "other_language": found.other_language,
+            "more_after_sign_in": found.more_after_sign_in,
+        }
+        return Response(SearchResponseSerializer(response).data)
 
 
 class SuggestApi(PublicKbApi, APIView):

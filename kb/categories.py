@@ -20,6 +20,7 @@ class CategoryCode(models.TextChoices):
     NETWORK = "network", _("Network and remote access")
     MAIL_CLIENTS = "mail-clients", _("Mail apps and phones")
     PHISHING = "phishing", _("Phishing and suspicious messages")
+    USAGE = "usage", _("Everyday mail")
     QUOTA = "quota", _("Mailbox quota and archiving")
     SECURITY = "security", _("Account security")
     SUPPORT = "support", _("Helpdesk and support")
@@ -45,6 +46,9 @@ CATEGORIES = (
     Category(CategoryCode.NETWORK, "reseau", _("Establishment network, proxy, VPN, testing over 4G.")),
     Category(CategoryCode.MAIL_CLIENTS, "logiciels-de-messagerie", _("Outlook, Thunderbird, iPhone and Android.")),
     Category(CategoryCode.PHISHING, "hameconnage", _("Recognising and reporting a fraudulent message.")),
+    Category(
+        CategoryCode.USAGE, "messagerie-au-quotidien", _("Out-of-office reply, signature, filters and forwarding.")
+    ),
     Category(CategoryCode.QUOTA, "quota-et-archivage", _("Full mailbox, archiving, large attachments.")),
     Category(CategoryCode.SECURITY, "securite", _("Shared computers, security alerts, delegation.")),
     Category(CategoryCode.SUPPORT, "support", _("Contacting the helpdesk and what to tell it.")),

@@ -4,7 +4,7 @@ import json
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import connections, models
+from django.db import connections, models, router, transaction
 from django.db.models import Case, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -151,8 +151,23 @@ class Article(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "body_html", "body_text", "match_text", "published_at"}
-        super().save(*args, **kwargs)
-        type(self).objects.using(self._state.db).filter(pk=self.pk).refresh_search_index()
+        # Imported here: kb.vocabulary reads this module's models.
+        from kb import vocabulary
+
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            previous = None
+            if self.pk is not None:
+                previous = type(self).objects.using(using).filter(pk=self.pk).values_list(*vocabulary.COUNTED_FIELDS)
+                previous = previous.first()
+            super().save(*args, **kwargs)
+            type(self).objects.using(using).filter(pk=self.pk).refresh_search_index()
+            vocabulary.article_terms_changed(
+                language=self.language,
+                before=vocabulary.article_terms(previous, self.language) if previous else None,
+                after=vocabulary.article_terms(vocabulary.counted_values(self), self.language),
+                using=using,
+            )
 
     def get_absolute_url(self):
         with translation.override(self.language):
@@ -264,3 +279,57 @@ def feedback_counts(article_ids) -> dict[int, dict[str, int]]:
         .annotate(yes=models.Count("pk", filter=Q(helpful=True)), no=models.Count("pk", filter=Q(helpful=False)))
     )
     return {row["article_id"]: {"yes": row["yes"], "no": row["no"]} for row in rows}
+
+
+class Concept(models.Model):
+    """Words and phrases that mean the same thing to the people searching, in one language ("bloqué",
+    "verrouillé", "suspendu"): a query that says one finds articles that say another (kb.thesaurus).
+
+    Applied when a query is read, so a change here takes effect on the next search, with no re-indexing. Loaded
+    from kb/thesaurus/<language>.txt by ``load_kb``; a concept edited in the administration since it was loaded is
+    never overwritten (``loaded_terms`` is what the loader last wrote)."""
+
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="fr")
+    name = models.CharField(_("name"), max_length=80, help_text=_("A short name for the idea, for example bloqué."))
+    terms = models.TextField(
+        _("words and phrases"),
+        help_text=_("One per line, each meaning the same as the others: bloqué, verrouillé, suspendu…"),
+    )
+    loaded_terms = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["language", "name"]
+        verbose_name = _("concept (synonyms)")
+        verbose_name_plural = _("thesaurus")
+        constraints = [models.UniqueConstraint(fields=["language", "name"], name="kb_concept_name_unique")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def term_list(self) -> list[str]:
+        return split_list(self.terms.replace(",", "\n"), "\n")
+
+    def clean(self):
+        super().clean()
+        if len([term for term in self.term_list if text.words(term)]) < 2:
+            raise ValidationError({"terms": _("Give at least two words or phrases that mean the same thing.")})
+
+
+class Term(models.Model):
+    """How many articles of one language use a word (by its stem): the rarer the word, the more it weighs in a
+    query, and the known words are what "did you mean" corrects a typo to (kb.vocabulary).
+
+    Kept up to date by every article save and delete (kb.vocabulary.terms_count), rebuilt in one pass by
+    ``kb.vocabulary.vocabulary_rebuild`` after bulk loads. The row with an empty term counts the articles."""
+
+    language = models.CharField(max_length=8)
+    term = models.CharField(max_length=64)
+    word = models.CharField(max_length=64, help_text="a folded word with this stem, as articles spell it")
+    articles = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["language", "term"], name="kb_term_unique")]
+
+    def __str__(self):
+        return f"{self.language}:{self.term} ({self.articles})"

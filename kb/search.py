@@ -51,7 +51,7 @@ import difflib
 import functools
 import operator
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import and_, or_
 
 from django.contrib.postgres.search import (
@@ -66,8 +66,9 @@ from django.db.models import Case, F, FloatField, Value, When
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from kb import text
-from kb.models import SEARCH_CONFIGS, Article
+from kb import text, thesaurus, vocabulary
+from kb.models import SEARCH_CONFIGS, Article, Audience, Status
+from kb.thesaurus import Group
 
 MAX_QUERY_LENGTH = 200
 MAX_SUGGEST_LENGTH = 500
@@ -77,6 +78,12 @@ TRIGRAM_WEIGHT = 0.5
 # Added for the share of the query's words found in the title, squared (both backends).
 TITLE_WEIGHT = 0.5
 SEARCH_LIMIT = 20
+# Added when the query's words, in order, are a phrase of the title or of an error message (both backends).
+PHRASE_WEIGHT = 0.3
+# A query of this many groups is a situation described in a sentence: ranked on any of its words, weighted by
+# rarity, with the articles that have its rarest ones always considered.
+SITUATION_GROUPS = 6
+SITUATION_RARE_GROUPS = 3
 # PostgreSQL shortlist sizes (see PostgresSearch.match).
 BODY_CANDIDATES = 400
 RERANK_CANDIDATES = 100
@@ -94,30 +101,36 @@ LISTING_FIELDS = ("id", "slug", "language", "title", "summary", "category", "aud
 
 @dataclass(frozen=True)
 class Query:
-    """A query as the backends see it: cleaned text, folded text, and its meaningful words (not stemmed)."""
+    """A query as the backends see it: cleaned text, folded text, its meaningful words (not stemmed), and, once
+    ``prepared``, those words as thesaurus groups (kb.thesaurus) with each group's weight (kb.vocabulary)."""
 
     text: str
     folded: str
     words: list[str]
     language: str
     prefix_last: bool = False
+    groups: tuple[Group, ...] = ()
+    weights: tuple[float, ...] = ()
+    # The complete words no article of the language uses (typos, or words of the other language).
+    unknown: tuple[str, ...] = ()
 
     @property
     def terms(self) -> list[str]:
         return [text.stem(word, self.language) for word in self.words]
 
-    def one_word_queries(self) -> list["Query"]:
-        """The query split into one query per word (the last keeps its prefix status)."""
-        last = len(self.words) - 1
-        return [
-            Query(word, word, [word], self.language, self.prefix_last and position == last)
-            for position, word in enumerate(self.words)
-        ]
-
     @property
     def is_empty(self) -> bool:
         # Only stop words ("de la", "how to") or punctuation: nothing worth a query.
         return not self.words
+
+    @property
+    def is_situation(self) -> bool:
+        """A sentence that describes what happened rather than a few keywords: no article has every word."""
+        return len(self.groups) >= SITUATION_GROUPS
+
+    def rarest(self, count: int = SITUATION_RARE_GROUPS) -> list[Group]:
+        order = sorted(range(len(self.groups)), key=lambda index: -self.weights[index])
+        return [self.groups[index] for index in order[:count]]
 
 
 @dataclass(frozen=True)
@@ -141,17 +154,136 @@ def parse_query(raw: str, *, language: str, max_length: int = MAX_QUERY_LENGTH, 
     return Query(cleaned, " ".join(all_words), meaningful, language, prefix)
 
 
+def prepared(query: Query, *, using: str = "default") -> Query:
+    """The query with its thesaurus groups and their weights: two small queries (the concepts of the language, the
+    counts of the query's stems). A group weighs the rarity of its most common way of being found (a concept is at
+    least as common as its most common phrase), a phrase as common as its rarest word.
+    A word no article uses weighs as a word found once (it is most likely a typo of a rare word); the word being
+    typed weighs the average of the others (its counts are not known until it is complete)."""
+    groups = thesaurus.query_groups(query.words, language=query.language, prefix_last=query.prefix_last)
+    stems = {
+        text.stem(word, query.language)
+        for group in groups
+        for alternative in group.alternatives
+        for word in alternative
+    }
+    articles, counts = vocabulary.term_counts(stems, language=query.language, using=using)
+    articles = max(articles, 1)
+    weights = []
+    for group in groups:
+        if group.prefix:
+            weights.append(None)
+            continue
+        found_in = max(
+            min(counts.get(text.stem(word, query.language), 0) for word in alternative)
+            for alternative in group.alternatives
+        )
+        weights.append(vocabulary.idf(min(max(found_in, 1), articles), articles))
+    known = [weight for weight in weights if weight is not None]
+    average = sum(known) / len(known) if known else 1.0
+    weights = [average if weight is None else weight for weight in weights]
+    complete = query.words[:-1] if query.prefix_last else query.words
+    unknown = tuple(word for word in complete if not word.isdigit() and not counts.get(text.stem(word, query.language)))
+    return replace(query, groups=tuple(groups), weights=tuple(weights), unknown=unknown)
+
+
 def search_articles(*, query: str, user, language: str, limit: int = SEARCH_LIMIT, backend=None) -> list[Hit]:
     """The best articles for a search, with highlighted snippets (see the module docstring)."""
     parsed = parse_query(query, language=language)
     if parsed.is_empty:
         return []
     backend = backend or backend_for_database()
-    candidates = Article.objects.visible_to(user).filter(language=language)
-    hits = backend.match(candidates, parsed, limit=limit, require_all=True)
-    if not hits and len(parsed.words) > 1:
+    return _ranked(prepared(parsed), Article.objects.visible_to(user).filter(language=language), backend, limit)
+
+
+def _ranked(parsed: Query, candidates, backend, limit: int) -> list[Hit]:
+    """Every group first (a situation skips that pass: no article has all its words), then any of them."""
+    hits = [] if parsed.is_situation else backend.match(candidates, parsed, limit=limit, require_all=True)
+    if not hits and len(parsed.groups) > 1:
         hits = backend.match(candidates, parsed, limit=limit, require_all=False)
     return backend.with_snippets(hits, parsed)
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """What the search page shows: the hits, and what helps when they are missing or in the wrong language.
+
+    - ``corrected``: the query searched instead of the typed one, which found nothing ("did you mean");
+    - ``other_language``: answers in the other language, offered when this one has none or when the question
+      looks written in the other language (more of its stop words: "how do I…" on the French site);
+    - ``more_after_sign_in``: for a reader not signed in, articles for signed-in staff match too.
+    """
+
+    hits: list[Hit]
+    corrected: str = ""
+    other_language: list[Hit] = field(default_factory=list)
+    other_language_code: str = ""
+    more_after_sign_in: bool = False
+
+
+OTHER_LANGUAGE = {"fr": "en", "en": "fr"}
+OTHER_LANGUAGE_LIMIT = 5
+# "Did you mean" corrects at most this many unknown words of a query.
+MAX_CORRECTIONS = 3
+
+
+def search_page(*, query: str, user, language: str, limit: int = SEARCH_LIMIT, backend=None) -> SearchResults:
+    """The search page's results (SearchResults). For a reader not signed in with a query that finds something:
+    five statements on PostgreSQL (the thesaurus, the word counts, the matches, the snippets, whether restricted
+    articles match); more only when the query needs a correction or the other language."""
+    backend = backend or backend_for_database()
+    parsed = parse_query(query, language=language)
+    if parsed.is_empty:
+        return SearchResults([])
+    parsed = prepared(parsed)
+    visible = Article.objects.visible_to(user).filter(language=language)
+    hits = _ranked(parsed, visible, backend, limit)
+    corrected = ""
+    if not hits and parsed.unknown:
+        corrected = corrected_query(query, parsed.unknown, language=language)
+        retry = parse_query(corrected, language=language)
+        if not retry.is_empty:
+            retried = prepared(retry)
+            hits = _ranked(retried, visible, backend, limit)
+            parsed, corrected = (retried, corrected) if hits else (parsed, "")
+    other = OTHER_LANGUAGE.get(language, "")
+    offer = []
+    if other and (not hits or _looks_written_in(other, query, parsed)):
+        offer = search_articles(query=query, user=user, language=other, limit=OTHER_LANGUAGE_LIMIT, backend=backend)
+    hidden = False
+    if not (user is not None and user.is_authenticated):
+        restricted = Article.objects.filter(language=language, audience=Audience.STAFF, status=Status.PUBLISHED)
+        hidden = backend.any_match(restricted, parsed)
+    return SearchResults(hits, corrected, offer, other if offer else "", hidden)
+
+
+def _looks_written_in(other: str, raw: str, parsed: Query) -> bool:
+    """More of the other language's stop words than of this one's ("how do I…" on the French site), or words
+    this language's articles never use but the other's do ("refused", "syncing"): one query, only then."""
+    if _stop_word_count(raw, other) > _stop_word_count(raw, parsed.language):
+        return True
+    if not parsed.unknown:
+        return False
+    _, counts = vocabulary.term_counts({text.stem(word, other) for word in parsed.unknown}, language=other)
+    return any(counts.values())
+
+
+def _stop_word_count(raw: str, language: str) -> int:
+    stop_words = text.STOP_WORDS.get(language, frozenset())
+    return sum(1 for word in text.words(raw[:MAX_QUERY_LENGTH]) if word in stop_words)
+
+
+def corrected_query(raw: str, unknown: tuple[str, ...], *, language: str) -> str:
+    """The query with each of its ``unknown`` words (Query.unknown) replaced by the nearest known word, or "" when
+    none has a near neighbour. One query per word corrected, at most MAX_CORRECTIONS."""
+    replacements = {}
+    for word in unknown[:MAX_CORRECTIONS]:
+        nearest = vocabulary.nearest_word(word, language=language)
+        if nearest and nearest != word:
+            replacements[word] = nearest
+    if not replacements:
+        return ""
+    return " ".join(replacements.get(word, word) for word in text.words(text.clean(raw or "")[:MAX_QUERY_LENGTH]))
 
 
 def suggest_articles(*, text: str, user, language: str, limit: int = SUGGEST_LIMIT, backend=None) -> list[Hit]:
@@ -161,7 +293,7 @@ def suggest_articles(*, text: str, user, language: str, limit: int = SUGGEST_LIM
         return []
     backend = backend or backend_for_database()
     candidates = Article.objects.visible_to(user).filter(language=language)
-    return backend.match(candidates, parsed, limit=limit, require_all=False, head_only=True)
+    return backend.match(candidates, prepared(parsed), limit=limit, require_all=False, head_only=True)
 
 
 def backend_for_database(alias: str = "default"):
@@ -174,76 +306,80 @@ def _highlighted(snippet: str) -> SafeString:
 
 
 class PostgresSearch:
-    def _tsquery(self, query: Query, *, operator: str, prefix: bool) -> SearchQuery:
-        """Words are [a-z0-9]+ (kb.text.words), so they cannot carry tsquery operators or quotes.
+    def _group_query(self, group: Group, query: Query, *, title_only: bool = False) -> SearchQuery:
+        """Any of the group's alternatives, each with all its words. Words are [a-z0-9]+ (kb.text.words), so they
+        cannot carry tsquery operators or quotes.
 
         A word being typed is a prefix both of the stems (its own stem, "oublies" → oubli:*) and of the raw lexemes
         through the 'simple' configuration, which neither stems nor drops stop words ("pas" → pas:*, for passe).
+        ``title_only`` restricts every word to the title (weight A).
         """
         config = SEARCH_CONFIGS[query.language]
-        words = list(query.words)
-        last = words.pop() if prefix and words else None
-        parts = [SearchQuery(f" {operator} ".join(words), search_type="raw", config=config)] if words else []
-        if last is not None:
-            as_stem = SearchQuery(f"{last}:*", search_type="raw", config=config)
-            parts.append(as_stem | SearchQuery(f"{last}:*", search_type="raw", config="simple"))
-        return functools.reduce(and_ if operator == "&" else or_, parts)
-
-    def _word_query(self, single: Query, *, title_only: bool) -> SearchQuery:
-        if not title_only:
-            return self._tsquery(single, operator="|", prefix=single.prefix_last)
-        word = single.words[0]
-        config = SEARCH_CONFIGS[single.language]
-        if single.prefix_last:
-            return SearchQuery(f"{word}:*A", search_type="raw", config=config) | SearchQuery(
-                f"{word}:*A", search_type="raw", config="simple"
+        label = "A" if title_only else ""
+        if group.prefix:
+            word = group.typed[0]
+            return SearchQuery(f"{word}:*{label}", search_type="raw", config=config) | SearchQuery(
+                f"{word}:*{label}", search_type="raw", config="simple"
             )
-        return SearchQuery(f"{word}:A", search_type="raw", config=config)
+        suffix = f":{label}" if label else ""
+        alternatives = (" & ".join(f"{word}{suffix}" for word in alternative) for alternative in group.alternatives)
+        return SearchQuery(
+            " | ".join(f"({alternative})" for alternative in alternatives), search_type="raw", config=config
+        )
+
+    def _tsquery(self, query: Query, groups=None, *, require_all: bool) -> SearchQuery:
+        parts = [self._group_query(group, query) for group in (query.groups if groups is None else groups)]
+        return functools.reduce(and_ if require_all else or_, parts)
 
     def match(self, candidates, query: Query, *, limit: int, require_all: bool, head_only: bool = False) -> list[Hit]:
         """One statement in three stages, so that no expensive function runs on every matching row:
 
         1. a shortlist from each index separately (one OR across indexes makes PostgreSQL test every row): the
            RERANK_CANDIDATES best title/error/tag matches by the cheap ``ts_rank`` of the small ``head_vector``;
-           the same from the first BODY_CANDIDATES body matches; and, for a short query, the TYPO_CANDIDATES
-           articles whose error messages are nearest to it (trigram word similarity, GIN trigram index);
-        2. the shortlist scored with ``ts_rank_cd`` (cover density) plus the trigram similarity;
+           the same from the first BODY_CANDIDATES body matches; for a situation, the best matches of its rarest
+           groups; and, for a short query, the TYPO_CANDIDATES articles whose error messages are nearest to it
+           (trigram word similarity, GIN trigram index);
+        2. the shortlist scored with ``ts_rank_cd`` (cover density) times the squared share of the query's weight
+           the article covers, plus that share in the title, a phrase bonus and the trigram similarity;
         3. sorted and cut to ``limit``.
 
-        Articles are filtered on all the words (or any) but ranked on any of them: among articles that have every
+        Articles are filtered on all the groups (or any) but ranked on any of them: among articles that have every
         word, those with them in the title or close together come first.
         """
-        any_word = self._tsquery(query, operator="|", prefix=query.prefix_last)
-        wanted = self._tsquery(query, operator="&", prefix=query.prefix_last) if require_all else any_word
+        any_word = self._tsquery(query, require_all=False)
+        wanted = self._tsquery(query, require_all=True) if require_all else any_word
         candidates = candidates.order_by()
-        shortlist = (
-            candidates.filter(head_vector=wanted)
-            .annotate(rank=SearchRank(F("head_vector"), any_word, normalization=Value(32)))
-            .order_by("-rank")
-            .values("pk")[:RERANK_CANDIDATES]
-        )
-        if require_all and len(query.words) > 1:
+
+        def best(vector_name, matching, ranked_by, count=RERANK_CANDIDATES):
+            return (
+                matching.annotate(rank=SearchRank(F(vector_name), ranked_by, normalization=Value(32)))
+                .order_by("-rank")
+                .values("pk")[:count]
+            )
+
+        shortlist = best("head_vector", candidates.filter(head_vector=wanted), any_word)
+        if require_all and len(query.groups) > 1:
             # Also the best title/error/tag matches of only some of the words: "page blanche webmail" must reach
             # the article titled "Page blanche" even though it never says "webmail" (coverage ranks them below).
-            shortlist = shortlist.union(
-                candidates.filter(head_vector=any_word)
-                .annotate(rank=SearchRank(F("head_vector"), any_word, normalization=Value(32)))
-                .order_by("-rank")
-                .values("pk")[:RERANK_CANDIDATES]
-            )
+            shortlist = shortlist.union(best("head_vector", candidates.filter(head_vector=any_word), any_word))
         if not head_only:
             in_body = candidates.filter(search_vector=wanted).values("pk")[:BODY_CANDIDATES]
-            shortlist = shortlist.union(
-                Article.objects.filter(pk__in=in_body)
-                .annotate(rank=SearchRank(F("search_vector"), any_word, normalization=Value(32)))
-                .order_by("-rank")
-                .values("pk")[:RERANK_CANDIDATES]
-            )
+            shortlist = shortlist.union(best("search_vector", Article.objects.filter(pk__in=in_body), any_word))
+        if query.is_situation:
+            rare = self._tsquery(query, query.rarest(), require_all=False)
+            vector_name = "head_vector" if head_only else "search_vector"
+            shortlist = shortlist.union(best(vector_name, candidates.filter(**{vector_name: rare}), rare))
         vector_name = "head_vector" if head_only else "search_vector"
         score = SearchRank(F(vector_name), any_word, cover_density=True, normalization=Value(32))
         coverage = self._coverage(query, vector_name)
         in_title = self._coverage(query, vector_name, title_only=True)
         score = score * coverage * coverage + TITLE_WEIGHT * in_title * in_title
+        if len(query.words) > 1:
+            # The folded words with their stop words: phraseto_tsquery counts the positions those take in the index.
+            phrase = SearchQuery(query.folded, search_type="phrase", config=SEARCH_CONFIGS[query.language])
+            score = score + Case(
+                When(head_vector=phrase, then=Value(PHRASE_WEIGHT)), default=Value(0.0), output_field=FloatField()
+            )
         if query.folded and len(query.folded) <= TRIGRAM_MAX_LENGTH:
             nearest = candidates.filter(match_text__trigram_word_similar=query.folded).order_by(
                 TrigramWordDistance(query.folded, "match_text")
@@ -258,26 +394,30 @@ class PostgresSearch:
         )
         return [Hit(article, round(article.score, 4)) for article in rows]
 
+    def any_match(self, candidates, query: Query) -> bool:
+        """Whether some article has all of the query's groups (any of them, for a situation). One short query."""
+        return candidates.filter(search_vector=self._tsquery(query, require_all=not query.is_situation)).exists()
+
     def _coverage(self, query: Query, vector_name: str, *, title_only: bool = False):
-        """The share of the query's words the article has (0..1), or has in its title (weight A); the caller
+        """The share of the query's weight the article has (0..1), or has in its title (weight A); the caller
         squares both: an article with every word ranks above one with a single word in its title, while a title
-        made of most of the words beats scattered body matches of all of them."""
+        made of most of the words beats scattered body matches of all of them. Rare words weigh more."""
         found = [
             Case(
-                When(**{vector_name: self._word_query(single, title_only=title_only)}, then=Value(1.0)),
+                When(**{vector_name: self._group_query(group, query, title_only=title_only)}, then=Value(weight)),
                 default=Value(0.0),
                 output_field=FloatField(),
             )
-            for single in query.one_word_queries()
+            for group, weight in zip(query.groups, query.weights, strict=True)
         ]
-        return functools.reduce(operator.add, found) / Value(float(len(found)))
+        return functools.reduce(operator.add, found) / Value(float(sum(query.weights)))
 
     def with_snippets(self, hits: list[Hit], query: Query) -> list[Hit]:
         if not hits:
             return hits
         headline = SearchHeadline(
             "body_text",
-            self._tsquery(query, operator="|", prefix=False),
+            self._tsquery(query, require_all=False),
             config=SEARCH_CONFIGS[query.language],
             start_sel=text.HIGHLIGHT_START,
             stop_sel=text.HIGHLIGHT_STOP,
@@ -312,6 +452,8 @@ class _Analysed:
 
     fields: dict[str, frozenset[str]]
     targets: tuple[str, ...]
+    # The title's and each error message's stems in order, for the phrase bonus.
+    phrases: tuple[tuple[str, ...], ...]
 
 
 # (article id, language, content hash) → analysis. Stemming every body on every query would cost more than the
@@ -333,7 +475,8 @@ def _analyse(article: Article, language: str) -> _Analysed:
             "text": frozenset(text.terms(f"{article.summary} {article.body_text}", language)),
         }
         targets = tuple(" ".join(text.words(line)) for line in article.error_list)
-        analysed = _ANALYSED[key] = _Analysed(fields, tuple(target for target in targets if target))
+        phrases = tuple(tuple(text.terms(line, language)) for line in (article.title, *article.error_list))
+        analysed = _ANALYSED[key] = _Analysed(fields, tuple(target for target in targets if target), phrases)
     return analysed
 
 
@@ -350,32 +493,73 @@ class PythonSearch:
         return [Hit(row.article, round(row.score, 4)) for row in scored[:limit]]
 
     def score(self, article: Article, query: Query, *, require_all: bool, head_only: bool = False) -> float:
-        """Like the PostgreSQL backend: an article matches when all words (or any, for suggestions) are found, or
-        when the query is a near copy of one of its error messages; the rank counts every word found."""
+        """Like the PostgreSQL backend: an article matches when all groups (or any, for suggestions) are found, or
+        when the query is a near copy of one of its error messages; the rank counts every group found, weighted by
+        its rarity."""
         analysed = _analyse(article, query.language)
         fields = {name: stems for name, stems in analysed.fields.items() if not (head_only and name == "text")}
-        terms = query.terms
-        found = []
-        for position, term in enumerate(terms):
-            if query.prefix_last and position == len(terms) - 1:
-                prefixes = (term, query.words[-1])
-                weights = (WEIGHTS[name] for name, stems in fields.items() if _has_prefix(stems, prefixes))
-            else:
-                weights = (WEIGHTS[name] for name, stems in fields.items() if term in stems)
-            found.append(max(weights, default=0.0))
-        # The average weight already counts a missing word as 0; times the coverage again, as the PostgreSQL
+        found = [self._group_weight(group, fields, query.language) for group in query.groups]
+        total = sum(query.weights) or 1.0
+        weighted = list(zip(found, query.weights, strict=True))
+        # The average weight already counts a missing group as 0; times the coverage again, as the PostgreSQL
         # backend squares it.
-        coverage = sum(1 for weight in found if weight) / len(found) if found else 0.0
-        in_title = sum(1 for weight in found if weight == WEIGHTS["title"]) / len(found) if found else 0.0
-        words_score = (sum(found) / len(found) if found else 0.0) * coverage + TITLE_WEIGHT * in_title * in_title
+        coverage = sum(weight for best, weight in weighted if best) / total
+        in_title = sum(weight for best, weight in weighted if best == WEIGHTS["title"]) / total
+        words_score = sum(best * weight for best, weight in weighted) / total * coverage
+        words_score += TITLE_WEIGHT * in_title * in_title
+        if len(query.words) > 1 and self._has_phrase(analysed, query):
+            words_score += PHRASE_WEIGHT
         fuzzy = self.fuzzy(analysed.targets, query)
         if fuzzy < FUZZY_THRESHOLD:
             fuzzy = 0.0
-        # All the words; or, for search, some of them in the title, error messages or tags (ranked lower by coverage).
+        # All the groups; or, for search, some of them in the title, error messages or tags (ranked lower).
         words_match = (all(found) or max(found, default=0.0) >= WEIGHTS["keys"]) if require_all else any(found)
+        if query.is_situation and not require_all:
+            # A situation: the articles that have one of its rarest groups, as PostgreSQL's extra shortlist.
+            words_match = words_match or any(found)
         if not words_match and not fuzzy:
             return 0.0
         return words_score + TRIGRAM_WEIGHT * fuzzy
+
+    def any_match(self, candidates, query: Query) -> bool:
+        require_all = not query.is_situation
+        return any(
+            all(found) if require_all else any(found)
+            for found in (
+                [
+                    self._group_weight(group, _analyse(article, query.language).fields, query.language)
+                    for group in query.groups
+                ]
+                for article in candidates.only(*self.FIELDS)
+            )
+        )
+
+    @staticmethod
+    def _group_weight(group: Group, fields: dict[str, frozenset[str]], language: str) -> float:
+        """The best field weight at which one of the group's alternatives has all its words (0.0 if none)."""
+        best = 0.0
+        for alternative in group.alternatives:
+            weights = []
+            for word in alternative:
+                if group.prefix:
+                    prefixes = (text.stem(word, language), word)
+                    weights.append(
+                        max(
+                            (WEIGHTS[name] for name, stems in fields.items() if _has_prefix(stems, prefixes)),
+                            default=0.0,
+                        )
+                    )
+                else:
+                    term = text.stem(word, language)
+                    weights.append(max((WEIGHTS[name] for name, stems in fields.items() if term in stems), default=0.0))
+            best = max(best, min(weights, default=0.0))
+        return best
+
+    @staticmethod
+    def _has_phrase(analysed: "_Analysed", query: Query) -> bool:
+        """The query's words, stemmed and in order, are a run of the title's or of one error message's."""
+        wanted = tuple(query.terms)
+        return any(_contains_run(sequence, wanted) for sequence in analysed.phrases)
 
     @staticmethod
     def fuzzy(targets: tuple[str, ...], query: Query) -> float:
@@ -389,6 +573,11 @@ class PythonSearch:
 
     def with_snippets(self, hits: list[Hit], query: Query) -> list[Hit]:
         return [Hit(hit.article, hit.score, _python_snippet(hit.article, query)) for hit in hits]
+
+
+def _contains_run(sequence: tuple[str, ...], run: tuple[str, ...]) -> bool:
+    size = len(run)
+    return any(sequence[start : start + size] == run for start in range(len(sequence) - size + 1))
 
 
 def _has_prefix(stems: frozenset[str], prefixes: tuple[str, ...]) -> bool:

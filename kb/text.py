@@ -24,11 +24,21 @@ FRENCH_STOP_WORDS = frozenset({
     "leur", "lui", "m", "ma", "me", "mes", "mon", "n", "ne", "nous", "on", "ou", "par", "pas", "peut", "plus",
     "pour", "qu", "que", "qui", "quoi", "s", "sa", "se", "ses", "si", "son", "sont", "sur", "t", "ta", "te",
     "tes", "ton", "tu", "un", "une", "vos", "votre", "vous", "y",
+    # Words of a sentence that say nothing about the problem ("depuis ce matin, que faire ?"): in a long question
+    # they would otherwise weigh as rare words.
+    "alors", "aussi", "avait", "bien", "ca", "car", "cela", "ceci", "comme", "deja", "depuis", "dois", "doit",
+    "donc", "dont", "encore", "es", "etait", "etre", "faire", "fais", "fait", "faut", "lorsque", "mais", "meme",
+    "ni", "ont", "peux", "pouvez", "puis", "quand", "quel", "quelle", "quelles", "quels", "suis", "tout", "toute",
+    "toutes", "tous", "tres", "veux", "voudrais",
 })  # fmt: skip
 ENGLISH_STOP_WORDS = frozenset({
     "a", "an", "and", "are", "as", "at", "be", "by", "can", "cannot", "do", "does", "for", "from", "how", "i",
     "if", "in", "into", "is", "it", "its", "my", "no", "not", "of", "on", "or", "our", "so", "that", "the",
     "their", "this", "to", "was", "what", "when", "where", "why", "will", "with", "you", "your",
+    # As in French: the words of a sentence that say nothing about the problem, and the pieces of contractions.
+    "again", "all", "also", "am", "any", "anymore", "been", "could", "did", "didn", "don", "even", "has", "have",
+    "had", "im", "isn", "just", "m", "me", "now", "re", "s", "should", "some", "still", "t", "there", "very",
+    "ve", "wasn", "which", "who", "would", "doesn", "won", "aren",
 })  # fmt: skip
 STOP_WORDS = {"fr": FRENCH_STOP_WORDS, "en": ENGLISH_STOP_WORDS}
 

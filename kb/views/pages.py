@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 from kb.categories import BY_SLUG, CATEGORIES
 from kb.forms import FeedbackForm, SearchForm
 from kb.models import Article, feedback_counts
-from kb.search import LISTING_FIELDS, SEARCH_LIMIT, search_articles
+from kb.search import LISTING_FIELDS, SEARCH_LIMIT, search_page
 from kb.selectors import article_for_reader
 from kb.views.common import union_all
 from portal.identity.access import is_verified_agent
@@ -99,6 +99,13 @@ def _related(user, article: Article) -> list[Article]:
 def search_view(request):
     form = SearchForm(request.GET)
     query = form.query()
-    hits = search_articles(query=query, user=request.user, language=content_language()) if query else []
-    context = {"search_form": form, "query": query, "hits": hits, "limit_reached": len(hits) >= SEARCH_LIMIT}
+    results = search_page(query=query, user=request.user, language=content_language()) if query else None
+    hits = results.hits if results else []
+    context = {
+        "search_form": form,
+        "query": query,
+        "results": results,
+        "hits": hits,
+        "limit_reached": len(hits) >= SEARCH_LIMIT,
+    }
     return render(request, "kb/search.html", context)

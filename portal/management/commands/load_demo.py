@@ -159,16 +159,19 @@ class Command(BaseCommand):
             self.stdout.write(f"  {'':<16} code .venv/bin/python manage.py demo_otp {username}")
 
     def _load_knowledge_base(self):
-        """The articles of kb/content/. The loader never overwrites an article edited in the portal; a bad file is
-        reported and skips the articles only, so the demo accounts are still usable."""
+        """The articles of kb/content/ and the thesaurus of kb/thesaurus/. The loader never overwrites an article
+        or a concept edited in the portal; a bad file is reported and skips the knowledge base only, so the demo
+        accounts are still usable."""
         from kb.loader import ContentError, load_articles
+        from kb.thesaurus import load_thesaurus
 
         try:
             report = load_articles()
-        except ContentError as error:
-            self.stderr.write("Knowledge base not loaded:\n  " + "\n  ".join(error.problems))
+            concepts = load_thesaurus()
+        except (ContentError, ValueError) as error:
+            self.stderr.write(f"Knowledge base not loaded:\n  {error}")
             return
-        self.stdout.write(f"  {report.summary()}")
+        self.stdout.write(f"  {report.summary()}\n  {concepts.summary()}")
 
     @staticmethod
     def _demo_incidents() -> int:
