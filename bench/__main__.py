@@ -13,6 +13,10 @@ Before each target the server is given time to finish what the previous one left
 so a slow target cannot starve the next. The server runs with bench.settings, whose rate limits count as usual
 but never refuse: the client is one person asking hundreds of times a second. Responses other than 2xx/3xx are
 counted apart ("refused") and left out of req/s. ``--only`` measures some targets (and the bare view) only.
+
+With the knowledge-base targets (a full run or ``--only kb``), the relevance suite is scored too (``relevance``:
+hit@1, hit@3 and MRR per backend, over the shipped articles in a database of their own); ``--only relevance``
+scores it alone.
 """
 
 import argparse
@@ -22,6 +26,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from datetime import UTC, datetime
@@ -46,6 +51,7 @@ TICKET_QUERIES = [
     "token badvalue", "bloque", "navigation privée", "thunderbird reçoit", "certificat", "collège victor hugo",
     "poste 4821", "passerelle smtp-out-03", "jeton otp", "mot de passe incorrect", "quota archiver", "hameçonnage",
 ]  # fmt: skip
+AGENT_TARGETS = ("queue view", "queue filtered", "queue page 50", "ticket page", "queue search")
 # A target is one path, or several requested in turn (bench/rotate.lua).
 TARGETS = {
     "bare Django view": "/bench/bare/",
@@ -193,6 +199,35 @@ def mail(args) -> None:
     (out_dir / f"mail-{stamp}.json").write_text(json.dumps(report, indent=2))
 
 
+def relevance() -> dict:
+    """The relevance suite (kb/relevance/, ``manage.py kb_relevance``) over the shipped articles only, in a database
+    of its own on the same server: the 20,000 generated articles would change what the suite measures."""
+    import psycopg
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+    url = os.environ.get("DATABASE_URL", "")
+    if url:
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute("DROP DATABASE IF EXISTS guichet_relevance")
+            connection.execute("CREATE DATABASE guichet_relevance")
+        env["DATABASE_URL"] = url.rsplit("/", 1)[0] + "/guichet_relevance"
+    else:
+        env["GUICHET_VAR_DIR"] = tempfile.mkdtemp(prefix="guichet-relevance-")
+    for command in (["migrate", "--noinput", "-v0"], ["load_kb"]):
+        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True)
+    scores = json.loads(
+        subprocess.run([sys.executable, "manage.py", "kb_relevance", "--json"], cwd=ROOT, env=env, check=True,
+                       capture_output=True, text=True).stdout
+    )  # fmt: skip
+    print(f"\nRelevance suite (kb/relevance/, shipped articles only)\n{'backend':<12} {'suite':<6} {'questions':>9} "
+          f"{'hit@1':>6} {'hit@3':>6} {'MRR':>6}")  # fmt: skip
+    for backend, suites in scores.items():
+        for suite, score in suites.items():
+            print(f"{backend:<12} {suite:<6} {score['questions']:>9} {score['hit@1']:>6.3f} {score['hit@3']:>6.3f} "
+                  f"{score['mrr']:>6.3f}")  # fmt: skip
+    return scores
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=10, help="duration of each measurement")
@@ -221,6 +256,9 @@ def main() -> None:
     if only == ["mail"]:
         mail(args)
         return
+    if only == ["relevance"]:
+        relevance()
+        return
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: sudo apt-get install wrk")
 
@@ -232,24 +270,28 @@ def main() -> None:
         subprocess.run(
             [sys.executable, "-m", "bench.kb_corpus", "--count", str(args.kb_articles)], cwd=ROOT, env=env, check=True
         )
-    subprocess.run(
-        [sys.executable, "-m", "bench.ticket_corpus", "--count", str(args.tickets)], cwd=ROOT, env=env, check=True
-    )
-    workspace = json.loads(
-        subprocess.run([sys.executable, "-m", "bench.workspace", "session"], cwd=ROOT, env=env, check=True,
-                       capture_output=True, text=True).stdout
-    )  # fmt: skip
-    # The search last: it is the slowest, and whatever it leaves queued must not be counted against another target.
-    agent_targets = {
-        "queue view": workspace["queue"],
-        "queue filtered": workspace["filtered"],
-        "queue page 50": workspace["page_50"],
-        "ticket page": workspace["tickets"],
-        "queue search": [f"{workspace['queue']}?{urlencode({'q': query})}" for query in TICKET_QUERIES],
-        "queue search filtered": [
-            f"{workspace['queue']}?{urlencode({'q': query, 'queue': 1, 'status': 'new'})}" for query in TICKET_QUERIES
-        ],
-    }
+    # The agents' workspace needs the generated history; the knowledge base alone does not.
+    workspace, agent_targets = {}, {}
+    if not only or "export" in only or any(selected(name, only) for name in AGENT_TARGETS):
+        subprocess.run(
+            [sys.executable, "-m", "bench.ticket_corpus", "--count", str(args.tickets)], cwd=ROOT, env=env, check=True
+        )
+        workspace = json.loads(
+            subprocess.run([sys.executable, "-m", "bench.workspace", "session"], cwd=ROOT, env=env, check=True,
+                           capture_output=True, text=True).stdout
+        )  # fmt: skip
+        # The search last: it is the slowest, and whatever it leaves queued must not be counted against another.
+        agent_targets = {
+            "queue view": workspace["queue"],
+            "queue filtered": workspace["filtered"],
+            "queue page 50": workspace["page_50"],
+            "ticket page": workspace["tickets"],
+            "queue search": [f"{workspace['queue']}?{urlencode({'q': query})}" for query in TICKET_QUERIES],
+            "queue search filtered": [
+                f"{workspace['queue']}?{urlencode({'q': query, 'queue': 1, 'status': 'new'})}"
+                for query in TICKET_QUERIES
+            ],
+        }
     server = start_server(port, args.workers, env)
     try:
         wait_until_up(base + TARGETS["bare Django view"])
@@ -278,7 +320,7 @@ def main() -> None:
     database = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
     print(
         f"\ngunicorn {args.workers} workers, wrk 1 thread {args.connections} connections {args.seconds}s, {database}, "
-        f"{args.kb_articles} generated kb articles, {args.tickets} generated tickets"
+        f"{args.kb_articles} generated kb articles, {args.tickets if workspace else 0} generated tickets"
     )
     bares = {result["connections"]: result for name, result in results.items() if name.startswith("bare")}
     header = (
@@ -301,10 +343,11 @@ def main() -> None:
             f"\nCSV export of every ticket: {export['rows']} rows, {export['megabytes']} MB in {export['seconds']} s; "
             f"peak memory {export['peak_rss_mb']} MB (growth while streaming {export['growth_mb']} MB)"
         )
+    scores = relevance() if not only or any(word.startswith("kb") for word in only) else None
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    report = {"args": vars(args), "results": results, "export": export}
+    report = {"args": vars(args), "results": results, "export": export, "relevance": scores}
     (out_dir / f"http-{stamp}.json").write_text(json.dumps(report, indent=2))
 
 

@@ -9,7 +9,7 @@ class KbConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save, pre_delete
 
-        from kb.models import Article
+        from kb.models import Article, Concept
         from kb.page_cache import articles_changed
         from kb.vocabulary import article_deleted
 
@@ -17,3 +17,6 @@ class KbConfig(AppConfig):
         # The article pages kept rendered in every web process are dropped on any change (kb/page_cache.py).
         post_save.connect(articles_changed, sender=Article, dispatch_uid="kb_article_pages_saved")
         post_delete.connect(articles_changed, sender=Article, dispatch_uid="kb_article_pages_deleted")
+        # So are the search answers kept there, which also depend on the thesaurus.
+        post_save.connect(articles_changed, sender=Concept, dispatch_uid="kb_concept_saved")
+        post_delete.connect(articles_changed, sender=Concept, dispatch_uid="kb_concept_deleted")

@@ -1,16 +1,33 @@
-"""Knowledge-base search and suggestions: ranked, accent- and case-insensitive, stemmed, typo-tolerant.
+"""Knowledge-base search and suggestions: ranked, accent- and case-insensitive, stemmed, typo-tolerant, with
+synonyms.
 
-Two entry points, both limited to what the reader may see (``Article.objects.visible_to``) in one language:
+Three entry points, all limited to what the reader may see (``Article.objects.visible_to``) in one language:
 
-- ``search_articles`` (the search page and API): every meaningful word must match; if that finds nothing, any
-  word may (a person who adds one word too many still gets answers). Hits carry a highlighted snippet.
-- ``suggest_articles`` (the incident form and the suggestion API, called on every pause in typing): any word may
+- ``search_articles``: every group of the query must match; if that finds nothing, any may (a person who adds one
+  word too many still gets answers). Hits carry a highlighted snippet.
+- ``search_page`` (the search page and API): ``search_articles`` plus what helps when it finds nothing or the
+  wrong language (``SearchResults``): "did you mean" (each word no article uses replaced by the nearest known
+  one, kb.vocabulary), the other language's answers (offered when this language has none, or when the question
+  looks written in the other: more of its stop words, or words only its articles use), and, for a reader not
+  signed in, whether articles for signed-in staff match too.
+- ``suggest_articles`` (the incident form and the suggestion API, called on every pause in typing): any group may
   match, in titles, error messages and tags only, and the last word counts as a prefix ("mot de pas" already
-  finds "mot de passe"). No snippet: one statement.
+  finds "mot de passe"). No snippet.
+
+Before either backend sees it, a query is ``prepared``: its words become groups through the thesaurus
+(kb.thesaurus: "verrouillé" also asks for "bloqué", "message d'absence" for "réponse automatique"), and each
+group weighs its rarity (kb.vocabulary: "secours" outweighs "mot de passe"). A query of SITUATION_GROUPS groups
+or more is a situation told in a sentence: no article has all its words, so it is ranked on any of them by their
+weights, and the articles with its rarest groups are always considered.
 
 Both backends rank the same way in spirit: title (weight A) above error messages and tags (B) above summary and
-body (C); words close together above scattered ones; a query that is a near copy of an error message the article
-lists ("tokne badvalue", "identifiant incorect") is a match even with typos, and the closer the better.
+body (C); the share of the query's weight an article covers, squared, and that share in its title; the query's
+words as a phrase of its title or error messages (PHRASE_WEIGHT); words close together above scattered ones; a
+query that is a near copy of an error message the article lists ("tokne badvalue", "identifiant incorect") is a
+match even with typos, and the closer the better.
+
+Without an explicit backend, ``search_page`` and ``suggest_articles`` keep their answers in the process until an
+article or a concept changes (kb.page_cache): a popular question costs no query the second time.
 
 PostgreSQL (``PostgresSearch``), used whenever the database is PostgreSQL:
 
@@ -25,12 +42,14 @@ PostgreSQL (``PostgresSearch``), used whenever the database is PostgreSQL:
   The word being typed is a prefix both of stems and, through the ``simple`` configuration, of raw lexemes, so a
   partial word that looks like a stop word ("pas" for "passe") still counts.
 - One statement in stages (``PostgresSearch.match``), so that no costly function runs on every matching row of
-  a 20,000-article base: shortlists from each index separately (cheap ``ts_rank`` on ``head_vector``; the first
-  BODY_CANDIDATES body matches; for a query of at most TRIGRAM_MAX_LENGTH characters, the error messages nearest
-  to it by pg_trgm word similarity, threshold 0.6), then ``ts_rank_cd`` (cover density, normalisation 32) plus
-  TRIGRAM_WEIGHT times the word similarity on that shortlist only. The trade-off: an article matching only in
-  its body, beyond the first BODY_CANDIDATES such articles, is not ranked; title, error and tag matches always
-  are. Long texts (a pasted paragraph) skip the trigram stage, which no index serves for them.
+  a 20,000-article base: shortlists from each index separately (cheap ``ts_rank`` on ``head_vector`` among the
+  first HEAD_CANDIDATES matches; the first BODY_CANDIDATES body matches; for a query of at most
+  TRIGRAM_MAX_LENGTH characters, the error messages nearest to it by pg_trgm word similarity, threshold 0.6),
+  then ``ts_rank_cd`` (cover density, normalisation 32) and the coverage, phrase and trigram terms on that
+  shortlist only. The trade-off: an article beyond the first HEAD_CANDIDATES (or BODY_CANDIDATES) matches of
+  its index is not ranked. Long texts (a pasted paragraph) skip the trigram stage, which no index serves for
+  them. The statement is written as SQL with named parameters (``_SearchStatement``): built with the ORM, it
+  cost more time in Python than the database took to run it.
 - Snippets: ``ts_headline`` over the plain text of the page of hits only (a second query; it is the expensive
   function). Matches are marked with two private-use characters that stored text cannot contain
   (``kb.text.clean`` removes them); the snippet is HTML-escaped and only then are the marks turned into
@@ -49,7 +68,6 @@ returns nothing without touching the database.
 
 import difflib
 import functools
-import operator
 import re
 from dataclasses import dataclass, field, replace
 from operator import and_, or_
@@ -57,18 +75,15 @@ from operator import and_, or_
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
-    SearchRank,
-    TrigramWordDistance,
-    TrigramWordSimilarity,
 )
 from django.db import connections
-from django.db.models import Case, F, FloatField, Value, When
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from kb import text, thesaurus, vocabulary
-from kb.models import SEARCH_CONFIGS, Article, Audience, Status
+from kb import page_cache, text, thesaurus, vocabulary
+from kb.models import SEARCH_CONFIGS, Article, Audience, Status, audiences_for
 from kb.thesaurus import Group
+from portal.identity.access import is_verified_agent
 
 MAX_QUERY_LENGTH = 200
 MAX_SUGGEST_LENGTH = 500
@@ -86,7 +101,8 @@ SITUATION_GROUPS = 6
 SITUATION_RARE_GROUPS = 3
 # PostgreSQL shortlist sizes (see PostgresSearch.match).
 BODY_CANDIDATES = 400
-RERANK_CANDIDATES = 100
+HEAD_CANDIDATES = 1000
+RERANK_CANDIDATES = 50
 TYPO_CANDIDATES = 20
 SUGGEST_LIMIT = 5
 # Python backend: field weights mirror the tsvector weights (A=1.0, B=0.4, C=0.2 as in ts_rank's defaults), and
@@ -230,11 +246,25 @@ MAX_CORRECTIONS = 3
 def search_page(*, query: str, user, language: str, limit: int = SEARCH_LIMIT, backend=None) -> SearchResults:
     """The search page's results (SearchResults). For a reader not signed in with a query that finds something:
     five statements on PostgreSQL (the thesaurus, the word counts, the matches, the snippets, whether restricted
-    articles match); more only when the query needs a correction or the other language."""
-    backend = backend or backend_for_database()
+    articles match); more only when the query needs a correction or the other language.
+
+    Without an explicit ``backend``, the answer is kept in the process until any article or concept changes
+    (kb.page_cache): the same question asked again by a reader with the same rights costs no query."""
     parsed = parse_query(query, language=language)
     if parsed.is_empty:
         return SearchResults([])
+    if backend is None:
+        key = ("search", language, _rights(user), parsed.folded, limit)
+        return page_cache.kept(key, lambda: _search_page(query, parsed, user, language, limit, backend_for_database()))
+    return _search_page(query, parsed, user, language, limit, backend)
+
+
+def _rights(user) -> tuple:
+    """What decides which articles a reader sees (Article.objects.visible_to)."""
+    return (*audiences_for(user), is_verified_agent(user))
+
+
+def _search_page(query: str, parsed: Query, user, language: str, limit: int, backend) -> SearchResults:
     parsed = prepared(parsed)
     visible = Article.objects.visible_to(user).filter(language=language)
     hits = _ranked(parsed, visible, backend, limit)
@@ -291,9 +321,15 @@ def suggest_articles(*, text: str, user, language: str, limit: int = SUGGEST_LIM
     parsed = parse_query(text, language=language, max_length=MAX_SUGGEST_LENGTH, prefix_last=True)
     if parsed.is_empty:
         return []
-    backend = backend or backend_for_database()
-    candidates = Article.objects.visible_to(user).filter(language=language)
-    return backend.match(candidates, prepared(parsed), limit=limit, require_all=False, head_only=True)
+
+    def suggested(backend):
+        candidates = Article.objects.visible_to(user).filter(language=language)
+        return backend.match(candidates, prepared(parsed), limit=limit, require_all=False, head_only=True)
+
+    if backend is None:  # kept as search_page's answers are
+        key = ("suggest", language, _rights(user), parsed.folded, parsed.prefix_last, limit)
+        return page_cache.kept(key, lambda: suggested(backend_for_database()))
+    return suggested(backend)
 
 
 def backend_for_database(alias: str = "default"):
@@ -335,82 +371,51 @@ class PostgresSearch:
         """One statement in three stages, so that no expensive function runs on every matching row:
 
         1. a shortlist from each index separately (one OR across indexes makes PostgreSQL test every row): the
-           RERANK_CANDIDATES best title/error/tag matches by the cheap ``ts_rank`` of the small ``head_vector``;
-           the same from the first BODY_CANDIDATES body matches; for a situation, the best matches of its rarest
-           groups; and, for a short query, the TYPO_CANDIDATES articles whose error messages are nearest to it
-           (trigram word similarity, GIN trigram index);
+           RERANK_CANDIDATES best title/error/tag matches by the cheap ``ts_rank`` of the small ``head_vector``,
+           among the first HEAD_CANDIDATES with all the groups and as many with only some of them (one common
+           word can match a third of a large base: ranking all of those would cost more than the rest of the
+           search); the same among the first BODY_CANDIDATES body matches; for a situation, the best matches of its
+           rarest groups;
+           and, for a short query, the TYPO_CANDIDATES articles whose error messages are nearest to it (trigram
+           word similarity, GIN trigram index);
         2. the shortlist scored with ``ts_rank_cd`` (cover density) times the squared share of the query's weight
            the article covers, plus that share in the title, a phrase bonus and the trigram similarity;
         3. sorted and cut to ``limit``.
 
         Articles are filtered on all the groups (or any) but ranked on any of them: among articles that have every
         word, those with them in the title or close together come first.
+
+        Written as SQL (``_SearchStatement``): composing it with the ORM cost more time in Python than the database
+        took to run it. The tsqueries are computed once, in a CTE, from parameters.
         """
-        any_word = self._tsquery(query, require_all=False)
-        wanted = self._tsquery(query, require_all=True) if require_all else any_word
-        candidates = candidates.order_by()
-
-        def best(vector_name, matching, ranked_by, count=RERANK_CANDIDATES):
-            return (
-                matching.annotate(rank=SearchRank(F(vector_name), ranked_by, normalization=Value(32)))
-                .order_by("-rank")
-                .values("pk")[:count]
-            )
-
-        shortlist = best("head_vector", candidates.filter(head_vector=wanted), any_word)
+        statement = _SearchStatement(candidates, query)
+        vector = "head_vector" if head_only else "search_vector"
+        any_word, wanted = "q.any_word", ("q.wanted" if require_all else "q.any_word")
+        branches = [statement.best("head_vector", f"head_vector @@ {wanted}", HEAD_CANDIDATES)]
         if require_all and len(query.groups) > 1:
             # Also the best title/error/tag matches of only some of the words: "page blanche webmail" must reach
             # the article titled "Page blanche" even though it never says "webmail" (coverage ranks them below).
-            shortlist = shortlist.union(best("head_vector", candidates.filter(head_vector=any_word), any_word))
+            branches.append(statement.best("head_vector", f"head_vector @@ {any_word}", HEAD_CANDIDATES))
         if not head_only:
-            in_body = candidates.filter(search_vector=wanted).values("pk")[:BODY_CANDIDATES]
-            shortlist = shortlist.union(best("search_vector", Article.objects.filter(pk__in=in_body), any_word))
+            branches.append(statement.best("search_vector", f"search_vector @@ {wanted}", BODY_CANDIDATES))
         if query.is_situation:
-            rare = self._tsquery(query, query.rarest(), require_all=False)
-            vector_name = "head_vector" if head_only else "search_vector"
-            shortlist = shortlist.union(best(vector_name, candidates.filter(**{vector_name: rare}), rare))
-        vector_name = "head_vector" if head_only else "search_vector"
-        score = SearchRank(F(vector_name), any_word, cover_density=True, normalization=Value(32))
-        coverage = self._coverage(query, vector_name)
-        in_title = self._coverage(query, vector_name, title_only=True)
-        score = score * coverage * coverage + TITLE_WEIGHT * in_title * in_title
-        if len(query.words) > 1:
-            # The folded words with their stop words: phraseto_tsquery counts the positions those take in the index.
-            phrase = SearchQuery(query.folded, search_type="phrase", config=SEARCH_CONFIGS[query.language])
-            score = score + Case(
-                When(head_vector=phrase, then=Value(PHRASE_WEIGHT)), default=Value(0.0), output_field=FloatField()
-            )
-        if query.folded and len(query.folded) <= TRIGRAM_MAX_LENGTH:
-            nearest = candidates.filter(match_text__trigram_word_similar=query.folded).order_by(
-                TrigramWordDistance(query.folded, "match_text")
-            )
-            shortlist = shortlist.union(nearest.values("pk")[:TYPO_CANDIDATES])
-            score = score + TRIGRAM_WEIGHT * TrigramWordSimilarity(query.folded, "match_text")
-        rows = (
-            Article.objects.filter(pk__in=shortlist)
-            .annotate(score=score)
-            .order_by("-score", "title")
-            .only(*LISTING_FIELDS)[:limit]
+            branches.append(statement.best(vector, f"{vector} @@ q.rare", RERANK_CANDIDATES, ranked_by="q.rare"))
+        typos = bool(query.folded) and len(query.folded) <= TRIGRAM_MAX_LENGTH
+        if typos:
+            branches.append(statement.nearest_errors())
+        columns = ", ".join(f"kb_article.{name}" for name in LISTING_FIELDS)
+        sql = (
+            f"WITH q AS ({statement.cte}) "  # noqa: S608 (every value is a parameter)
+            f"SELECT {columns}, {statement.score(vector, typos=typos)} AS score FROM kb_article CROSS JOIN q "
+            f"WHERE kb_article.id IN ({' UNION '.join(branches)}) "
+            f"ORDER BY score DESC, kb_article.title LIMIT {int(limit)}"
         )
+        rows = Article.objects.raw(sql, statement.params)
         return [Hit(article, round(article.score, 4)) for article in rows]
 
     def any_match(self, candidates, query: Query) -> bool:
         """Whether some article has all of the query's groups (any of them, for a situation). One short query."""
         return candidates.filter(search_vector=self._tsquery(query, require_all=not query.is_situation)).exists()
-
-    def _coverage(self, query: Query, vector_name: str, *, title_only: bool = False):
-        """The share of the query's weight the article has (0..1), or has in its title (weight A); the caller
-        squares both: an article with every word ranks above one with a single word in its title, while a title
-        made of most of the words beats scattered body matches of all of them. Rare words weigh more."""
-        found = [
-            Case(
-                When(**{vector_name: self._group_query(group, query, title_only=title_only)}, then=Value(weight)),
-                default=Value(0.0),
-                output_field=FloatField(),
-            )
-            for group, weight in zip(query.groups, query.weights, strict=True)
-        ]
-        return functools.reduce(operator.add, found) / Value(float(sum(query.weights)))
 
     def with_snippets(self, hits: list[Hit], query: Query) -> list[Hit]:
         if not hits:
@@ -432,6 +437,82 @@ class PostgresSearch:
             Hit(hit.article, hit.score, _snippet_or_summary(headlines.get(hit.article.pk, ""), hit.article))
             for hit in hits
         ]
+
+
+class _SearchStatement:
+    """The pieces of PostgresSearch.match's SQL: the candidates' WHERE clause compiled from their queryset, the
+    tsqueries as CTE columns (q.any_word, q.wanted, q.rare, q.phrase, one per group and one per group in titles),
+    and the named parameters. Every word is [a-z0-9]+, and every value is a parameter."""
+
+    def __init__(self, candidates, query: Query):
+        self.query = query
+        compiler = candidates.query.get_compiler(using=candidates.db)
+        where, where_params = compiler.compile(candidates.query.where)
+        pieces = where.replace('"kb_article".', "kb_article.").split("%s")
+        self.params: dict = {f"w{index}": value for index, value in enumerate(where_params)}
+        self.where = pieces[0] + "".join(f"%(w{index})s{piece}" for index, piece in enumerate(pieces[1:]))
+        self.params.update(config=SEARCH_CONFIGS[query.language], folded=query.folded)
+        columns = []
+        for index, group in enumerate(query.groups):
+            for name, title_only in ((f"g{index}", False), (f"t{index}", True)):
+                self.params[name] = self._tsquery_text(group, title_only=title_only)
+                expression = f"to_tsquery(%(config)s::regconfig, %({name})s)"
+                if group.prefix:
+                    expression = f"({expression} || to_tsquery('simple', %({name})s))"
+                columns.append(f"{expression} AS {name}")
+        groups = [f"g{index}" for index in range(len(query.groups))]
+        rare = [f"g{query.groups.index(group)}" for group in query.rarest()] if query.is_situation else groups
+        self.cte = (
+            f"SELECT *, {' || '.join(groups)} AS any_word, {' && '.join(groups)} AS wanted, "  # noqa: S608 (no value)
+            f"{' || '.join(rare)} AS rare, phraseto_tsquery(%(config)s::regconfig, %(folded)s) AS phrase "
+            f"FROM (SELECT {', '.join(columns)}) AS groups"
+        )
+
+    @staticmethod
+    def _tsquery_text(group: Group, *, title_only: bool) -> str:
+        label = "A" if title_only else ""
+        if group.prefix:
+            return f"{group.typed[0]}:*{label}"
+        suffix = f":{label}" if label else ""
+        alternatives = (" & ".join(f"{word}{suffix}" for word in alternative) for alternative in group.alternatives)
+        return " | ".join(f"({alternative})" for alternative in alternatives)
+
+    def best(self, vector: str, matching: str, count: int, *, ranked_by: str = "q.any_word") -> str:
+        """The RERANK_CANDIDATES best of the first ``count`` candidates ``matching``, by ts_rank on ``vector``."""
+        return (
+            f"(SELECT id FROM (SELECT kb_article.id, kb_article.{vector} FROM kb_article, q "  # noqa: S608 (no value)
+            f"WHERE {self.where} AND {matching} LIMIT {int(count)}) AS found, q "
+            f"ORDER BY ts_rank(found.{vector}, {ranked_by}, 32) DESC LIMIT {RERANK_CANDIDATES})"
+        )
+
+    def nearest_errors(self) -> str:
+        """The TYPO_CANDIDATES candidates whose error messages are nearest to the query (GIN trigram index)."""
+        return (
+            f"(SELECT id FROM kb_article WHERE {self.where} AND match_text %%> %(folded)s "  # noqa: S608 (no value)
+            f"ORDER BY %(folded)s <<-> match_text LIMIT {TYPO_CANDIDATES})"
+        )
+
+    def score(self, vector: str, *, typos: bool) -> str:
+        """ts_rank_cd times the squared weighted coverage, plus the squared coverage in titles, the phrase bonus and
+        the trigram similarity to the error messages."""
+        total = float(sum(self.query.weights)) or 1.0
+
+        def coverage(in_vector: str, prefix: str) -> str:
+            return " + ".join(
+                f"(CASE WHEN kb_article.{in_vector} @@ q.{prefix}{index} THEN {float(weight)} ELSE 0 END)"
+                for index, weight in enumerate(self.query.weights)
+            )
+
+        # Titles are weight A, which head_vector holds too: the smaller vector answers that question faster.
+        score = (
+            f"ts_rank_cd(kb_article.{vector}, q.any_word, 32) * power(({coverage(vector, 'g')}) / {total}, 2) "
+            f"+ {TITLE_WEIGHT} * power(({coverage('head_vector', 't')}) / {total}, 2)"
+        )
+        if len(self.query.words) > 1:
+            score += f" + (CASE WHEN kb_article.head_vector @@ q.phrase THEN {PHRASE_WEIGHT} ELSE 0 END)"
+        if typos:
+            score += f" + {TRIGRAM_WEIGHT} * word_similarity(%(folded)s, kb_article.match_text)"
+        return score
 
 
 def _snippet_or_summary(headline: str, article: Article) -> SafeString:

@@ -17,13 +17,23 @@ def known_error_texts(*, user, language: str) -> list[str]:
     return [line for line in lines if line]
 
 
-def article_versions(*, user, slug: str) -> tuple[Article, list[Article]]:
-    """The article in the page's language (or, failing that, in the other one) and its other versions, in one query.
+# What the article page shows of an article and of its translation: not the Markdown source, the plain text or the
+# trigram text, each as long as the HTML again (the search vectors are never loaded, kb.models.ArticleManager).
+PAGE_FIELDS = (
+    "id", "slug", "language", "title", "summary", "category", "audience", "status", "tags", "errors", "related",
+    "body_html", "updated_at",
+)  # fmt: skip
+
+
+def article_versions(*, user, slug: str, fields: tuple[str, ...] = ()) -> tuple[Article, list[Article]]:
+    """The article in the page's language (or, failing that, in the other one) and its other versions, in one query;
+    only ``fields`` loaded, when given.
 
     Raises Http404 when the reader may see none: an agents-only article is as absent as a missing one.
     """
     language = content_language()
-    versions = list(Article.objects.visible_to(user).filter(slug=slug))
+    rows = Article.objects.visible_to(user).filter(slug=slug)
+    versions = list(rows.only(*fields) if fields else rows)
     article = next((version for version in versions if version.language == language), None)
     article = article or next(iter(versions), None)
     if article is None:

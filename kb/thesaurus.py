@@ -18,6 +18,7 @@ by ``load_kb`` like the articles: missing concepts are created, concepts still a
 the file, and concepts edited in the administration are kept.
 """
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,28 +71,38 @@ def _keys(words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(keys)
 
 
-def concepts_for(language: str) -> list[tuple[tuple[str, ...], ...]]:
-    """Each concept of ``language`` as its phrases' meaningful words. One query."""
-    rows = Concept.objects.filter(language=language).values_list("terms", flat=True)
+def concepts_for(language: str) -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """The thesaurus of ``language`` as an index: each phrase's keys → the other phrases of its concepts. One query
+    (the rows); the index is built once per distinct content of those rows, so an edit is used at once."""
+    rows = tuple(Concept.objects.filter(language=language).order_by("pk").values_list("terms", flat=True))
+    return _index_of(language, rows)
+
+
+@functools.lru_cache(maxsize=16)
+def _index_of(language: str, rows: tuple[str, ...]) -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
     concepts = []
     for terms in rows:
         phrases = (_phrase_or_none(term, language) for term in terms.replace(",", "\n").splitlines())
         unique = tuple(dict.fromkeys(phrase for phrase in phrases if phrase and len(phrase) <= MAX_PHRASE_WORDS))
         if len(unique) > 1:
             concepts.append(unique)
-    return concepts
+    return phrase_index(concepts)
 
 
-def query_groups(words: list[str], *, language: str, prefix_last: bool, concepts=None) -> list[Group]:
-    """The query's meaningful words as groups: a run of words that is one of a concept's phrases becomes that
-    concept's group; every other word is a group of its own. The word being typed stays alone (a prefix has no
-    synonyms yet)."""
-    concepts = concepts_for(language) if concepts is None else concepts
+def phrase_index(concepts) -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
     by_keys: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
     for phrases in concepts:
         for phrase in phrases:
             alternatives = by_keys.setdefault(_keys(phrase), [])
             alternatives.extend(other for other in phrases if other != phrase and other not in alternatives)
+    return {key: tuple(others) for key, others in by_keys.items()}
+
+
+def query_groups(words: list[str], *, language: str, prefix_last: bool, index=None) -> list[Group]:
+    """The query's meaningful words as groups: a run of words that is one of a concept's phrases becomes that
+    concept's group; every other word is a group of its own. The word being typed stays alone (a prefix has no
+    synonyms yet). ``index`` is concepts_for's (read from the database when not given)."""
+    by_keys = concepts_for(language) if index is None else index
     complete = words[:-1] if prefix_last else words
     keys = _keys(tuple(complete))
     groups, position = [], 0

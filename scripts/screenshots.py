@@ -94,6 +94,8 @@ def pages(base: str) -> list[tuple[str, str | None, str]]:
         ("sign-in", None, "/compte/connexion/"),
         ("help", None, "/aide/"),
         ("help-search", None, "/aide/recherche/?q=mot+de+passe+oubli%C3%A9"),
+        ("help-search-did-you-mean", None, "/aide/recherche/?q=thunderbrid"),
+        ("help-search-other-language", None, "/aide/recherche/?q=how+do+I+set+up+my+phone"),
         ("article", None, "/aide/configurer-thunderbird/"),
         ("contact", None, "/aide/contact/"),
         ("home-staff", "staff", "/"),

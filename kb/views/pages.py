@@ -1,15 +1,20 @@
 """The knowledge base as readers see it: home by category, category, article, search and the contact page."""
 
+from dataclasses import dataclass
+
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
+from kb import page_cache
 from kb.categories import BY_SLUG, CATEGORIES
 from kb.forms import FeedbackForm, SearchForm
-from kb.models import Article, feedback_counts
+from kb.models import Article, audiences_for, feedback_counts
 from kb.search import LISTING_FIELDS, SEARCH_LIMIT, search_page
-from kb.selectors import article_for_reader
+from kb.selectors import PAGE_FIELDS, article_versions
 from kb.views.common import union_all
 from portal.identity.access import is_verified_agent
 from portal.web.language import content_language
@@ -63,23 +68,62 @@ def article_view(request, slug):
     return render_article(request, slug)
 
 
+@dataclass(frozen=True)
+class ArticlePage:
+    """The article page as every reader of one kind sees it in one language, rendered: the article with its
+    breadcrumb and translation link (``main``), the fields of the feedback form not yet filled in, the related
+    articles; and what the rest of the page needs to know of the article."""
+
+    pk: int
+    slug: str
+    title: str
+    has_translation: bool
+    main: str
+    feedback_fields: str
+    related: str
+
+
 def render_article(request, slug, *, feedback_form=None, status=200):
-    """The article page; also re-rendered by the feedback view when its form has errors."""
-    article, translation = article_for_reader(request, slug)
-    related = _related(request.user, article)
+    """The article page; also re-rendered by the feedback view when its form has errors.
+
+    The article, the empty feedback form and the related articles depend only on the language and on what the
+    reader may see: they come from kb.page_cache, rendered once and dropped on any change to an article (no query
+    on the next requests). The CSRF token, the answer already given in this session, a form sent back with its
+    errors and the agents' tools are added for each request."""
+    user = request.user
+    is_agent = is_verified_agent(user)
+    key = ("article", slug, get_language(), tuple(audiences_for(user)), is_agent)
+    page = page_cache.kept(key, lambda: _article_page(user, slug))
     given = request.session.get(FEEDBACK_SESSION_KEY, []) if request.session.session_key else []
-    is_agent = is_verified_agent(request.user)
+    context = {
+        "page": page,
+        "feedback_form": feedback_form,  # None: the empty form of the page
+        "feedback_given": page.pk in given,
+        "is_agent": is_agent,
+        "counts": feedback_counts([page.pk]).get(page.pk, {"yes": 0, "no": 0}) if is_agent else None,
+    }
+    return render(request, "kb/article.html", context, status=status)
+
+
+def _article_page(user, slug) -> ArticlePage:
+    """Two queries: the article with its translation, the related articles (one UNION ALL on PostgreSQL)."""
+    article, others = article_versions(user=user, slug=slug, fields=PAGE_FIELDS)
+    translation = next(iter(others), None)
     context = {
         "article": article,
         "translation": translation,
         "in_other_language": article.language != content_language(),
-        "related": related,
-        "feedback_form": feedback_form or FeedbackForm(),
-        "feedback_given": article.pk in given,
-        "is_agent": is_agent,
-        "counts": feedback_counts([article.pk]).get(article.pk, {"yes": 0, "no": 0}) if is_agent else None,
+        "related": _related(user, article),
     }
-    return render(request, "kb/article.html", context, status=status)
+    return ArticlePage(
+        pk=article.pk,
+        slug=article.slug,
+        title=article.title,
+        has_translation=translation is not None,
+        main=render_to_string("kb/includes/article_main.html", context),
+        feedback_fields=render_to_string("kb/includes/feedback_fields.html", {"form": FeedbackForm()}),
+        related=render_to_string("kb/includes/article_related.html", context),
+    )
 
 
 def _related(user, article: Article) -> list[Article]:

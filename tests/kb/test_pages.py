@@ -118,7 +118,7 @@ def test_search_page_answers_any_query(client, articles, query):
 
 def test_search_page_says_when_nothing_matches_and_points_to_the_support(client, articles):
     html = body(client.get("/en/aide/recherche/", {"q": "zzzyyyxxx"}))
-    assert "0 articles for" in html
+    assert "No article for “zzzyyyxxx”" in html
     assert 'href="/en/aide/contact/"' in html
 
 
@@ -231,6 +231,18 @@ def test_kept_pages_are_dropped_again_when_the_change_commits(articles, django_c
     assert page_cache.current_generation() not in (None, during)
 
 
+def test_with_debug_on_the_article_page_is_built_for_each_request(client, articles, settings):
+    """A template being edited on a development machine shows on the next reload."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.DEBUG = True
+    client.get("/aide/mot-de-passe-oublie/")
+    with CaptureQueriesContext(connection) as context:
+        client.get("/aide/mot-de-passe-oublie/")
+    assert any("kb_article" in query["sql"] for query in context.captured_queries)
+
+
 def test_the_article_page_is_served_when_the_shared_cache_does_not_answer(client, articles, monkeypatch):
     from kb import page_cache
 
@@ -238,7 +250,7 @@ def test_the_article_page_is_served_when_the_shared_cache_does_not_answer(client
         def __getattr__(self, name):
             raise ConnectionError("the cache does not answer")
 
-    monkeypatch.setattr(page_cache, "cache", Down())
+    monkeypatch.setattr(page_cache, "caches", {"default": Down()})
     for _ in range(2):
         assert "<strong>oublié</strong>" in body(client.get("/aide/mot-de-passe-oublie/"))
 

@@ -6,7 +6,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from kb.models import Article, Concept, Term
 from kb.search import PostgresSearch, PythonSearch, search_articles, search_page
-from kb.thesaurus import load_thesaurus, query_groups
+from kb.thesaurus import load_thesaurus, phrase_index, query_groups
 from kb.vocabulary import vocabulary_rebuild
 from tests.helpers import requires_services
 from tests.kb.helpers import corpus, make_article
@@ -61,7 +61,8 @@ def test_a_phrase_is_a_synonym_of_another_phrase(backend):
 
 def test_groups_take_the_longest_phrase_and_keep_the_word_being_typed_alone():
     concepts = [(("mot", "passe"), ("mdp",)), (("mot", "passe", "oublie"), ("mot", "passe", "perdu"))]
-    groups = query_groups(["mot", "passe", "oublie", "tel"], language="fr", prefix_last=True, concepts=concepts)
+    index = phrase_index(concepts)
+    groups = query_groups(["mot", "passe", "oublie", "tel"], language="fr", prefix_last=True, index=index)
     assert [group.typed for group in groups] == [("mot", "passe", "oublie"), ("tel",)]
     assert ("mot", "passe", "perdu") in groups[0].alternatives and groups[1].prefix
 
