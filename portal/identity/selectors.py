@@ -20,7 +20,10 @@ ROUTINE_KINDS = frozenset({EventKind.LOGIN_SUCCESS, EventKind.LOGOUT, EventKind.
 
 
 def account_for(identifier: str) -> User | None:
-    """The account an identifier names, whatever its case and surrounding spaces; None when there is none."""
+    """The account an identifier names, whatever its case and surrounding spaces; None when there is none (an
+    identifier with a NUL character names none, and PostgreSQL refuses to compare one)."""
+    if "\x00" in identifier:
+        return None
     return User.objects.filter(username=UserManager.normalize_identifier(identifier)).first()
 
 

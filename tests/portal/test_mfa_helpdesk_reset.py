@@ -632,3 +632,9 @@ def test_a_sixth_reset_by_one_agent_in_an_hour_raises_an_alert(agents, problem_t
     assert any("sophie.bernard" in message.body for message in team)
     # The agent is not tipped off.
     assert not any("sophie.bernard@ac-exemple.fr" in message.to for message in mail.outbox)
+
+
+def test_an_identifier_with_a_nul_character_is_an_unknown_account_not_an_error(marie_lost_phone, agents):
+    page = agents["sophie.bernard"].get(RESETS, {"identifier": "marie.dupont\x00"})
+    assert page.status_code == 200 and "marie.dupont" in page.text
+    assert not MfaResetRequest.objects.exists()
