@@ -156,18 +156,15 @@ class Article(models.Model):
 
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
         with transaction.atomic(using=using):
-            previous = None
+            articles = type(self).objects.using(using)
+            # Locked: two saves of one article must count one after the other.
+            before = None
             if self.pk is not None:
-                previous = type(self).objects.using(using).filter(pk=self.pk).values_list(*vocabulary.COUNTED_FIELDS)
-                previous = previous.first()
+                before = vocabulary.counted_row(articles.select_for_update().filter(pk=self.pk))
             super().save(*args, **kwargs)
-            type(self).objects.using(using).filter(pk=self.pk).refresh_search_index()
-            vocabulary.article_terms_changed(
-                language=self.language,
-                before=vocabulary.article_terms(previous, self.language) if previous else None,
-                after=vocabulary.article_terms(vocabulary.counted_values(self), self.language),
-                using=using,
-            )
+            articles.filter(pk=self.pk).refresh_search_index()
+            after = vocabulary.counted_row(articles.filter(pk=self.pk))
+            vocabulary.article_terms_replaced(before=before, after=after, using=using)
 
     def get_absolute_url(self):
         with translation.override(self.language):
@@ -320,7 +317,7 @@ class Term(models.Model):
     """How many articles of one language use a word (by its stem): the rarer the word, the more it weighs in a
     query, and the known words are what "did you mean" corrects a typo to (kb.vocabulary).
 
-    Kept up to date by every article save and delete (kb.vocabulary.terms_count), rebuilt in one pass by
+    Kept up to date by every article save and delete (kb.vocabulary.article_terms_replaced), rebuilt in one pass by
     ``kb.vocabulary.vocabulary_rebuild`` after bulk loads. The row with an empty term counts the articles."""
 
     language = models.CharField(max_length=8)

@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 
 GENERATION_KEY = "kb:articles:generation"
 MAX_AGE = 300  # seconds
-MAX_ENTRIES = 1000  # parts and answers kept per process, the least recently used dropped first (about 10 KB each)
+MAX_ENTRIES = 1000  # parts kept per process, the least recently used dropped first (about 10 KB each)
+MAX_ANSWERS = 2000  # search and suggestion answers kept per process, likewise
 
 
 class _Kept:
@@ -72,7 +73,10 @@ class _Kept:
             self.entries.clear()
 
 
-_kept = _Kept(MAX_ENTRIES)
+PAGES = _Kept(MAX_ENTRIES)
+# The search and suggestion answers (kb.search) apart: typing makes a new one at every pause, and they must not push
+# the article pages out.
+ANSWERS = _Kept(MAX_ANSWERS)
 
 
 def _new_token() -> int:
@@ -108,21 +112,22 @@ def current_generation() -> int | None:
         return None
 
 
-def kept(key: Hashable, build: Callable):
-    """The part kept under ``key`` if it is still valid, else ``build()`` (kept for the next requests). Whatever
-    ``build`` raises (Http404) is raised and nothing is kept."""
+def kept(key: Hashable, build: Callable, *, store: _Kept = PAGES):
+    """The part kept under ``key`` in ``store`` if it is still valid, else ``build()`` (kept for the next requests).
+    Whatever ``build`` raises (Http404) is raised and nothing is kept."""
     generation = None if settings.DEBUG else current_generation()
     if generation is None:
         return build()
-    value = _kept.get(key, generation)
+    value = store.get(key, generation)
     if value is None:
         value = build()
-        _kept.put(key, generation, value)
+        store.put(key, generation, value)
     return value
 
 
 def _new_generation() -> None:
-    _kept.clear()
+    PAGES.clear()
+    ANSWERS.clear()
     try:
         caches[DEFAULT_CACHE_ALIAS].set(GENERATION_KEY, _new_token(), timeout=None)
     except Exception:  # the other processes see the change after MAX_AGE at the latest

@@ -3,8 +3,9 @@ synonyms.
 
 Three entry points, all limited to what the reader may see (``Article.objects.visible_to``) in one language:
 
-- ``search_articles``: every group of the query must match; if that finds nothing, any may (a person who adds one
-  word too many still gets answers). Hits carry a highlighted snippet.
+- ``search_articles``: articles with every group of the query, and the best of those with some groups in their
+  title, error messages or tags; if that finds nothing, any group may match (a person who adds one word too many
+  still gets answers). Hits carry a highlighted snippet.
 - ``search_page`` (the search page and API): ``search_articles`` plus what helps when it finds nothing or the
   wrong language (``SearchResults``): "did you mean" (each word no article uses replaced by the nearest known
   one, kb.vocabulary), the other language's answers (offered when this language has none, or when the question
@@ -255,7 +256,11 @@ def search_page(*, query: str, user, language: str, limit: int = SEARCH_LIMIT, b
         return SearchResults([])
     if backend is None:
         key = ("search", language, _rights(user), parsed.folded, limit)
-        return page_cache.kept(key, lambda: _search_page(query, parsed, user, language, limit, backend_for_database()))
+
+        def build():
+            return _search_page(query, parsed, user, language, limit, backend_for_database())
+
+        return page_cache.kept(key, build, store=page_cache.ANSWERS)
     return _search_page(query, parsed, user, language, limit, backend)
 
 
@@ -270,12 +275,14 @@ def _search_page(query: str, parsed: Query, user, language: str, limit: int, bac
     hits = _ranked(parsed, visible, backend, limit)
     corrected = ""
     if not hits and parsed.unknown:
-        corrected = corrected_query(query, parsed.unknown, language=language)
-        retry = parse_query(corrected, language=language)
-        if not retry.is_empty:
-            retried = prepared(retry)
-            hits = _ranked(retried, visible, backend, limit)
-            parsed, corrected = (retried, corrected) if hits else (parsed, "")
+        corrected, new_words = corrected_query(query, parsed.unknown, language=language)
+        # Only words an article this reader may see uses: one that only a draft or a restricted article has is
+        # never offered (the statistics count every article).
+        offered = parse_query(" ".join(new_words), language=language)
+        if not offered.is_empty and backend.any_match(visible, prepared(offered)):
+            parsed = prepared(parse_query(corrected, language=language))
+            hits = _ranked(parsed, visible, backend, limit)
+        corrected = corrected if hits else ""
     other = OTHER_LANGUAGE.get(language, "")
     offer = []
     if other and (not hits or _looks_written_in(other, query, parsed)):
@@ -303,17 +310,23 @@ def _stop_word_count(raw: str, language: str) -> int:
     return sum(1 for word in text.words(raw[:MAX_QUERY_LENGTH]) if word in stop_words)
 
 
-def corrected_query(raw: str, unknown: tuple[str, ...], *, language: str) -> str:
-    """The query with each of its ``unknown`` words (Query.unknown) replaced by the nearest known word, or "" when
-    none has a near neighbour. One query per word corrected, at most MAX_CORRECTIONS."""
+def corrected_query(raw: str, unknown: tuple[str, ...], *, language: str) -> tuple[str, list[str]]:
+    """The query as typed with each of its ``unknown`` words (Query.unknown) replaced by the nearest known word,
+    and those words; ("", []) when none has a near neighbour. One query per word, at most MAX_CORRECTIONS."""
     replacements = {}
     for word in unknown[:MAX_CORRECTIONS]:
         nearest = vocabulary.nearest_word(word, language=language)
         if nearest and nearest != word:
             replacements[word] = nearest
     if not replacements:
-        return ""
-    return " ".join(replacements.get(word, word) for word in text.words(text.clean(raw or "")[:MAX_QUERY_LENGTH]))
+        return "", []
+    typed = " ".join(text.clean(raw or "")[:MAX_QUERY_LENGTH].split())
+    corrected = _TYPED_WORD.sub(lambda match: replacements.get(text.fold(match.group()), match.group()), typed)
+    return corrected, list(replacements.values())
+
+
+# A word as typed (letters and digits, accents included): folded, it is one of kb.text.words's words.
+_TYPED_WORD = re.compile(r"[^\W_]+")
 
 
 def suggest_articles(*, text: str, user, language: str, limit: int = SUGGEST_LIMIT, backend=None) -> list[Hit]:
@@ -328,7 +341,7 @@ def suggest_articles(*, text: str, user, language: str, limit: int = SUGGEST_LIM
 
     if backend is None:  # kept as search_page's answers are
         key = ("suggest", language, _rights(user), parsed.folded, parsed.prefix_last, limit)
-        return page_cache.kept(key, lambda: suggested(backend_for_database()))
+        return page_cache.kept(key, lambda: suggested(backend_for_database()), store=page_cache.ANSWERS)
     return suggested(backend)
 
 
@@ -342,29 +355,16 @@ def _highlighted(snippet: str) -> SafeString:
 
 
 class PostgresSearch:
-    def _group_query(self, group: Group, query: Query, *, title_only: bool = False) -> SearchQuery:
-        """Any of the group's alternatives, each with all its words. Words are [a-z0-9]+ (kb.text.words), so they
-        cannot carry tsquery operators or quotes.
-
-        A word being typed is a prefix both of the stems (its own stem, "oublies" → oubli:*) and of the raw lexemes
-        through the 'simple' configuration, which neither stems nor drops stop words ("pas" → pas:*, for passe).
-        ``title_only`` restricts every word to the title (weight A).
-        """
+    def _tsquery(self, query: Query, *, require_all: bool) -> SearchQuery:
+        """The groups as one SearchQuery (for the statements the ORM writes: snippets, any_match); the word being
+        typed is a prefix both of the stems and, through the 'simple' configuration, of raw lexemes ("pas" for
+        passe)."""
         config = SEARCH_CONFIGS[query.language]
-        label = "A" if title_only else ""
-        if group.prefix:
-            word = group.typed[0]
-            return SearchQuery(f"{word}:*{label}", search_type="raw", config=config) | SearchQuery(
-                f"{word}:*{label}", search_type="raw", config="simple"
-            )
-        suffix = f":{label}" if label else ""
-        alternatives = (" & ".join(f"{word}{suffix}" for word in alternative) for alternative in group.alternatives)
-        return SearchQuery(
-            " | ".join(f"({alternative})" for alternative in alternatives), search_type="raw", config=config
-        )
-
-    def _tsquery(self, query: Query, groups=None, *, require_all: bool) -> SearchQuery:
-        parts = [self._group_query(group, query) for group in (query.groups if groups is None else groups)]
+        parts = []
+        for group in query.groups:
+            raw = _SearchStatement.tsquery_text(group, title_only=False)
+            part = SearchQuery(raw, search_type="raw", config=config)
+            parts.append(part | SearchQuery(raw, search_type="raw", config="simple") if group.prefix else part)
         return functools.reduce(and_ if require_all else or_, parts)
 
     def match(self, candidates, query: Query, *, limit: int, require_all: bool, head_only: bool = False) -> list[Hit]:
@@ -406,7 +406,8 @@ class PostgresSearch:
         columns = ", ".join(f"kb_article.{name}" for name in LISTING_FIELDS)
         sql = (
             f"WITH q AS ({statement.cte}) "  # noqa: S608 (every value is a parameter)
-            f"SELECT {columns}, {statement.score(vector, typos=typos)} AS score FROM kb_article CROSS JOIN q "
+            f"SELECT {columns}, COALESCE({statement.score(vector, typos=typos)}, 0) AS score "
+            "FROM kb_article CROSS JOIN q "
             f"WHERE kb_article.id IN ({' UNION '.join(branches)}) "
             f"ORDER BY score DESC, kb_article.title LIMIT {int(limit)}"
         )
@@ -455,7 +456,7 @@ class _SearchStatement:
         columns = []
         for index, group in enumerate(query.groups):
             for name, title_only in ((f"g{index}", False), (f"t{index}", True)):
-                self.params[name] = self._tsquery_text(group, title_only=title_only)
+                self.params[name] = self.tsquery_text(group, title_only=title_only)
                 expression = f"to_tsquery(%(config)s::regconfig, %({name})s)"
                 if group.prefix:
                     expression = f"({expression} || to_tsquery('simple', %({name})s))"
@@ -469,7 +470,7 @@ class _SearchStatement:
         )
 
     @staticmethod
-    def _tsquery_text(group: Group, *, title_only: bool) -> str:
+    def tsquery_text(group: Group, *, title_only: bool) -> str:
         label = "A" if title_only else ""
         if group.prefix:
             return f"{group.typed[0]}:*{label}"
@@ -595,9 +596,6 @@ class PythonSearch:
             fuzzy = 0.0
         # All the groups; or, for search, some of them in the title, error messages or tags (ranked lower).
         words_match = (all(found) or max(found, default=0.0) >= WEIGHTS["keys"]) if require_all else any(found)
-        if query.is_situation and not require_all:
-            # A situation: the articles that have one of its rarest groups, as PostgreSQL's extra shortlist.
-            words_match = words_match or any(found)
         if not words_match and not fuzzy:
             return 0.0
         return words_score + TRIGRAM_WEIGHT * fuzzy

@@ -29,7 +29,16 @@ FRENCH_STOP_WORDS = frozenset({
     "alors", "aussi", "avait", "bien", "ca", "car", "cela", "ceci", "comme", "deja", "depuis", "dois", "doit",
     "donc", "dont", "encore", "es", "etait", "etre", "faire", "fais", "fait", "faut", "lorsque", "mais", "meme",
     "ni", "ont", "peux", "pouvez", "puis", "quand", "quel", "quelle", "quelles", "quels", "suis", "tout", "toute",
-    "toutes", "tous", "tres", "veux", "voudrais",
+    "toutes", "tous", "tres", "veux", "voudrais", "hier", "aujourd", "hui", "matin", "soir",
+    # The rest of PostgreSQL's French list (Snowball's, folded): the words its index never holds, so that the
+    # Python backend drops them too and both answer the same.
+    "aie", "aient", "aies", "ait", "as", "aura", "aurai", "auraient", "aurais", "aurait", "auras", "aurez",
+    "auriez", "aurions", "aurons", "auront", "avaient", "avais", "aviez", "avions", "avons", "ayant", "ayante",
+    "ayantes", "ayants", "ayez", "ayons", "etaient", "etais", "etant", "etante", "etantes", "etants", "ete", "etee",
+    "etees", "etes", "etiez", "etions", "eu", "eue", "eues", "eumes", "eurent", "eus", "eusse", "eussent", "eusses",
+    "eussiez", "eussions", "eut", "eutes", "eux", "fumes", "furent", "fus", "fusse", "fussent", "fusses", "fussiez",
+    "fussions", "fut", "futes", "moi", "nos", "notre", "sera", "serai", "seraient", "serais", "serait", "seras",
+    "serez", "seriez", "serions", "serons", "seront", "soient", "sois", "soit", "sommes", "soyez", "soyons", "toi",
 })  # fmt: skip
 ENGLISH_STOP_WORDS = frozenset({
     "a", "an", "and", "are", "as", "at", "be", "by", "can", "cannot", "do", "does", "for", "from", "how", "i",
@@ -38,7 +47,14 @@ ENGLISH_STOP_WORDS = frozenset({
     # As in French: the words of a sentence that say nothing about the problem, and the pieces of contractions.
     "again", "all", "also", "am", "any", "anymore", "been", "could", "did", "didn", "don", "even", "has", "have",
     "had", "im", "isn", "just", "m", "me", "now", "re", "s", "should", "some", "still", "t", "there", "very",
-    "ve", "wasn", "which", "who", "would", "doesn", "won", "aren",
+    "ve", "wasn", "which", "who", "would", "doesn", "won", "aren", "yesterday", "today", "morning", "tonight",
+    "since",
+    # The rest of PostgreSQL's English list (Snowball's), as for French.
+    "about", "above", "after", "against", "because", "before", "being", "below", "between", "both", "but", "doing",
+    "down", "during", "each", "few", "further", "having", "he", "her", "here", "hers", "herself", "him", "himself",
+    "his", "itself", "more", "most", "myself", "nor", "off", "once", "only", "other", "ours", "ourselves", "out",
+    "over", "own", "same", "she", "such", "than", "theirs", "them", "themselves", "then", "these", "they", "those",
+    "through", "too", "under", "until", "up", "we", "were", "while", "whom", "yours", "yourself", "yourselves",
 })  # fmt: skip
 STOP_WORDS = {"fr": FRENCH_STOP_WORDS, "en": ENGLISH_STOP_WORDS}
 

@@ -8,10 +8,12 @@ single rare but incidental word does not outweigh the rest of the query. In a lo
 situation, this is what lets the few telling words ("téléphone", "changé") outweigh the many ordinary ones.
 
 The counts live in ``kb.Term`` (one row per stem and language, from every field of every article, drafts and
-restricted articles included: they are statistics, never shown). Every article save and delete updates them
-(``article_terms_changed``), in the same transaction, so they need no cache and hold across processes and hosts;
-``vocabulary_rebuild`` recounts a language in one pass after a bulk load. Two concurrent saves that add the same
-new word both count it: the row is inserted with zero, then incremented.
+restricted articles included: they are statistics). Every article save and delete updates them from the stored
+row before and after (``article_terms_replaced``), in the same transaction, so they need no cache and hold across
+processes and hosts; ``vocabulary_rebuild`` recounts a language in one pass after a bulk load. Two concurrent
+saves that add the same new word both count it: the row is inserted with zero, then incremented. Words no
+published article a reader may see uses are never offered to them by "did you mean" (kb.search checks the
+corrected query against what the reader may see).
 """
 
 import difflib
@@ -45,10 +47,6 @@ def article_terms(values: Iterable[str], language: str) -> dict[str, str]:
     return found
 
 
-def counted_values(article: Article) -> tuple[str, ...]:
-    return tuple(getattr(article, name) for name in COUNTED_FIELDS)
-
-
 def article_terms_changed(*, language: str, before: dict | None, after: dict | None, using: str) -> None:
     """Count one article's change: the stems it lost and gained, and itself when it appears (``before`` is None)
     or goes (``after`` is None)."""
@@ -68,10 +66,30 @@ def article_terms_changed(*, language: str, before: dict | None, after: dict | N
 
 
 @transaction.atomic
+def counted_row(rows) -> tuple[str, tuple[str, ...]] | None:
+    """(language, counted fields) of the one article ``rows`` selects, as stored; None when there is none."""
+    row = rows.values_list("language", *COUNTED_FIELDS).first()
+    return (row[0], row[1:]) if row else None
+
+
+def article_terms_replaced(*, before, after, using: str) -> None:
+    """Count an article's change from its stored row before and after (counted_row; None: absent), in its language
+    or, if that changed, out of the old one and into the new one."""
+    if before and after and before[0] == after[0]:
+        language = after[0]
+        article_terms_changed(language=language, before=article_terms(before[1], language),
+                              after=article_terms(after[1], language), using=using)  # fmt: skip
+        return
+    if before:
+        article_terms_changed(language=before[0], before=article_terms(before[1], before[0]), after=None, using=using)
+    if after:
+        article_terms_changed(language=after[0], before=None, after=article_terms(after[1], after[0]), using=using)
+
+
 def article_deleted(sender, instance: Article, using: str, **kwargs) -> None:
-    """pre_delete receiver (kb.apps): the article's words are no longer counted."""
-    before = article_terms(counted_values(instance), instance.language)
-    article_terms_changed(language=instance.language, before=before, after=None, using=using)
+    """pre_delete receiver (kb.apps): the article's words, as stored, are no longer counted."""
+    before = counted_row(Article.objects.using(using).filter(pk=instance.pk))
+    article_terms_replaced(before=before, after=None, using=using)
 
 
 def vocabulary_rebuild(*, language: str | None = None, using: str = "default", models=(Article, Term)) -> int:

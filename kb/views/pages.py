@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils.translation import get_language
+from django.utils.translation import get_language, get_language_info
 from django.views.decorators.http import require_GET
 
 from kb import page_cache
@@ -138,6 +138,14 @@ def _related(user, article: Article) -> list[Article]:
     return [row for row in rows if unique.pop(row.pk, None) is not None][:RELATED_ARTICLES]
 
 
+def _language_name(code: str) -> str:
+    """A language's name as a sentence of the page says it: "en anglais", "in French"."""
+    if not code:
+        return ""
+    name = get_language_info(code)["name_translated"]
+    return name.lower() if get_language() == "fr" else name
+
+
 @require_GET
 @rate_limited("search", methods=("GET",))
 def search_view(request):
@@ -151,5 +159,6 @@ def search_view(request):
         "results": results,
         "hits": hits,
         "limit_reached": len(hits) >= SEARCH_LIMIT,
+        "other_language_name": _language_name(results.other_language_code) if results else "",
     }
     return render(request, "kb/search.html", context)

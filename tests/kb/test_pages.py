@@ -266,7 +266,7 @@ def test_search_page_query_count_is_pinned(client, articles, django_assert_num_q
             assert client.get("/aide/recherche/", {"q": query}).status_code == 200
     # A word no French article uses: whether the English ones do (is the question in English?).
     with django_assert_num_queries(expected + 1):
-        assert client.get("/aide/recherche/", {"q": "mot de passe oublié ce matin"}).status_code == 200
+        assert client.get("/aide/recherche/", {"q": "mot de passe oublié zorglub"}).status_code == 200
 
 
 def test_home_query_count_does_not_grow_with_the_number_of_articles(client, articles, django_assert_num_queries):

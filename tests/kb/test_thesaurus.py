@@ -3,6 +3,7 @@ language's answers, and the hint that signing in shows more. Each runs on both s
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.test import Client
 
 from kb.models import Article, Concept, Term
 from kb.search import PostgresSearch, PythonSearch, search_articles, search_page
@@ -168,3 +169,40 @@ def test_agents_edit_the_thesaurus_in_the_administration_and_staff_cannot(client
     assert Concept.objects.get(name="portable").term_list == ["portable", "téléphone", "smartphone"]
     refused = client.post("/admin/kb/concept/add/", {"language": "fr", "name": "seul", "terms": "seul"})
     assert refused.status_code == 200 and "au moins deux" in refused.content.decode()
+
+
+def test_a_kept_answer_never_reaches_a_reader_with_other_rights_and_an_edit_drops_it(client, sophie, sign_in):
+    corpus()  # "Procédure interne de déverrouillage de compte" is for agents only
+    agent = sign_in(Client(), sophie)
+    assert "Procédure interne" in agent.get("/aide/recherche/", {"q": "procédure déverrouillage"}).text
+    assert "Procédure interne" not in client.get("/aide/recherche/", {"q": "procédure déverrouillage"}).text
+    assert "Mot de passe oublié" in client.get("/aide/recherche/", {"q": "mot de passe"}).text
+    Article.objects.get(slug="mot-de-passe-oublie", language="fr").delete()
+    assert "Mot de passe oublié" not in client.get("/aide/recherche/", {"q": "mot de passe"}).text
+
+
+def test_the_search_api_gives_the_correction_the_other_language_and_the_sign_in_hint(client):
+    corpus()
+    make_article("thunderbird", title="Configurer Thunderbird", category="mail-clients", body="Compte IMAP.")
+    typo = client.get("/api/kb/search/", {"q": "thunderbrid", "lang": "fr"}).json()
+    assert typo["corrected"] == "thunderbird" and typo["results"][0]["slug"] == "thunderbird"
+    english = client.get("/api/kb/search/", {"q": "how do I get a forgotten password back", "lang": "fr"}).json()
+    assert english["other_language"][0]["language"] == "en"
+    assert client.get("/api/kb/search/", {"q": "archiver sa boite", "lang": "fr"}).json()["more_after_sign_in"]
+
+
+def test_the_english_page_names_the_other_language_as_english_does(client):
+    corpus()
+    page = client.get("/en/aide/recherche/", {"q": "comment retrouver un mot de passe oublié"}).text
+    assert "Also in French" in page or "these answers in French match" in page
+
+
+def test_did_you_mean_keeps_the_accents_of_the_words_it_does_not_correct(backend):
+    make_article("thunderbird", title="Configurer Thunderbird", category="mail-clients", body="IMAP.")
+    results = search_page(query="Thunderbrid après l'été", user=ANONYMOUS, language="fr", backend=backend)
+    assert results.corrected == "thunderbird après l'été"
+
+
+def test_did_you_mean_never_offers_a_word_only_a_restricted_article_uses(backend):
+    make_article("interne", title="Procédure zorglub", audience="agents", body="Réservé.")
+    assert search_page(query="zorglubb", user=ANONYMOUS, language="fr", backend=backend).corrected == ""
