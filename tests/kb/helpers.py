@@ -16,6 +16,10 @@ def make_article(slug, *, title, language="fr", body="Texte de l'article.", by=N
     return article
 
 
+def slugs(hits) -> list[str]:
+    return [hit.article.slug for hit in hits]
+
+
 def corpus():
     """A few articles covering what the search must tell apart (one per audience, a draft, an English one)."""
     return {

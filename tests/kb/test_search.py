@@ -18,19 +18,11 @@ from kb.search import (
     suggest_articles,
 )
 from tests.helpers import requires_services
-from tests.kb.helpers import corpus, make_article
+from tests.kb.helpers import corpus, make_article, slugs
 
 pytestmark = pytest.mark.django_db
 
 ANONYMOUS = AnonymousUser()
-
-
-@pytest.fixture(params=["postgresql", "python"])
-def backend(request):
-    if request.param == "postgresql":
-        requires_services()
-        return PostgresSearch()
-    return PythonSearch()
 
 
 @pytest.fixture
@@ -42,10 +34,6 @@ def articles():
 def verified_agent(sophie):
     sophie.is_verified = lambda: True  # what django-otp's middleware sets after the second factor
     return sophie
-
-
-def slugs(hits):
-    return [hit.article.slug for hit in hits]
 
 
 def search(backend, query, user=ANONYMOUS, language="fr"):

@@ -6,27 +6,14 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 
 from kb.models import Article, Concept, Term
-from kb.search import PostgresSearch, PythonSearch, search_articles, search_page
+from kb.search import search_articles, search_page
 from kb.thesaurus import load_thesaurus, phrase_index, query_groups
 from kb.vocabulary import vocabulary_rebuild
-from tests.helpers import requires_services
-from tests.kb.helpers import corpus, make_article
+from tests.kb.helpers import corpus, make_article, slugs
 
 pytestmark = pytest.mark.django_db
 
 ANONYMOUS = AnonymousUser()
-
-
-@pytest.fixture(params=["postgresql", "python"])
-def backend(request):
-    if request.param == "postgresql":
-        requires_services()
-        return PostgresSearch()
-    return PythonSearch()
-
-
-def slugs(hits):
-    return [hit.article.slug for hit in hits]
 
 
 def concept(name, *terms, language="fr"):
