@@ -145,7 +145,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL")
 CACHE_URL = env_str("CACHE_URL", REDIS_URL)
 if CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    # A cache that does not answer is a miss, not an error (portal/web/cache.py); short timeouts so that a Redis
+    # that hangs holds a request for at most that long.
+    CACHES = {
+        "default": {
+            "BACKEND": "portal.web.cache.ResilientRedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
 elif PRODUCTION:
     raise ImproperlyConfigured("REDIS_URL (or CACHE_URL) must be set when DJANGO_ENV=production.")
 else:

@@ -8,6 +8,10 @@ window, "60/min", "20/hour") are read at each request. Addresses of ``GUICHET_SH
 NAT) get ``GUICHET_SHARED_EGRESS_RATE_FACTOR`` times the limit, as they get a higher sign-in failure limit.
 
 Counters are fixed windows: ``cache.add`` starts one, ``cache.incr`` counts, the key expires with the window.
+
+When Redis does not answer, the limits of FAIL_CLOSED_SCOPES refuse (a reset or recovery message is then not sent,
+as beyond the limit, and the page says what it always says: nothing to tell an attacker, no mail to bomb anyone
+with); every other limit lets the request through, with a warning in the logs (portal.web.cache).
 """
 
 import ipaddress
@@ -20,9 +24,13 @@ from django.core.cache.backends.redis import RedisCache
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.translation import gettext, ngettext
+from redis.exceptions import RedisError
 
+from portal.web.cache import cache_unavailable
 from portal.web.network import client_ip
 
+# Limits whose loss would let a script send mail to anyone: refused while the counters cannot be kept.
+FAIL_CLOSED_SCOPES = frozenset({"password_reset", "recovery_request"})
 PERIODS = {"s": 1, "sec": 1, "second": 1, "min": 60, "minute": 60, "h": 3600, "hour": 3600, "day": 86400}
 
 
@@ -53,7 +61,13 @@ def limited(request, scope: str) -> int | None:
             count *= settings.GUICHET_SHARED_EGRESS_RATE_FACTOR
     now = time.time()
     start = int(now // window) * window
-    used = _count(f"guichet:rate:{scope}:{ident}:{start}", window + 1)
+    try:
+        used = _count(f"guichet:rate:{scope}:{ident}:{start}", window + 1)
+    except RedisError as error:
+        # Redis does not answer: a flood limit lets the request through (what it protects is in the database, and
+        # the sign-in lock never depends on the cache); a limit in FAIL_CLOSED_SCOPES refuses it.
+        cache_unavailable(f"rate limit {scope}", error)
+        return window if scope in FAIL_CLOSED_SCOPES else None
     if used <= count:
         return None
     return max(1, int(start + window - now + 0.999))

@@ -61,7 +61,7 @@ def test_urls_select_postgresql_and_redis(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "django.db.backends.postgresql",
-        "django.core.cache.backends.redis.RedisCache",
+        "portal.web.cache.ResilientRedisCache",
         "redis://r:6379/0",
         "redis://r:6379/0",
     ]

@@ -1,0 +1,129 @@
+"""Redis stopped: the portal degrades instead of falling (issue 16, the cache part).
+
+A real redis-server is started for these tests on a free loopback port and the portal's cache pointed at it; each
+test stops it, then does what a person would do and checks what they see. The sign-in lock is in the database and
+holds; a limit whose loss would let a script send mail (password reset) refuses, as beyond the limit.
+"""
+
+import logging
+import shutil
+import socket
+import subprocess
+import time
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+
+from portal.models import AccountLockout, PasswordResetRequest
+from tests.helpers import DEMO_PASSWORD, REQUIRE_SERVICES, solved_challenge
+from tests.kb.helpers import make_article
+from tests.tickets.helpers import login_failure_answers
+from tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db
+REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class ThrowawayRedis:
+    def __init__(self):
+        self.port = _free_port()
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [REDIS, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self):
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@pytest.fixture
+def redis_down(settings):
+    """The cache pointed at a Redis of its own, which is then stopped: every page below runs without it."""
+    if not shutil.which("redis-server"):
+        if REQUIRE_SERVICES:
+            pytest.fail("redis-server is missing")
+        pytest.skip("needs redis-server")
+    server = ThrowawayRedis()
+    server.start()
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "portal.web.cache.ResilientRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{server.port}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    cache.set("probe", 1)
+    assert cache.get("probe") == 1  # the cache really is that server
+    server.stop()
+    yield server
+    server.stop()
+
+
+def test_home_choice_page_and_form_are_served_and_the_warning_is_logged(client, marie, sign_in, problem_types,
+                                                                       redis_down, caplog):  # fmt: skip
+    caplog.set_level(logging.WARNING, logger="portal.web.cache")
+    assert "Guichet" in client.get("/").text
+    sign_in(client, marie)
+    assert "Guichet" in client.get("/").text  # the major-incident flag is read from the database
+    assert 'href="/incidents/signaler/echec-connexion/"' in client.get("/incidents/signaler/").text
+    assert 'name="error_message"' in client.get("/incidents/signaler/echec-connexion/").text
+    assert "does not answer" in caplog.text
+
+
+def test_an_incident_is_filed(client, marie, sign_in, problem_types, redis_down):
+    sign_in(client, marie)
+    response = client.post("/en/incidents/signaler/echec-connexion/", login_failure_answers())
+    assert response.status_code == 302
+    assert Ticket.objects.get().requester == marie
+
+
+def test_the_help_search_answers(client, redis_down):
+    make_article("quota-plein", title="Boîte pleine", category="quota", body="Archivez les messages anciens.")
+    page = client.get("/aide/recherche/", {"q": "boite pleine"})
+    assert page.status_code == 200 and "Boîte pleine" in page.text
+
+
+def test_sign_in_works_and_the_sixth_attempt_is_locked(client, marie, redis_down, settings):
+    settings.GUICHET_RAPID_FIRE_INTERVAL = timedelta(0)  # test requests arrive microseconds apart
+
+    def attempt(password, ip):
+        data = {"identifier": "marie.dupont", "password": password, **solved_challenge(ip)}
+        return client.post("/compte/connexion/", data, REMOTE_ADDR=ip)
+
+    assert attempt(DEMO_PASSWORD, "198.51.100.1").status_code == 302  # signed in (grace period, no second factor)
+    client.logout()
+    for number in range(5):
+        attempt(f"wrong-{number}", f"203.0.113.{number}")
+    refused = attempt(DEMO_PASSWORD, "203.0.113.50")
+    assert refused.status_code == 200 and "Identifiant ou mot de passe incorrect" in refused.text
+    assert AccountLockout.objects.get(key="marie.dupont").locked_until is not None
+
+
+def test_a_password_reset_request_is_answered_as_usual_but_dropped(client, marie, redis_down):
+    """The reset limit fails closed: without its counter, a script could mail anyone, so the request is dropped
+    as beyond the limit, and the page is the one everybody sees (R20)."""
+    response = client.post("/compte/mot-de-passe-oublie/", {"identifier": "marie.dupont"})
+    assert response.status_code == 302 and response["Location"] == "/compte/mot-de-passe-oublie/envoye/"
+    assert not PasswordResetRequest.objects.exists()
