@@ -16,6 +16,7 @@ import pytest
 from django.core.cache import cache
 
 from portal.models import AccountLockout, PasswordResetRequest
+from portal.web import cache as resilient_cache
 from tests.helpers import DEMO_PASSWORD, REQUIRE_SERVICES, solved_challenge
 from tests.kb.helpers import make_article
 from tests.tickets.helpers import login_failure_answers
@@ -59,12 +60,13 @@ class ThrowawayRedis:
 
 
 @pytest.fixture
-def redis_down(settings):
+def redis_down(settings, monkeypatch):
     """The cache pointed at a Redis of its own, which is then stopped: every page below runs without it."""
     if not shutil.which("redis-server"):
         if REQUIRE_SERVICES:
             pytest.fail("redis-server is missing")
         pytest.skip("needs redis-server")
+    monkeypatch.setattr(resilient_cache, "_warned", {})  # each test sees its first warning
     server = ThrowawayRedis()
     server.start()
     settings.CACHES = {

@@ -1,10 +1,14 @@
-"""Error pages (portal.urls' handler400, 403, 404 and 500): an HTML page for people, JSON for the API.
+"""Error pages (portal.urls' handler400, 403, 404 and 500, which answers 503 for a lost database): an HTML page for
+people, JSON for the API.
 
 Unlike Django's own, these views do not run the CSRF check again (``requires_csrf_token``): a body that could not
 be decoded (a form declaring charset=utf-16) made that second check raise inside the 400 handler, and the 500
 handler after it, so the person got a traceback page instead of "this request could not be read".
 """
 
+import sys
+
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.translation import gettext
@@ -36,6 +40,18 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    """500; or 503 with Retry-After when the database connection broke under the request (PostgreSQL restarted, a
+    failover). Its writes were in a transaction that did not commit. Django drops the broken connection when the
+    request ends and CONN_HEALTH_CHECKS opens a new one for the next, so the web processes need no restart."""
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        response = _answer(
+            request,
+            503,
+            "503_database.html",
+            gettext("The portal's database is not answering. Nothing was saved: try again."),
+        )
+        response["Retry-After"] = "30"
+        return response
     return _answer(
         request,
         500,
