@@ -18,6 +18,7 @@ most that long instead of a worker.
 
 import logging
 import time
+from collections.abc import Callable
 
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
@@ -36,65 +37,39 @@ def cache_unavailable(operation: str, error: Exception) -> None:
         log.warning("The shared cache (Redis) does not answer (%s: %s): served without it.", operation, error)
 
 
+def _degrading(name: str, fallback: Callable):
+    """RedisCache's method ``name``, answering ``fallback(*arguments)`` when Redis does not answer."""
+    parent = getattr(RedisCache, name)
+
+    def method(self, *args, **kwargs):
+        try:
+            return parent(self, *args, **kwargs)
+        except RedisError as error:
+            cache_unavailable(name, error)
+            return fallback(*args, **kwargs)
+
+    method.__name__ = name
+    return method
+
+
+def _nothing(*args, **kwargs):
+    return None
+
+
+def _no(*args, **kwargs):
+    return False
+
+
 class ResilientRedisCache(RedisCache):
-    def get(self, key, default=None, version=None):
-        try:
-            return super().get(key, default, version)
-        except RedisError as error:
-            cache_unavailable("get", error)
-            return default
+    """Reads miss (``get`` gives the default), writes are skipped, and ``add`` answers False: a claim that cannot
+    be recorded is not granted (fails closed)."""
 
-    def get_many(self, keys, version=None):
-        try:
-            return super().get_many(keys, version)
-        except RedisError as error:
-            cache_unavailable("get_many", error)
-            return {}
-
-    def has_key(self, key, version=None):
-        try:
-            return super().has_key(key, version)
-        except RedisError as error:
-            cache_unavailable("has_key", error)
-            return False
-
-    def add(self, key, value, timeout=None, version=None):
-        """False when Redis does not answer: a claim that cannot be recorded is not granted (fails closed)."""
-        try:
-            return super().add(key, value, timeout, version)
-        except RedisError as error:
-            cache_unavailable("add", error)
-            return False
-
-    def set(self, key, value, timeout=None, version=None):
-        try:
-            super().set(key, value, timeout, version)
-        except RedisError as error:
-            cache_unavailable("set", error)
-
-    def set_many(self, data, timeout=None, version=None):
-        try:
-            return super().set_many(data, timeout, version)
-        except RedisError as error:
-            cache_unavailable("set_many", error)
-            return list(data)
-
-    def touch(self, key, timeout=None, version=None):
-        try:
-            return super().touch(key, timeout, version)
-        except RedisError as error:
-            cache_unavailable("touch", error)
-            return False
-
-    def delete(self, key, version=None):
-        try:
-            return super().delete(key, version)
-        except RedisError as error:
-            cache_unavailable("delete", error)
-            return False
-
-    def delete_many(self, keys, version=None):
-        try:
-            super().delete_many(keys, version)
-        except RedisError as error:
-            cache_unavailable("delete_many", error)
+    get = _degrading("get", lambda key, default=None, version=None: default)
+    get_many = _degrading("get_many", lambda *args, **kwargs: {})
+    has_key = _degrading("has_key", _no)
+    add = _degrading("add", _no)
+    set = _degrading("set", _nothing)
+    set_many = _degrading("set_many", lambda data, *args, **kwargs: list(data))
+    touch = _degrading("touch", _no)
+    delete = _degrading("delete", _no)
+    delete_many = _degrading("delete_many", _nothing)
