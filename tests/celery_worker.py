@@ -22,13 +22,14 @@ def wait_for(condition, timeout=30.0, interval=0.2):
     return False
 
 
-def worker_started(directory: Path, *, beat: bool = False):
-    """Yields the worker's process; stops it afterwards and fails the test if its log holds a traceback."""
+def worker_started(directory: Path, *, beat: bool = False, env: dict | None = None):
+    """Yields the worker's process; stops it afterwards and fails the test if its log holds a traceback. ``env``
+    adds environment variables (the settings it reads)."""
     requires_services()
     # The worker must use the test database pytest-django created, not the one DATABASE_URL names.
     url = urlsplit(os.environ["DATABASE_URL"])
     test_db_url = urlunsplit(url._replace(path="/" + connection.settings_dict["NAME"]))
-    env = {**os.environ, "DATABASE_URL": test_db_url, "GUICHET_VAR_DIR": str(directory)}
+    env = {**os.environ, "DATABASE_URL": test_db_url, "GUICHET_VAR_DIR": str(directory), **(env or {})}
     log_path = directory / "worker.log"
     log = open(log_path, "w+")  # noqa: SIM115 (closed below)
     command = [sys.executable, "-m", "celery", "-A", "portal", "worker", "--concurrency", "1", "--loglevel", "INFO",

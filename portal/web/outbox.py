@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -43,22 +44,20 @@ def deliver(model, row_id: int, *, messages: Callable[[object], list[EmailMessag
     """Claim the row of ``model`` (an EventBase) and send the e-mails ``messages(row)`` builds for it; returns True
     when this call sent them. Idempotent: a row already claimed, or not flagged ``notify``, sends nothing.
 
-    Nobody to send to (an empty list) still uses up the claim: there is nothing to try again. If sending fails the
-    claim is released, so the sweep tries again, and the error propagates to the caller (the task)."""
-    claimed = model.objects.filter(pk=row_id, notify=True, notified_at__isnull=True).update(notified_at=timezone.now())
-    if not claimed:
-        return False
-    row = model.objects.select_related(*related).get(pk=row_id)
-    outgoing = messages(row)
-    if not outgoing:
-        return False
-    try:
+    Nobody to send to (an empty list) still uses up the claim: there is nothing to try again. The claim and the
+    sending are one transaction: if sending fails, or the worker is killed before the mail server took the message,
+    the claim is undone with it, so the sweep tries again (an error propagates to the caller, the task). Only a
+    worker killed between the server's acceptance and the commit, a few milliseconds, can send a row twice."""
+    with transaction.atomic():
+        rows = model.objects.filter(pk=row_id, notify=True, notified_at__isnull=True)
+        # The UPDATE locks the row until the commit: a second task reaching it waits, then finds it claimed.
+        if not rows.update(notified_at=timezone.now()):
+            return False
+        row = model.objects.select_related(*related).get(pk=row_id)
+        outgoing = messages(row)
         for message in outgoing:
             message.send()
-    except Exception:
-        model.objects.filter(pk=row_id).update(notified_at=None)
-        raise
-    return True
+    return bool(outgoing)
 
 
 def make_message(name: str, *, to: list[str], language: str, context, html: bool = True) -> EmailMultiAlternatives:
