@@ -7,9 +7,6 @@ holds; a limit whose loss would let a script send mail (password reset) refuses,
 
 import logging
 import shutil
-import socket
-import subprocess
-import time
 from datetime import timedelta
 
 import pytest
@@ -19,44 +16,11 @@ from portal.models import AccountLockout, PasswordResetRequest
 from portal.web import cache as resilient_cache
 from tests.helpers import DEMO_PASSWORD, REQUIRE_SERVICES, solved_challenge
 from tests.kb.helpers import make_article
+from tests.redis_server import ThrowawayRedis
 from tests.tickets.helpers import login_failure_answers
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
-REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class ThrowawayRedis:
-    def __init__(self):
-        self.port = _free_port()
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            [REDIS, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self):
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ transaction. A second worker then sweeps again.
 """
 
 import signal
-import socketserver
-import threading
 from datetime import timedelta
 
 import pytest
@@ -18,69 +16,17 @@ from django.utils import timezone
 from portal.models import EventKind, SecurityEvent
 from portal.tasks import deliver_pending_notifications
 from tests.celery_worker import wait_for, worker_started
+from tests.smtp_server import MailServer
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 EVENTS = 40
 KILL_AT = 15  # the message during which the worker is killed
 
 
-class MailServer(socketserver.ThreadingTCPServer):
-    """Just enough SMTP for Django's backend: accepts each message, counts it by its Subject line, and at message
-    KILL_AT calls ``on_kill`` instead of answering (the message is then not accepted)."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), _Session)
-        self.accepted: list[str] = []
-        self.started = 0
-        self.lock = threading.Lock()
-        self.on_kill = None
-
-
-class _Session(socketserver.StreamRequestHandler):
-    def reply(self, line: str) -> None:
-        self.wfile.write(f"{line}\r\n".encode())
-
-    def handle(self):
-        self.reply("220 test ESMTP")
-        while line := self.rfile.readline():
-            command = line.decode(errors="replace").strip().upper()
-            if command.startswith(("EHLO", "HELO")):
-                self.reply("250 test")
-            elif command.startswith(("MAIL", "RCPT", "RSET", "NOOP")):
-                self.reply("250 OK")
-            elif command == "DATA":
-                self.reply("354 go on")
-                body = []
-                while (data := self.rfile.readline()) and data not in (b".\r\n", b".\n"):
-                    body.append(data.decode(errors="replace"))
-                with self.server.lock:
-                    self.server.started += 1
-                    number = self.server.started
-                if number == KILL_AT:
-                    self.server.on_kill()  # the worker dies waiting for our answer
-                    return
-                subject = next((text for text in body if text.startswith("Subject:")), "")
-                with self.server.lock:
-                    self.server.accepted.append(subject)
-                self.reply("250 accepted")
-            elif command == "QUIT":
-                self.reply("221 bye")
-                return
-            else:
-                self.reply("250 OK")
-
-
 def test_a_worker_killed_mid_sweep_sends_every_e_mail_once(tmp_path, marie):
     server = MailServer()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    env = {
-        "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "DJANGO_EMAIL_HOST": "127.0.0.1",
-        "DJANGO_EMAIL_PORT": str(server.server_address[1]),
-    }
+    server.kill_at = KILL_AT
+    env = server.django_settings()
     # Rows whose own task never ran (the broker was down, say): the sweep's work, once past its grace period.
     rows = [SecurityEvent(kind=EventKind.RECOVERY_CODES_REGENERATED, user=marie, notify=True) for _ in range(EVENTS)]
     SecurityEvent.objects.bulk_create(rows)
@@ -91,7 +37,7 @@ def test_a_worker_killed_mid_sweep_sends_every_e_mail_once(tmp_path, marie):
     pending = SecurityEvent.objects.filter(notify=True, notified_at__isnull=True)
     for directory in ("first", "second"):
         (tmp_path / directory).mkdir()
-    try:
+    with server:
         for first in worker_started(tmp_path / "first", env=env):
 
             def kill(worker=first):
@@ -107,9 +53,6 @@ def test_a_worker_killed_mid_sweep_sends_every_e_mail_once(tmp_path, marie):
         for _process in worker_started(tmp_path / "second", env=env):
             deliver_pending_notifications.delay()
             assert wait_for(lambda: not pending.exists(), timeout=60), "the second sweep did not finish"
-    finally:
-        server.shutdown()
-        server.server_close()
     print(f"\noutbox sweep killed mid-run: {EVENTS} e-mails, {len(server.accepted)} accepted, "
           f"{len(server.accepted) - EVENTS} duplicates, {pending.count()} skipped")  # fmt: skip
     assert len(server.accepted) == EVENTS  # none skipped, none twice
