@@ -32,6 +32,12 @@ SEARCH_CONFIGS = {"fr": "fr_unaccent", "en": "en_unaccent"}
 RESERVED_SLUGS = {"recherche", "contact", "categorie", "retours", "nouvel-article"}
 
 
+def reader_rights(user) -> tuple:
+    """What decides which articles a reader sees (ArticleQuerySet.visible_to): their audiences, and whether drafts
+    too. Part of the key of whatever is kept per kind of reader (kb.page_cache)."""
+    return (*audiences_for(user), is_verified_agent(user))
+
+
 def audiences_for(user) -> list[str]:
     if is_verified_agent(user):
         return [Audience.PUBLIC, Audience.STAFF, Audience.AGENTS]

@@ -22,7 +22,6 @@ answer), and with DEBUG on (a template being edited shows on the next reload), t
 request, as before.
 """
 
-import logging
 import secrets
 import threading
 import time
@@ -34,7 +33,7 @@ from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 
-log = logging.getLogger(__name__)
+from portal.web.cache import cache_unavailable, redis_client
 
 GENERATION_KEY = "kb:articles:generation"
 MAX_AGE = 300  # seconds
@@ -86,14 +85,8 @@ def _new_token() -> int:
 
 def _read(backend) -> int | None:
     if isinstance(backend, RedisCache):
-        # One GET on a client kept per cache object (as portal.web.ratelimit does): Django's cache API builds a new
-        # Redis client for every call, which cost as much as the GET itself, on every article page.
-        reader = getattr(backend, "_kb_generation_reader", None)
-        if reader is None:
-            key = backend.make_and_validate_key(GENERATION_KEY)
-            reader = backend._kb_generation_reader = (backend._cache.get_client(key), key)
-        client, key = reader
-        value = client.get(key)
+        # One GET on the client kept per cache object (portal.web.cache.redis_client), on every article page.
+        value = redis_client(backend).get(backend.make_and_validate_key(GENERATION_KEY))
         return None if value is None else int(value)
     return backend.get(GENERATION_KEY)
 
@@ -107,8 +100,8 @@ def current_generation() -> int | None:
             backend.add(GENERATION_KEY, _new_token(), timeout=None)
             token = _read(backend)
         return token
-    except Exception:  # Redis down: the page is still served, built for this request
-        log.warning("kb page cache: the shared cache does not answer; building the page", exc_info=True)
+    except Exception as error:  # Redis down: the page is still served, built for this request
+        cache_unavailable("kb page cache generation", error)
         return None
 
 
@@ -130,8 +123,8 @@ def _new_generation() -> None:
     ANSWERS.clear()
     try:
         caches[DEFAULT_CACHE_ALIAS].set(GENERATION_KEY, _new_token(), timeout=None)
-    except Exception:  # the other processes see the change after MAX_AGE at the latest
-        log.warning("kb page cache: could not tell the other processes an article changed", exc_info=True)
+    except Exception as error:  # the other processes see the change after MAX_AGE at the latest
+        cache_unavailable("kb page cache new generation", error)
 
 
 def articles_changed(sender=None, *, using=None, **kwargs) -> None:

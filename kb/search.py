@@ -82,9 +82,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from kb import page_cache, text, thesaurus, vocabulary
-from kb.models import SEARCH_CONFIGS, Article, Audience, Status, audiences_for
+from kb.models import SEARCH_CONFIGS, Article, Audience, Status, reader_rights
 from kb.thesaurus import Group
-from portal.identity.access import is_verified_agent
 
 MAX_QUERY_LENGTH = 200
 MAX_SUGGEST_LENGTH = 500
@@ -255,18 +254,13 @@ def search_page(*, query: str, user, language: str, limit: int = SEARCH_LIMIT, b
     if parsed.is_empty:
         return SearchResults([])
     if backend is None:
-        key = ("search", language, _rights(user), parsed.folded, limit)
+        key = ("search", language, reader_rights(user), parsed.folded, limit)
 
         def build():
             return _search_page(query, parsed, user, language, limit, backend_for_database())
 
         return page_cache.kept(key, build, store=page_cache.ANSWERS)
     return _search_page(query, parsed, user, language, limit, backend)
-
-
-def _rights(user) -> tuple:
-    """What decides which articles a reader sees (Article.objects.visible_to)."""
-    return (*audiences_for(user), is_verified_agent(user))
 
 
 def _search_page(query: str, parsed: Query, user, language: str, limit: int, backend) -> SearchResults:
@@ -340,7 +334,7 @@ def suggest_articles(*, text: str, user, language: str, limit: int = SUGGEST_LIM
         return backend.match(candidates, prepared(parsed), limit=limit, require_all=False, head_only=True)
 
     if backend is None:  # kept as search_page's answers are
-        key = ("suggest", language, _rights(user), parsed.folded, parsed.prefix_last, limit)
+        key = ("suggest", language, reader_rights(user), parsed.folded, parsed.prefix_last, limit)
         return page_cache.kept(key, lambda: suggested(backend_for_database()), store=page_cache.ANSWERS)
     return suggested(backend)
 

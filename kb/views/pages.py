@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from kb import page_cache
 from kb.categories import BY_SLUG, CATEGORIES
 from kb.forms import FeedbackForm, SearchForm
-from kb.models import Article, audiences_for, feedback_counts
+from kb.models import Article, feedback_counts, reader_rights
 from kb.search import LISTING_FIELDS, SEARCH_LIMIT, search_page
 from kb.selectors import PAGE_FIELDS, article_versions
 from kb.views.common import union_all
@@ -92,7 +92,7 @@ def render_article(request, slug, *, feedback_form=None, status=200):
     errors and the agents' tools are added for each request."""
     user = request.user
     is_agent = is_verified_agent(user)
-    key = ("article", slug, get_language(), tuple(audiences_for(user)), is_agent)
+    key = ("article", slug, get_language(), reader_rights(user))
     page = page_cache.kept(key, lambda: _article_page(user, slug))
     given = request.session.get(FEEDBACK_SESSION_KEY, []) if request.session.session_key else []
     context = {

@@ -37,6 +37,16 @@ def cache_unavailable(operation: str, error: Exception) -> None:
         log.warning("The shared cache (Redis) does not answer (%s: %s): served without it.", operation, error)
 
 
+def redis_client(backend: RedisCache):
+    """The Redis client of a Django Redis cache, kept on the cache object, for the few hot paths that talk to Redis
+    directly (the rate-limit counters, the knowledge base's generation token): Django's cache API builds a new
+    client for every call, which costs as much as the command itself."""
+    client = getattr(backend, "_guichet_client", None)
+    if client is None:
+        client = backend._guichet_client = backend._cache.get_client(write=True)
+    return client
+
+
 def _degrading(name: str, fallback: Callable):
     """RedisCache's method ``name``, answering ``fallback(*arguments)`` when Redis does not answer."""
     parent = getattr(RedisCache, name)

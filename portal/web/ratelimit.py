@@ -26,7 +26,7 @@ from django.template import loader
 from django.utils.translation import gettext, ngettext
 from redis.exceptions import RedisError
 
-from portal.web.cache import cache_unavailable
+from portal.web.cache import cache_unavailable, redis_client
 from portal.web.network import client_ip
 
 # Limits whose loss would let a script send mail to anyone: refused while the counters cannot be kept.
@@ -80,11 +80,8 @@ def _count(key: str, timeout: int) -> int:
         # One round trip instead of Django's three (SET NX, then EXISTS and INCRBY), on a client kept per cache
         # object: the counter is read before every sign-in and every mail login. Same key and value as the cache
         # API's (Django stores integers as they are, so that INCR works on them).
-        client = getattr(backend, "_guichet_rate_client", None)
-        if client is None:
-            client = backend._guichet_rate_client = backend._cache.get_client(write=True)
         full_key = backend.make_and_validate_key(key)
-        pipe = client.pipeline(transaction=False)
+        pipe = redis_client(backend).pipeline(transaction=False)
         pipe.set(full_key, 0, ex=timeout, nx=True)
         pipe.incr(full_key)
         return pipe.execute()[1]
