@@ -275,6 +275,9 @@ GUICHET_STALE_CLIENT_REPEATS = env_int("GUICHET_STALE_CLIENT_REPEATS", 3)
 # Mail-log events older than this when they are read are stored but not counted towards a lock (an import of last
 # week's log must not lock anybody now).
 GUICHET_MAIL_EVENT_MAX_AGE = timedelta(minutes=env_int("GUICHET_MAIL_EVENT_MAX_AGE_MINUTES", 60))
+# The longest the policy endpoint takes to answer Dovecot (which waits auth_policy_server_timeout_msecs, 2000 by
+# default): past it, a quick 503 rather than Dovecot's own timeout (portal.web.db_budget).
+GUICHET_MAIL_POLICY_BUDGET_MS = env_int("GUICHET_MAIL_POLICY_BUDGET_MS", 1500)
 # The password-reset checks (portal.identity.account_checks).
 GUICHET_RESET_REQUESTS_ALERT = env_int("GUICHET_RESET_REQUESTS_ALERT", 3)  # reset links for one account in 24 h
 GUICHET_FAILURES_AFTER_RESET = env_int("GUICHET_FAILURES_AFTER_RESET", 5)  # failed sign-ins within 24 h of a reset

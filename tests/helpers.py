@@ -31,6 +31,16 @@ def requires_services():
     pytest.skip("needs DATABASE_URL (PostgreSQL) and REDIS_URL; run `make test`")
 
 
+def second_connection(**options):
+    """A psycopg connection of its own to the test database, beside Django's: another process as PostgreSQL sees
+    it (to hold a lock, to end a backend)."""
+    import psycopg
+
+    names = {"host": "HOST", "port": "PORT", "user": "USER", "password": "PASSWORD", "dbname": "NAME"}
+    dsn = {key: connection.settings_dict[name] for key, name in names.items() if connection.settings_dict[name]}
+    return psycopg.connect(**dsn, **options)
+
+
 def totp_now(device, offset_steps: int = 0) -> str:
     """The code an authenticator app would show now (or `offset_steps` steps away) for a TOTP device."""
     from django_otp.oath import totp

@@ -5,17 +5,16 @@ a clean 503 page (not a traceback), nothing is written, and the next request wor
 import os
 import subprocess
 
-import psycopg
 import pytest
 from django.db import close_old_connections, connection
 
-from tests.helpers import REQUIRE_SERVICES, requires_services
+from tests.helpers import REQUIRE_SERVICES, requires_services, second_connection
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def cut_at_next_query(settings_dict, *, after: int = 0):
+def cut_at_next_query(*, after: int = 0):
     """A query wrapper that, at query number ``after`` of the request, has the server end this connection's backend
     (pg_terminate_backend, what a restart does to it), then lets the query run into the closed connection."""
     seen = {"count": 0}
@@ -23,9 +22,7 @@ def cut_at_next_query(settings_dict, *, after: int = 0):
     def wrapper(execute, sql, params, many, context):
         if seen["count"] == after:
             pid = connection.connection.info.backend_pid
-            names = {"host": "HOST", "port": "PORT", "user": "USER", "password": "PASSWORD", "dbname": "NAME"}
-            dsn = {key: settings_dict[name] for key, name in names.items() if settings_dict[name]}
-            with psycopg.connect(**dsn, autocommit=True) as admin:
+            with second_connection(autocommit=True) as admin:
                 admin.execute("SELECT pg_terminate_backend(%s)", [pid])
         seen["count"] += 1
         return execute(sql, params, many, context)
@@ -44,7 +41,7 @@ def test_a_request_caught_by_a_restart_gets_a_503_page_and_the_next_one_works(cl
     sign_in(client, marie)
     assert client.get("/incidents/").status_code == 200
     client.raise_request_exception = False
-    with connection.execute_wrapper(cut_at_next_query(connection.settings_dict, after=2)):
+    with connection.execute_wrapper(cut_at_next_query(after=2)):
         page = client.get("/incidents/")
     end_of_request()
     assert page.status_code == 503 and page["Retry-After"] == "30"
@@ -60,12 +57,12 @@ def test_a_filing_caught_by_a_restart_writes_nothing_and_the_api_answers_json(cl
 
     sign_in(client, marie)
     client.raise_request_exception = False
-    with connection.execute_wrapper(cut_at_next_query(connection.settings_dict, after=6)):
+    with connection.execute_wrapper(cut_at_next_query(after=6)):
         page = client.post("/en/incidents/signaler/echec-connexion/", login_failure_answers())
     end_of_request()
     assert page.status_code == 503
     assert not Ticket.objects.exists()
-    with connection.execute_wrapper(cut_at_next_query(connection.settings_dict, after=1)):
+    with connection.execute_wrapper(cut_at_next_query(after=1)):
         api = client.get("/api/tickets/")
     end_of_request()
     assert api.status_code == 503 and "detail" in api.json()

@@ -6,7 +6,10 @@ Dovecot treats any answer other than 2xx as a failure of the policy server (auth
 """
 
 import json
+import logging
 
+from django.conf import settings
+from django.db import transaction
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -22,6 +25,7 @@ from portal.identity.mail_policy import (
     valid_address,
 )
 from portal.models import MailServer
+from portal.web.db_budget import OverBudget, database_budget
 from portal.web.network import client_ip
 from portal.web.ratelimit import limited
 
@@ -30,6 +34,7 @@ TEXT_FIELDS = {"login": 320, "protocol": 20, "fail_type": 20, "device_id": 200, 
 SEEN_EVERY = 60  # seconds between two writes of a server's last_seen_at
 
 
+log = logging.getLogger(__name__)
 KEY_REQUIRED = "A valid mail server key is required (Authorization: Bearer gms_…)."
 
 
@@ -98,6 +103,20 @@ def _read(body: bytes) -> PolicyRequest | str:
 @never_cache
 @require_POST
 def mail_policy_view(request):
+    """Answers within GUICHET_MAIL_POLICY_BUDGET_MS, below Dovecot's own wait (auth_policy_server_timeout_msecs,
+    2 s by default): a database too slow for that gets a quick 503, which Dovecot treats as a failed policy server
+    (auth_policy_reject_on_fail decides, docs/mail-servers.md), and nothing of the request is written."""
+    try:
+        with database_budget(settings.GUICHET_MAIL_POLICY_BUDGET_MS / 1000):
+            return _answer(request)
+    except OverBudget:
+        log.warning("mail policy: no answer within %d ms, the database is slow", settings.GUICHET_MAIL_POLICY_BUDGET_MS)
+        response = refused(503, "The policy server could not answer in time.")
+        response["Retry-After"] = "5"
+        return response
+
+
+def _answer(request) -> JsonResponse:
     if (too_many := throttled(request, "mail_policy")) is not None:
         return too_many
     # The request is read first, so that the key's check and everything the answer depends on take one query.
@@ -119,5 +138,6 @@ def mail_policy_view(request):
         return refused(401, KEY_REQUIRED)
     if command == "allow":
         return JsonResponse(mail_login_allow(server).as_json())
-    mail_login_report(policy_request, server)
+    with transaction.atomic():  # all of the report or, past the budget, nothing
+        mail_login_report(policy_request, server)
     return JsonResponse({"status": 0, "msg": ""})
