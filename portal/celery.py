@@ -10,6 +10,7 @@
 
 import logging
 import os
+import time
 
 from celery import Celery
 from celery.contrib.django.task import DjangoTask
@@ -19,10 +20,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 log = logging.getLogger(__name__)
 
 
+BROKER_RETRY_AFTER = 5.0  # seconds a process does not try a broker that failed to take a task
+_broker_down_until = 0.0
+
+
 class OnCommitTask(DjangoTask):
     """Defers sending to the broker until the current transaction commits (at once outside a transaction).
 
     Returns ``None`` instead of an ``AsyncResult``: our tasks are fire-and-forget and report through database rows.
+    A broker that failed to take a task is not tried again by this process for BROKER_RETRY_AFTER seconds: a broker
+    that hangs costs one request one timeout (the transport's socket timeout, settings), not every request.
     """
 
     def apply_async(self, args=None, kwargs=None, **options):
@@ -30,12 +37,17 @@ class OnCommitTask(DjangoTask):
             return super().apply_async(args, kwargs, **options)
 
         def send():
+            global _broker_down_until
+            if time.monotonic() < _broker_down_until:
+                log.warning("task %s not sent: the broker failed a moment ago", self.name)
+                return
             try:
                 super(OnCommitTask, self).apply_async(args, kwargs, **options)
             except Exception:
                 # The broker is down. The change is committed and must stand: a request never fails because a
                 # side effect could not be queued. Work that must happen is kept in an outbox row that a periodic
                 # job retries (security notifications do this).
+                _broker_down_until = time.monotonic() + BROKER_RETRY_AFTER
                 log.warning("could not send task %s to the broker", self.name, exc_info=True)
 
         transaction.on_commit(send)

@@ -183,8 +183,9 @@ if not CELERY_BROKER_URL:
     }
 else:
     # max_retries 0: a web request that queues a task while Redis is down fails over to the outbox at once
-    # instead of hanging on reconnection attempts (workers reconnect through their own retry settings).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 10, "max_retries": 0}
+    # instead of hanging on reconnection attempts (workers reconnect through their own retry settings). The socket
+    # timeout bounds a Redis that hangs; it must stay above kombu's 1 s BRPOP wait, with which workers listen.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2, "max_retries": 0}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

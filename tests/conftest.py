@@ -57,8 +57,14 @@ def _no_language_left_active():
 
 
 @pytest.fixture(autouse=True)
-def _isolated_cache():
-    """Every test starts with an empty cache (Redis under `make test` is shared by the whole run)."""
+def _isolated_cache(monkeypatch):
+    """Every test starts with an empty cache (Redis under `make test` is shared by the whole run), and with the
+    cache and the broker not marked as having just failed (portal.web.cache.RETRY_AFTER)."""
+    import portal.celery
+    import portal.web.cache
+
+    monkeypatch.setattr(portal.web.cache, "_down_until", 0.0)
+    monkeypatch.setattr(portal.celery, "_broker_down_until", 0.0)
     cache.clear()
 
 

@@ -12,8 +12,9 @@ instead and is served as usual. What may not be rebuilt fails closed, each sayin
 - The rate-limit counters (portal/web/ratelimit.py) talk to Redis directly and choose per scope.
 
 The sign-in lock never depends on the cache: its counters are rows of the database (portal/identity/lockout.py).
-Redis's client is also given short timeouts (settings: CACHES' OPTIONS), so a Redis that hangs costs a request at
-most that long instead of a worker.
+Redis's client is also given short timeouts (settings: CACHES' OPTIONS), and a process whose Redis failed to answer
+(no connection, a timeout) leaves it alone for RETRY_AFTER seconds, answering as if it had failed again: a Redis
+that hangs costs one request one timeout, not every request every call.
 """
 
 import logging
@@ -21,17 +22,32 @@ import time
 from collections.abc import Callable
 
 from django.core.cache.backends.redis import RedisCache
-from redis.exceptions import RedisError
+from redis.exceptions import ConnectionError, RedisError, TimeoutError
 
 log = logging.getLogger(__name__)
 
 WARNING_INTERVAL = 10.0  # seconds
+RETRY_AFTER = 5.0  # seconds without asking a Redis that did not answer
 _warned: dict[str, float] = {}
+_down_until = 0.0
+
+
+class RecentlyUnavailable(ConnectionError):
+    """Not asked: Redis failed to answer this process less than RETRY_AFTER seconds ago."""
+
+
+def _check_not_recently_down() -> None:
+    if time.monotonic() < _down_until:
+        raise RecentlyUnavailable("Redis did not answer a moment ago")
 
 
 def cache_unavailable(operation: str, error: Exception) -> None:
-    """Log that the cache did not answer, once per WARNING_INTERVAL for each operation."""
+    """Note that the cache did not answer (for RETRY_AFTER seconds when it was a connection error or a timeout) and
+    log it, once per WARNING_INTERVAL for each operation."""
+    global _down_until
     now = time.monotonic()
+    if isinstance(error, (ConnectionError, TimeoutError)) and not isinstance(error, RecentlyUnavailable):
+        _down_until = now + RETRY_AFTER
     if now - _warned.get(operation, -WARNING_INTERVAL) >= WARNING_INTERVAL:
         _warned[operation] = now
         log.warning("The shared cache (Redis) does not answer (%s: %s): served without it.", operation, error)
@@ -40,7 +56,9 @@ def cache_unavailable(operation: str, error: Exception) -> None:
 def redis_client(backend: RedisCache):
     """The Redis client of a Django Redis cache, kept on the cache object, for the few hot paths that talk to Redis
     directly (the rate-limit counters, the knowledge base's generation token): Django's cache API builds a new
-    client for every call, which costs as much as the command itself."""
+    client for every call, which costs as much as the command itself. Raises RecentlyUnavailable, a RedisError,
+    while Redis is left alone (see cache_unavailable)."""
+    _check_not_recently_down()
     client = getattr(backend, "_guichet_client", None)
     if client is None:
         client = backend._guichet_client = backend._cache.get_client(write=True)
@@ -53,6 +71,7 @@ def _degrading(name: str, fallback: Callable):
 
     def method(self, *args, **kwargs):
         try:
+            _check_not_recently_down()
             return parent(self, *args, **kwargs)
         except RedisError as error:
             cache_unavailable(name, error)
