@@ -83,6 +83,8 @@ def test_a_worker_killed_mid_run_leaves_nothing_skipped_or_counted_twice(tmp_pat
     # The next run starts where the last committed batch ended.
     result = mail_lockout.mail_lockout_scan(now=timezone.now() + timedelta(seconds=10))
     assert result["items"] == total - counted_before
+    print(f"\nlockout job killed mid-run: {total} events, {counted_before} counted before the kill, "
+          f"{result['items']} by the next run")  # fmt: skip
     assert AccountLockout.objects.aggregate(total=Sum("failures"))["total"] == total
     assert set(AccountLockout.objects.values_list("failures", flat=True)) == {4}
     assert not SecurityEvent.objects.filter(kind=EventKind.LOGIN_LOCK).exists()

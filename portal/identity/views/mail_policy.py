@@ -9,7 +9,7 @@ import json
 import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -108,7 +108,9 @@ def mail_policy_view(request):
     (auth_policy_reject_on_fail decides, docs/mail-servers.md), and nothing of the request is written."""
     try:
         with database_budget(settings.GUICHET_MAIL_POLICY_BUDGET_MS / 1000):
-            return _answer(request)
+            if (too_many := throttled(request, "mail_policy")) is not None:
+                return too_many
+            return _answer_on_a_live_connection(request)
     except OverBudget:
         log.warning("mail policy: no answer within %d ms, the database is slow", settings.GUICHET_MAIL_POLICY_BUDGET_MS)
         response = refused(503, "The policy server could not answer in time.")
@@ -116,9 +118,21 @@ def mail_policy_view(request):
         return response
 
 
+def _answer_on_a_live_connection(request) -> JsonResponse:
+    """Django's connection health check (CONN_HEALTH_CHECKS: a SELECT 1 before each request's first query) is left
+    out here, a round trip on every login; a connection that the answer's own first query finds dead (PostgreSQL
+    restarted since) is replaced, and the answer asked once more. Nothing of the failed try was committed."""
+    connection.health_check_done = True
+    try:
+        return _answer(request)
+    except (OperationalError, InterfaceError):
+        if connection.connection is not None and connection.is_usable():
+            raise  # not a dead connection: a cancelled query, a server that refuses
+        connection.close()
+        return _answer(request)
+
+
 def _answer(request) -> JsonResponse:
-    if (too_many := throttled(request, "mail_policy")) is not None:
-        return too_many
     # The request is read first, so that the key's check and everything the answer depends on take one query.
     command = request.GET.get("command", "")
     problem = None
