@@ -185,7 +185,15 @@ else:
     # max_retries 0: a web request that queues a task while Redis is down fails over to the outbox at once
     # instead of hanging on reconnection attempts (workers reconnect through their own retry settings). The socket
     # timeout bounds a Redis that hangs; it must stay above kombu's 1 s BRPOP wait, with which workers listen.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2, "max_retries": 0}
+    # visibility_timeout: a task taken by a worker that died without acknowledging it (acks late) is given to
+    # another worker after this many seconds; above task_time_limit (portal/celery.py), or a task still running would
+    # be handed out twice.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": 1,
+        "socket_timeout": 2,
+        "max_retries": 0,
+        "visibility_timeout": env_int("GUICHET_TASK_REDELIVERY_SECONDS", 600),
+    }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -22,6 +22,17 @@ def wait_for(condition, timeout=30.0, interval=0.2):
     return False
 
 
+# A short visibility timeout for a worker that must take over a killed worker's task (settings.py).
+REDELIVERY = {"GUICHET_TASK_REDELIVERY_SECONDS": "2"}
+
+
+def past_redelivery():
+    """Waits until a task left unacknowledged by a killed worker can be given out again. A starting worker gives
+    out such tasks once, then looks again only every 100 s (kombu's restore interval times its throttle), so the
+    next worker must start after the visibility timeout has passed."""
+    time.sleep(int(REDELIVERY["GUICHET_TASK_REDELIVERY_SECONDS"]) + 1)
+
+
 def worker_started(directory: Path, *, beat: bool = False, env: dict | None = None):
     """Yields the worker's process; stops it afterwards and fails the test if its log holds a traceback. ``env``
     adds environment variables (the settings it reads)."""
