@@ -159,3 +159,46 @@ def test_an_account_whose_password_must_be_reset_cannot_fetch_mail(dovecot, mari
 
 def test_only_post_is_answered(dovecot):
     assert Client().get(f"{POLICY}?command=allow").status_code == 405
+
+
+def test_gunicorn_serves_the_policy_outside_the_middleware_for_people(client, marie):
+    """portal.wsgi.application (what gunicorn runs) answers Dovecot through a handler without sessions, language or
+    authentication: the answer is the same, it sets no cookie and varies on nothing a person sends; a page for
+    people still gets the whole stack."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+    from django.test import RequestFactory
+
+    from portal.wsgi import application
+
+    key = mail_server_add(name="imap-01").key
+    marie_locked = {"login": "marie.dupont", "remote": PHONE, "protocol": "imap"}
+    for _ in range(5):
+        attempt(client, "marie.dupont", "wrong")
+
+    def served(request):
+        status = []
+        # As Django's test client does: the request signals would end the test's transaction.
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            chunks = application(request.environ, lambda code, headers: status.append((code, dict(headers))))
+            body = b"".join(chunks)
+            chunks.close()
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
+        return status[0][0], status[0][1], body
+
+    factory = RequestFactory(HTTP_AUTHORIZATION=f"Bearer {key}")
+    code, headers, body = served(
+        factory.post(f"{POLICY}?command=allow", json.dumps(marie_locked), content_type="application/json")
+    )
+    assert code.startswith("200") and json.loads(body) == {"status": -1, "msg": LOCKED}
+    assert "Set-Cookie" not in headers and "Cookie" not in headers.get("Vary", "")
+    assert "no-store" in headers["Cache-Control"] and headers["X-Content-Type-Options"] == "nosniff"
+
+    assert "Content-Language" not in headers
+
+    code, headers, _body = served(RequestFactory().get("/"))
+    assert code.startswith("200") and headers["Content-Language"] == "fr"  # the language middleware ran
