@@ -15,6 +15,7 @@ Failures Dovecot refused itself (``policy_reject``) and its internal errors are 
 counted. Each counted failure and each lock it reaches is a security event with the protocol as its source.
 """
 
+import functools
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -136,8 +137,10 @@ def mail_server_for(key: str, *, asking: PolicyRequest | None = None) -> MailSer
     return server if matches and server is not None else None
 
 
-def _state_query() -> str:
-    """Written out rather than built by the ORM: compiling four EXISTS costs more than running them."""
+@functools.cache
+def _state_query(vendor: str) -> str:
+    """Written out rather than built by the ORM: compiling four EXISTS costs more than running them. Built once
+    per database vendor (``vendor`` keys the cache: the quoting is the vendor's)."""
     names = {
         model.__name__: connection.ops.quote_name(model._meta.db_table)
         for model in (MailServer, AccountLockout, SourceThrottle, MailClient, get_user_model())
@@ -162,7 +165,7 @@ def _server_with_state(prefix: str, request: PolicyRequest) -> MailServer | None
     identifier = request.identifier[:150]
     parameters = [key, moment(now), key, request.remote, moment(since), limit, identifier, identifier, prefix]
     with connection.cursor() as cursor:
-        cursor.execute(_state_query(), parameters)
+        cursor.execute(_state_query(connection.vendor), parameters)
         row = cursor.fetchone()
     if row is None:
         return None

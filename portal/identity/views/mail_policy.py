@@ -12,7 +12,6 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.http import JsonResponse
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -55,7 +54,8 @@ def throttled(request, scope: str) -> JsonResponse | None:
 def authenticated_server(request, *, asking: PolicyRequest | None = None) -> MailServer | None:
     """The server whose key the request carries (its last request time noted), or None, counted as a failure from
     the address: a guessed key is a failed credential (R4). ``asking``: see mail_server_for."""
-    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    # META, not request.headers, which copies every header of the request first.
+    scheme, _, key = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
     server = mail_server_for(key.strip(), asking=asking) if scheme.lower() == "bearer" else None
     if server is None:
         lockout.record_source_failure(client_ip(request))
@@ -99,8 +99,7 @@ def _read(body: bytes) -> PolicyRequest | str:
     )
 
 
-@csrf_exempt
-@never_cache
+@csrf_exempt  # no @never_cache: SecurityHeadersMiddleware marks every /api/ answer no-store, private
 @require_POST
 def mail_policy_view(request):
     """Answers within GUICHET_MAIL_POLICY_BUDGET_MS, below Dovecot's own wait (auth_policy_server_timeout_msecs,
