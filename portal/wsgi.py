@@ -15,6 +15,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 _people = get_wsgi_application()
 
 from django.conf import settings  # noqa: E402 (after the setup above)
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 MACHINE_MIDDLEWARE = (
@@ -30,7 +31,8 @@ class MachineHandler(WSGIHandler):
 
     def load_middleware(self, is_async=False):
         full = settings.MIDDLEWARE
-        assert set(MACHINE_MIDDLEWARE) <= set(full), "MACHINE_MIDDLEWARE names middleware settings do not use"
+        if not set(MACHINE_MIDDLEWARE) <= set(full):
+            raise ImproperlyConfigured("portal.wsgi.MACHINE_MIDDLEWARE names middleware that MIDDLEWARE does not use")
         settings.MIDDLEWARE = [name for name in full if name in MACHINE_MIDDLEWARE]
         try:
             super().load_middleware(is_async)
