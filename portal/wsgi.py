@@ -1,9 +1,9 @@
 """The WSGI application (gunicorn ``portal.wsgi:application``).
 
-Dovecot asks the policy endpoint before every mail login and waits for the answer (docs/mail-servers.md), so its
-questions are served by a handler of their own with the middleware a machine's JSON request needs: metrics, the
-body-size limit and the security headers. Sessions, language, authentication, second factor, CSRF and messages
-serve people; they took a third of each answer's time. Everything else goes through the whole stack.
+The mail servers' endpoints (docs/mail-servers.md) are served by a handler of their own with the middleware a
+machine's JSON request needs: metrics, the body-size limit and the security headers. Dovecot asks the policy
+endpoint before every mail login and waits for the answer; sessions, language, authentication, second factor, CSRF
+and messages serve people, and took a third of each answer's time. Everything else goes through the whole stack.
 """
 
 import os
@@ -41,7 +41,7 @@ class MachineHandler(WSGIHandler):
 
 
 _machines = MachineHandler()
-MACHINE_PATHS = frozenset({reverse("mail-policy")})
+MACHINE_PATHS = frozenset({reverse("mail-policy"), reverse("mail-events")})
 
 
 def application(environ, start_response):

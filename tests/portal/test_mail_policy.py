@@ -162,14 +162,15 @@ def test_only_post_is_answered(dovecot):
 
 
 def test_gunicorn_serves_the_policy_outside_the_middleware_for_people(client, marie):
-    """portal.wsgi.application (what gunicorn runs) answers Dovecot through a handler without sessions, language or
-    authentication: the answer is the same, it sets no cookie and varies on nothing a person sends; a page for
-    people still gets the whole stack."""
+    """portal.wsgi.application (what gunicorn runs) answers the mail servers through a handler without sessions,
+    language or authentication: the answer is the same, it sets no cookie and varies on nothing a person sends; a
+    page for people still gets the whole stack."""
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
     from django.test import RequestFactory
 
     from portal.wsgi import application
+    from tests.portal.test_mail_events import EVENTS, event
 
     key = mail_server_add(name="imap-01").key
     marie_locked = {"login": "marie.dupont", "remote": PHONE, "protocol": "imap"}
@@ -197,8 +198,11 @@ def test_gunicorn_serves_the_policy_outside_the_middleware_for_people(client, ma
     assert code.startswith("200") and json.loads(body) == {"status": -1, "msg": LOCKED}
     assert "Set-Cookie" not in headers and "Cookie" not in headers.get("Vary", "")
     assert "no-store" in headers["Cache-Control"] and headers["X-Content-Type-Options"] == "nosniff"
-
     assert "Content-Language" not in headers
+
+    batch = {"events": [event(1)]}  # the other mail servers' endpoint, same handler
+    code, headers, body = served(factory.post(EVENTS, json.dumps(batch), content_type="application/json"))
+    assert code.startswith("200") and json.loads(body)["stored"] == 1 and "Content-Language" not in headers
 
     code, headers, _body = served(RequestFactory().get("/"))
     assert code.startswith("200") and headers["Content-Language"] == "fr"  # the language middleware ran

@@ -8,7 +8,6 @@ nothing of it is stored.
 import json
 
 from django.http import JsonResponse
-from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -30,8 +29,7 @@ def _body(request) -> bytes | None:
     return None if len(body) > MAX_BODY else body
 
 
-@csrf_exempt
-@never_cache
+@csrf_exempt  # no @never_cache: SecurityHeadersMiddleware marks every /api/ answer no-store, private
 @require_POST
 def mail_events_view(request):
     if (too_many := throttled(request, "mail_events")) is not None:
