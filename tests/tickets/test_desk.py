@@ -112,6 +112,26 @@ def test_taking_a_new_ticket_assigns_it_and_starts_it_and_the_requester_sees_onl
     assert TicketEvent.objects.filter(ticket=ticket, kind=TicketEventKind.ASSIGNED).count() == 1, "no-op twice"
 
 
+def test_the_rows_show_what_requesters_typed_as_text_and_their_take_buttons_work(marie, sophie, problem_types, sign_in):
+    marie.display_name = 'Marie "<b>" Dupont'
+    marie.save(update_fields=["display_name"])
+    ticket = make(marie, problem_types[SIGN_IN_FAILURE], 1, title="<script>alert('x')</script> & " + "long " * 30)[0]
+    agent = sign_in(Client(enforce_csrf_checks=True), sophie)
+    listed = agent.get(DESK).content.decode()
+    assert "<script>" not in listed and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; long" in listed
+    assert "Marie &quot;&lt;b&gt;&quot; Dupont" in listed
+    assert "long long…</td>" in listed  # cut at 90 characters
+    # The Take button of the row posts with the page's CSRF token, back to the list it was pressed on.
+    action = f'action="/espace-agents/incidents/{ticket.reference}/prendre/"'
+    form = listed[listed.index(action) :].split("</form>")[0]
+    token = form.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    response = agent.post(f"{DESK}incidents/{ticket.reference}/prendre/", {"csrfmiddlewaretoken": token, "next": DESK})
+    assert response.status_code == 302 and response["Location"] == DESK
+    ticket.refresh_from_db()
+    assert ticket.assignee == sophie
+    assert f'id="tick-{ticket.reference}"' in agent.get(DESK).content.decode()
+
+
 def test_a_ticket_goes_only_to_a_member_of_its_queue_and_can_go_back(marie, sophie, paul, problem_types, sign_in):
     login = make(marie, problem_types[SIGN_IN_FAILURE], 1)[0]
     agent = sign_in(Client(), sophie)

@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.http import Http404, QueryDict, StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +22,7 @@ from tickets.major_incidents import proposal_count
 from tickets.models import SavedView
 from tickets.saved_views import SavedViewForm, saved_view_forget, saved_view_keep
 from tickets.sla import countdowns_attach
+from tickets.views.queue_rows import queue_rows
 from tickets.worklist import WorklistFilter, cursor_decode, queue_counts, sort_fields, worklist_page
 
 
@@ -43,9 +45,11 @@ def _queue_page(request, query, *, bulk_form=None, view_form=None, status=200):
         cursor = ""
     page = worklist_page(form.filtered(), sort=form.ordering, size=form.page_size, cursor=cursor, rank=form.rank)
     countdowns_attach(page.rows)
+    here = _listed(query.urlencode())
+    bulk_form = bulk_form or BulkActionForm()
+    ticked = set(bulk_form.data.getlist("tickets")) if bulk_form.is_bound else set()
     following = query.copy()
     following["after"] = page.next_cursor or ""
-    bulk_form = bulk_form or BulkActionForm()
     context = {
         "form": form,
         "page": page,
@@ -53,11 +57,11 @@ def _queue_page(request, query, *, bulk_form=None, view_form=None, status=200):
         "next_query": following.urlencode() if page.next_cursor else "",
         "first_query": _without(query, "after") if cursor else "",
         "export_query": _without(query, "after"),
-        "here": _listed(query.urlencode()),
+        "here": here,
+        "rows": queue_rows(page.rows, here=here, csrf_token=get_token(request), ticked=ticked),
         "bulk_form": bulk_form,
         "saved_views": list(SavedView.objects.filter(user=request.user).values_list("pk", "name", "query")),
         "view_form": view_form or SavedViewForm(initial={"query": _without(query, "after")}, user=request.user),
-        "ticked": set(bulk_form.data.getlist("tickets")) if bulk_form.is_bound else set(),
         "proposals": proposal_count(request.user),
     }
     return render(request, "tickets/desk/queue.html", context, status=status)
