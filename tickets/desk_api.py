@@ -99,7 +99,9 @@ class QueueListApi(APIView):
         cursor = request.query_params.get("after", "")
         if cursor and cursor_decode(cursor, sort=form.ordering) is None:
             raise exceptions.ValidationError({"after": [_("This is not the `next` value of a page.")]})
-        page = worklist_page(form.filtered(), sort=form.ordering, size=form.page_size, cursor=cursor, rank=form.rank)
+        page = worklist_page(
+            form.filtered(), sort=form.ordering, size=form.page_size, cursor=cursor, rank=form.rank, known=form.known
+        )
         return Response({"results": QueueTicketSerializer(page.rows, many=True).data, "next": page.next_cursor})
 
 

@@ -43,7 +43,9 @@ def _queue_page(request, query, *, bulk_form=None, view_form=None, status=200):
     if cursor and cursor_decode(cursor, sort=form.ordering) is None:
         messages.warning(request, gettext("That page link is not valid any more: here is the first page."))
         cursor = ""
-    page = worklist_page(form.filtered(), sort=form.ordering, size=form.page_size, cursor=cursor, rank=form.rank)
+    page = worklist_page(
+        form.filtered(), sort=form.ordering, size=form.page_size, cursor=cursor, rank=form.rank, known=form.known
+    )
     countdowns_attach(page.rows)
     here = _listed(query.urlencode())
     bulk_form = bulk_form or BulkActionForm()
