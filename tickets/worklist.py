@@ -3,8 +3,8 @@
 ``worklist_page`` runs a fixed number of statements whatever the page size or the page: the rows, then the
 people they name (their queues and problem types are those the filter form read), and nothing per row. Pages are
 cut by keyset, never by OFFSET: the cursor is the sort value and the id of the last row shown, so page 50 costs
-what page 1 costs and a ticket filed meanwhile neither repeats nor hides a row. The date orders are
-those an index serves.
+what page 1 costs and a ticket filed meanwhile neither repeats nor hides a row. The date orders are those an
+index serves.
 
 A search by words (tickets.search) adds the "best match first" order, the default while searching. It ranks the
 SEARCH_LIMIT most recent matches (``recent_matches``) and pages through them by keyset on (rank, id), the rank
