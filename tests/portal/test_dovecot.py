@@ -21,6 +21,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "Cheval-Agrafe-Batterie-42"
 
 
+def _within_seconds(seconds: float, condition) -> None:
+    """Wait until ``condition()`` holds or ``seconds`` have passed (the test's assertion says which)."""
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 @pytest.fixture
 def dovecot(live_server, settings):
     settings.GUICHET_RAPID_FIRE_INTERVAL = timedelta(0)
@@ -76,18 +83,14 @@ def test_a_phone_retrying_its_old_password_after_a_change_is_a_stale_client(dove
     AccountLockout.objects.filter(key="marie.dupont").update(failures=0, locked_until=None)
     assert dovecot.login("marie.dupont", PASSWORD).startswith("OK")
     # Dovecot sends the report of a success without waiting for it: the client may read OK before it arrives.
-    deadline = time.monotonic() + 5
-    while MailClient.objects.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    _within_seconds(5, lambda: not MailClient.objects.exists())
     assert not MailClient.objects.exists()
 
 
 def test_dovecots_own_log_lines_are_taken_in_by_the_log_command(dovecot, marie, capsys):
     dovecot.login("marie.dupont", "faute-de-frappe")
     dovecot.login("jean.martin", PASSWORD)
-    deadline = time.monotonic() + 5
-    while "Login: user=<jean.martin>" not in dovecot.log and time.monotonic() < deadline:
-        time.sleep(0.1)
+    _within_seconds(5, lambda: "Login: user=<jean.martin>" in dovecot.log)
     call_command("mail_log_ingest", str(dovecot.directory / "dovecot.log"), server="imap-test")
     print(dovecot.log)
     print(capsys.readouterr().out)
