@@ -28,12 +28,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Role
+from tickets import desk_cache
 from tickets.models import (
     OPEN_STATUSES,
     Priority,
     ProblemType,
     Queue,
     QueueMembership,
+    SavedView,
     SlaState,
     Ticket,
     TicketStatus,
@@ -65,10 +67,44 @@ ASSIGNEE_NOBODY = "nobody"
 
 def member_queues(user) -> list:
     """The queues ``user`` works in (every one for an administrator), by name, inactive ones included."""
+    return desk_lists(user).queues
+
+
+@dataclass(frozen=True)
+class DeskLists:
+    """What the workspace's filters offer an agent, read together and kept per agent (tickets.desk_cache)."""
+
+    queues: list  # the queues they work in (every one for an administrator), by name, inactive ones included
+    problem_types: list
+    colleagues: list  # (username, display name) of the people their tickets may go to
+    saved_views: list  # (pk, name, query) of their saved views
+
+
+def desk_lists(user) -> DeskLists:
+    return desk_cache.CATALOGUE.kept(("lists", user.pk), lambda: _desk_lists_read(user), store=desk_cache.LISTS)
+
+
+def _desk_lists_read(user) -> DeskLists:
     queues = Queue.objects.all()
     if not user.is_admin:
         queues = queues.filter(pk__in=QueueMembership.objects.queue_ids(user))
-    return list(queues.order_by("name_fr"))
+    queues = list(queues.order_by("name_fr"))
+    active = [queue for queue in queues if queue.is_active]
+    colleagues = (
+        get_user_model()
+        .objects.filter(
+            Q(role=Role.ADMIN) | Q(pk__in=QueueMembership.objects.filter(queue__in=active).values("user_id"))
+        )
+        .filter(is_active=True)
+        .order_by("display_name", "username")
+        .values_list("username", "display_name")
+    )
+    return DeskLists(
+        queues=queues,
+        problem_types=list(ProblemType.objects.order_by("position", "name_fr")),
+        colleagues=list(colleagues),
+        saved_views=list(SavedView.objects.filter(user=user).values_list("pk", "name", "query")),
+    )
 
 
 class WorklistFilter(forms.Form):
@@ -115,27 +151,20 @@ class WorklistFilter(forms.Form):
     def __init__(self, data, *, user):
         super().__init__(data)
         self.user = user
-        # Choices are read once, here: the page shows the same lists without asking again.
-        member = member_queues(user)
-        self.queues = [queue for queue in member if queue.is_active]
+        # Choices are read once, here (and kept: tickets.desk_cache): the page shows the same lists without asking
+        # again.
+        lists = desk_lists(user)
+        self.queues = [queue for queue in lists.queues if queue.is_active]
         # As values, not a subquery: the planner then combines the queue index with the text index in one scan.
-        self.queue_ids = [queue.pk for queue in member]
+        self.queue_ids = [queue.pk for queue in lists.queues]
         self.fields["queue"].choices = [("", _("All my queues"))] + [(queue.pk, queue.name) for queue in self.queues]
-        problem_types = list(ProblemType.objects.order_by("position", "name_fr"))
         self.fields["problem_type"].choices = [("", _("Any"))] + [
-            (problem_type.pk, problem_type.name) for problem_type in problem_types
+            (problem_type.pk, problem_type.name) for problem_type in lists.problem_types
         ]
         # What the page's rows point to, read once (worklist_page's ``known``).
-        self.known = [*member, *problem_types]
-        self.colleagues = list(
-            get_user_model()
-            .objects.filter(
-                Q(role=Role.ADMIN) | Q(pk__in=QueueMembership.objects.filter(queue__in=self.queues).values("user_id"))
-            )
-            .filter(is_active=True)
-            .order_by("display_name", "username")
-            .values_list("username", "display_name")
-        )
+        self.known = [*lists.queues, *lists.problem_types]
+        self.colleagues = lists.colleagues
+        self.saved_views = lists.saved_views
         self.fields["assignee"].choices = [
             ("", _("Anyone")),
             (ASSIGNEE_MINE, _("Me")),

@@ -244,13 +244,13 @@ def test_with_debug_on_the_article_page_is_built_for_each_request(client, articl
 
 
 def test_the_article_page_is_served_when_the_shared_cache_does_not_answer(client, articles, monkeypatch):
-    from kb import page_cache
+    from portal.web import kept
 
     class Down:
         def __getattr__(self, name):
             raise ConnectionError("the cache does not answer")
 
-    monkeypatch.setattr(page_cache, "caches", {"default": Down()})
+    monkeypatch.setattr(kept, "caches", {"default": Down()})
     for _ in range(2):
         assert "<strong>oublié</strong>" in body(client.get("/aide/mot-de-passe-oublie/"))
 

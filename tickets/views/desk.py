@@ -6,20 +6,21 @@ from django.contrib import messages
 from django.http import Http404, QueryDict, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.identity.decorators import agent_required
+from tickets import desk_cache
 from tickets.access import ticket_for
 from tickets.assignment import AssignmentRefused, assignee_named, ticket_assign, ticket_take
 from tickets.bulk import BulkActionForm, BulkRefused, tickets_bulk_act
 from tickets.export import csv_rows
 from tickets.major_incidents import proposal_count
-from tickets.models import SavedView
 from tickets.saved_views import SavedViewForm, saved_view_forget, saved_view_keep
 from tickets.sla import countdowns_attach
 from tickets.views.queue_rows import queue_rows
@@ -52,18 +53,27 @@ def _queue_page(request, query, *, bulk_form=None, view_form=None, status=200):
     ticked = set(bulk_form.data.getlist("tickets")) if bulk_form.is_bound else set()
     following = query.copy()
     following["after"] = page.next_cursor or ""
+    unpaged = _without(query, "after")
     context = {
         "form": form,
         "page": page,
         "queues": queue_counts(form.queues),
         "next_query": following.urlencode() if page.next_cursor else "",
-        "first_query": _without(query, "after") if cursor else "",
-        "export_query": _without(query, "after"),
+        "first_query": unpaged if cursor else "",
+        "export_query": unpaged,
         "here": here,
+        "filter_fields": _kept_form(
+            ("filters", request.user.pk, unpaged), "tickets/desk/filter_fields.html", {"form": form}
+        ),
         "rows": queue_rows(page.rows, here=here, csrf_token=get_token(request), ticked=ticked),
         "bulk_form": bulk_form,
-        "saved_views": list(SavedView.objects.filter(user=request.user).values_list("pk", "name", "query")),
-        "view_form": view_form or SavedViewForm(initial={"query": _without(query, "after")}, user=request.user),
+        "bulk_fields": _kept_form(
+            None if bulk_form.is_bound else ("bulk", request.user.pk),
+            "tickets/desk/bulk_fields.html",
+            {"bulk_form": bulk_form, "colleagues": form.colleagues},
+        ),
+        "saved_views": form.saved_views,
+        "view_form": view_form or SavedViewForm(initial={"query": unpaged}, user=request.user),
         "proposals": proposal_count(request.user),
     }
     return render(request, "tickets/desk/queue.html", context, status=status)
@@ -114,6 +124,16 @@ def view_delete_view(request, pk):
         raise Http404
     messages.success(request, gettext("The saved view is deleted."))
     return redirect(_local(request, request.POST.get("next", "")) or reverse("desk:queue"))
+
+
+def _kept_form(key, template: str, context: dict) -> str:
+    """A form's fields rendered from ``template``; kept under ``key`` and the language (tickets.desk_cache) unless
+    ``key`` is None."""
+    if key is None:
+        return render_to_string(template, context)
+    return desk_cache.CATALOGUE.kept(
+        (*key, get_language()), lambda: render_to_string(template, context), store=desk_cache.FORMS
+    )
 
 
 def _listed(query: str) -> str:

@@ -1,0 +1,124 @@
+"""Parts of pages kept in each web process while what they were built from stays the same.
+
+A *generation* is a random token in the shared cache, one per family of rows (the knowledge base's articles, the
+workspace's catalogue of queues and teams). Every save or delete of one of those rows writes a new token, at once and
+again when its transaction commits: a reader that built a part in between, from the rows before the commit, kept it
+under the first token. A part is used only while the token it was built under is the cache's current one, so a
+change is read on the next request in every web process. A token that disappears (cache cleared, restarted,
+evicted) is replaced by a new random one, never by an old one. Writes that send no signal (``QuerySet.update``,
+``bulk_create``, SQL typed by hand) are seen at the next save or after ``MAX_AGE`` at the latest.
+
+The parts live in the process, not in the shared cache: a deployment (new templates, new translations) starts with
+none, and a part built by one version is never served by another. Without the shared cache (it does not answer), and
+with DEBUG on (a template being edited shows on the next reload), every part is built for each request.
+"""
+
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+from django.conf import settings
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache.backends.redis import RedisCache
+from django.db import transaction
+
+from portal.web.cache import cache_unavailable, redis_client
+
+MAX_AGE = 300  # seconds
+
+
+class Kept:
+    """A bounded map of key -> (generation, expiry, value), least recently used first; safe across threads."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.entries: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Hashable, generation: int):
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None:
+                return None
+            if entry[0] != generation or entry[1] < time.monotonic():
+                del self.entries[key]
+                return None
+            self.entries.move_to_end(key)
+            return entry[2]
+
+    def put(self, key: Hashable, generation: int, value) -> None:
+        with self.lock:
+            self.entries[key] = (generation, time.monotonic() + MAX_AGE, value)
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+def _new_token() -> int:
+    # An integer: Django's Redis cache stores integers as they are, so that _read can GET it without unpickling.
+    return secrets.randbits(62)
+
+
+class Generation:
+    """The token of one family of rows (``key`` in the shared cache), and the stores of the parts built from them."""
+
+    def __init__(self, key: str):
+        self.key = key
+        self.stores: list[Kept] = []
+
+    def store(self, size: int) -> Kept:
+        """A new store of at most ``size`` parts, emptied whenever this process changes the generation."""
+        kept = Kept(size)
+        self.stores.append(kept)
+        return kept
+
+    def _read(self, backend) -> int | None:
+        if isinstance(backend, RedisCache):
+            # One GET on the client kept per cache object (portal.web.cache.redis_client).
+            value = redis_client(backend).get(backend.make_and_validate_key(self.key))
+            return None if value is None else int(value)
+        return backend.get(self.key)
+
+    def current(self) -> int | None:
+        """The token parts are valid under now; None when the shared cache does not answer (then nothing is kept)."""
+        backend = caches[DEFAULT_CACHE_ALIAS]
+        try:
+            token = self._read(backend)
+            if token is None:
+                backend.add(self.key, _new_token(), timeout=None)
+                token = self._read(backend)
+            return token
+        except Exception as error:  # Redis down: the page is still served, built for this request
+            cache_unavailable(f"kept parts generation {self.key}", error)
+            return None
+
+    def kept(self, key: Hashable, build: Callable, *, store: Kept):
+        """The part kept under ``key`` in ``store`` if it is still valid, else ``build()`` (kept for the next
+        requests). Whatever ``build`` raises (Http404) is raised and nothing is kept."""
+        generation = None if settings.DEBUG else self.current()
+        if generation is None:
+            return build()
+        value = store.get(key, generation)
+        if value is None:
+            value = build()
+            store.put(key, generation, value)
+        return value
+
+    def _renew(self) -> None:
+        for kept in self.stores:
+            kept.clear()
+        try:
+            caches[DEFAULT_CACHE_ALIAS].set(self.key, _new_token(), timeout=None)
+        except Exception as error:  # the other processes see the change after MAX_AGE at the latest
+            cache_unavailable(f"kept parts new generation {self.key}", error)
+
+    def changed(self, *, using=None) -> None:
+        """Every part kept under this generation is stale, now and once the current transaction commits."""
+        self._renew()
+        transaction.on_commit(self._renew, using=using)
