@@ -2,9 +2,10 @@
 
 Every queue view reads the agent's queues, the problem types, the colleagues a ticket may go to and the agent's saved
 views, then writes the filter form and the bulk form from them: at a million tickets that was a third of the page's
-time, for lists that change a few times a month. They are kept per agent, and the two forms' markup per agent,
-language and filters, until a queue, a membership, a problem type, a saved view or an agent's name, role or account
-changes (``catalogue_changed``, connected in ``TicketsConfig.ready``).
+time, for lists that change a few times a month. They are kept per agent, the two forms' markup per agent, language
+and filters, and the names of the people the rows show per person, until a queue, a membership, a problem type, a
+saved view or a person's name, role or account changes (``catalogue_changed`` and ``person_changed``, connected in
+``TicketsConfig.ready``).
 """
 
 from portal.web.kept import Generation
@@ -14,6 +15,8 @@ CATALOGUE = Generation("tickets:desk:catalogue")
 LISTS = CATALOGUE.store(5000)
 # The filter and bulk forms' markup (about 10 KB each), per agent, language and filters.
 FORMS = CATALOGUE.store(2000)
+# The people the rows name (requesters and assignees): user id -> the user with their username and display name.
+PEOPLE = CATALOGUE.store(20000)
 
 # What the workspace shows or decides from a person's row; a save of other fields only (the last sign-in, the
 # password) leaves the kept parts alone.

@@ -330,9 +330,9 @@ ROW_FIELDS = (
 
 def _related_attach(rows, *, known=()) -> None:
     """Give each row its problem type, queue, requester and assignee: the queues and problem types from ``known``
-    (any other in one query each, which the queue view never needs), the people in one query. Joined to the page
-    instead, the five tables cost PostgreSQL more to plan (about 1 ms) than to run, and the ORM builds four objects
-    per row where a page holds a handful of distinct ones."""
+    (any other in one query each, which the queue view never needs), the people from ``people_named``. Joined to the
+    page instead, the five tables cost PostgreSQL more to plan (about 1 ms) than to run, and the ORM builds four
+    objects per row where a page holds a handful of distinct ones."""
     for field, model in (("problem_type", ProblemType), ("queue", Queue)):
         objects = {item.pk: item for item in known if isinstance(item, model)}
         missing = {getattr(row, f"{field}_id") for row in rows} - objects.keys()
@@ -340,11 +340,30 @@ def _related_attach(rows, *, known=()) -> None:
             objects.update(model.objects.in_bulk(missing))
         for row in rows:
             setattr(row, field, objects[getattr(row, f"{field}_id")])
-    ids = {row.requester_id for row in rows} | {row.assignee_id for row in rows if row.assignee_id}
-    people = get_user_model().objects.only("username", "display_name").in_bulk(ids) if ids else {}
+    people = people_named({row.requester_id for row in rows} | {row.assignee_id for row in rows if row.assignee_id})
     for row in rows:
         row.requester = people[row.requester_id]
         row.assignee = people.get(row.assignee_id)
+
+
+def people_named(ids: set) -> dict:
+    """user id -> the user (username and display name only) for each of ``ids``: those kept by this process
+    (tickets.desk_cache.PEOPLE), the others in one query."""
+    generation = desk_cache.CATALOGUE.usable()
+    people = {}
+    if generation is not None:
+        for pk in ids:
+            person = desk_cache.PEOPLE.get(pk, generation)
+            if person is not None:
+                people[pk] = person
+    missing = ids - people.keys()
+    if missing:
+        found = get_user_model().objects.only("username", "display_name").in_bulk(missing)
+        people.update(found)
+        if generation is not None:
+            for pk, person in found.items():
+                desk_cache.PEOPLE.put(pk, generation, person)
+    return people
 
 
 def recent_matches(tickets, *, limit: int = SEARCH_LIMIT):

@@ -11,6 +11,9 @@ evicted) is replaced by a new random one, never by an old one. Writes that send 
 The parts live in the process, not in the shared cache: a deployment (new templates, new translations) starts with
 none, and a part built by one version is never served by another. Without the shared cache (it does not answer), and
 with DEBUG on (a template being edited shows on the next reload), every part is built for each request.
+
+Within one request a generation is read from the shared cache once: a page that uses several kept parts pays one
+round trip, and sees them all under the same token.
 """
 
 import secrets
@@ -22,11 +25,27 @@ from collections.abc import Callable, Hashable
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.redis import RedisCache
+from django.core.signals import request_finished, request_started
 from django.db import transaction
 
 from portal.web.cache import cache_unavailable, redis_client
 
 MAX_AGE = 300  # seconds
+
+# The tokens read during the request this thread serves; None outside a request (a job, a shell), which always asks.
+_request = threading.local()
+
+
+def _request_begins(**kwargs) -> None:
+    _request.tokens = {}
+
+
+def _request_ends(**kwargs) -> None:
+    _request.tokens = None
+
+
+request_started.connect(_request_begins, dispatch_uid="portal_kept_request_started")
+request_finished.connect(_request_ends, dispatch_uid="portal_kept_request_finished")
 
 
 class Kept:
@@ -87,21 +106,30 @@ class Generation:
 
     def current(self) -> int | None:
         """The token parts are valid under now; None when the shared cache does not answer (then nothing is kept)."""
+        tokens = getattr(_request, "tokens", None)
+        if tokens is not None and self.key in tokens:
+            return tokens[self.key]
         backend = caches[DEFAULT_CACHE_ALIAS]
         try:
             token = self._read(backend)
             if token is None:
                 backend.add(self.key, _new_token(), timeout=None)
                 token = self._read(backend)
-            return token
         except Exception as error:  # Redis down: the page is still served, built for this request
             cache_unavailable(f"kept parts generation {self.key}", error)
-            return None
+            token = None
+        if tokens is not None:
+            tokens[self.key] = token
+        return token
+
+    def usable(self) -> int | None:
+        """current(), or None with DEBUG on: the token to keep parts under, if any."""
+        return None if settings.DEBUG else self.current()
 
     def kept(self, key: Hashable, build: Callable, *, store: Kept):
         """The part kept under ``key`` in ``store`` if it is still valid, else ``build()`` (kept for the next
         requests). Whatever ``build`` raises (Http404) is raised and nothing is kept."""
-        generation = None if settings.DEBUG else self.current()
+        generation = self.usable()
         if generation is None:
             return build()
         value = store.get(key, generation)
@@ -113,6 +141,9 @@ class Generation:
     def _renew(self) -> None:
         for kept in self.stores:
             kept.clear()
+        tokens = getattr(_request, "tokens", None)
+        if tokens is not None:
+            tokens.pop(self.key, None)
         try:
             caches[DEFAULT_CACHE_ALIAS].set(self.key, _new_token(), timeout=None)
         except Exception as error:  # the other processes see the change after MAX_AGE at the latest

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from tests.helpers import requires_services
 from tests.tickets.test_desk import DESK, DESK_QUERIES, QUOTA, SIGN_IN_FAILURE, make, references
+from tickets import desk_cache
 from tickets.models import Ticket, TicketEvent, TicketEventKind
 from tickets.search import CONFIG
 from tickets.services import ticket_create, ticket_reply
@@ -167,11 +168,11 @@ def test_a_search_costs_the_same_queries_whatever_the_page_size(
     make(jean, problem_types[QUOTA], 50, start=150)
     agent = sign_in(Client(), sophie)
     agent.get(DESK)  # the session's first request writes its last-seen time; measure the next one
-    with django_assert_num_queries(DESK_QUERIES):
-        response = agent.get(DESK, {"size": size, "q": "erreur"})
-    assert len(response.context["page"].rows) == size
-    with django_assert_num_queries(DESK_QUERIES):
-        agent.get(DESK, {"size": size, "q": "jean.martin"})
+    for query in ("erreur", "jean.martin"):
+        desk_cache.PEOPLE.clear()  # as in a process that has not shown these people yet
+        with django_assert_num_queries(DESK_QUERIES):
+            response = agent.get(DESK, {"size": size, "q": query})
+        assert len(response.context["page"].rows) == min(size, 150 if query == "erreur" else 50)
 
 
 def test_the_migration_indexes_the_tickets_already_there(marie, sophie, problem_types, sign_in):
