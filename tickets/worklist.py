@@ -349,21 +349,11 @@ def _related_attach(rows, *, known=()) -> None:
 def people_named(ids: set) -> dict:
     """user id -> the user (username and display name only) for each of ``ids``: those kept by this process
     (tickets.desk_cache.PEOPLE), the others in one query."""
-    generation = desk_cache.CATALOGUE.usable()
-    people = {}
-    if generation is not None:
-        for pk in ids:
-            person = desk_cache.PEOPLE.get(pk, generation)
-            if person is not None:
-                people[pk] = person
-    missing = ids - people.keys()
-    if missing:
-        found = get_user_model().objects.only("username", "display_name").in_bulk(missing)
-        people.update(found)
-        if generation is not None:
-            for pk, person in found.items():
-                desk_cache.PEOPLE.put(pk, generation, person)
-    return people
+    if not ids:
+        return {}
+    return desk_cache.CATALOGUE.kept_many(
+        ids, get_user_model().objects.only("username", "display_name").in_bulk, store=desk_cache.PEOPLE
+    )
 
 
 def recent_matches(tickets, *, limit: int = SEARCH_LIMIT):

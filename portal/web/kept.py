@@ -122,14 +122,13 @@ class Generation:
             tokens[self.key] = token
         return token
 
-    def usable(self) -> int | None:
-        """current(), or None with DEBUG on: the token to keep parts under, if any."""
+    def _usable(self) -> int | None:
         return None if settings.DEBUG else self.current()
 
     def kept(self, key: Hashable, build: Callable, *, store: Kept):
         """The part kept under ``key`` in ``store`` if it is still valid, else ``build()`` (kept for the next
         requests). Whatever ``build`` raises (Http404) is raised and nothing is kept."""
-        generation = self.usable()
+        generation = self._usable()
         if generation is None:
             return build()
         value = store.get(key, generation)
@@ -137,6 +136,25 @@ class Generation:
             value = build()
             store.put(key, generation, value)
         return value
+
+    def kept_many(self, keys: set, build: Callable[[set], dict], *, store: Kept) -> dict:
+        """key -> part for each of ``keys``: those kept in ``store`` and still valid, the others from one call of
+        ``build(missing keys)``, which answers a dict (kept for the next requests)."""
+        generation = self._usable()
+        parts = {}
+        if generation is not None:
+            for key in keys:
+                value = store.get(key, generation)
+                if value is not None:
+                    parts[key] = value
+        missing = keys - parts.keys()
+        if missing:
+            built = build(missing)
+            parts.update(built)
+            if generation is not None:
+                for key, value in built.items():
+                    store.put(key, generation, value)
+        return parts
 
     def _renew(self) -> None:
         for kept in self.stores:
