@@ -66,7 +66,6 @@ def _queue_page(request, query, *, bulk_form=None, view_form=None, status=200):
             ("filters", request.user.pk, unpaged), "tickets/desk/filter_fields.html", {"form": form}
         ),
         "rows": queue_rows(page.rows, here=here, csrf_token=get_token(request), ticked=ticked),
-        "bulk_form": bulk_form,
         "bulk_fields": _kept_form(
             None if bulk_form.is_bound else ("bulk", request.user.pk),
             "tickets/desk/bulk_fields.html",
