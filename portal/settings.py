@@ -89,7 +89,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "portal.identity.middleware.SecondFactorMiddleware",
     "portal.identity.middleware.SessionPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -375,7 +375,8 @@ GUICHET_WEBAUTHN_CHALLENGE_MAX_AGE = timedelta(minutes=5)
 GUICHET_PRIVILEGED_REQUIRE_SECURITY_KEY = env_bool("GUICHET_PRIVILEGED_REQUIRE_SECURITY_KEY", PRODUCTION)
 
 GUICHET_KNOWN_DEVICE_COOKIE = "guichet-device"
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Django's database sessions, read without the ORM building the same query for every request (portal/web/sessions.py).
+SESSION_ENGINE = "portal.web.sessions"
 MESSAGE_STORAGE = "portal.web.message_storage.HostFallbackStorage"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_AGE = int(timedelta(hours=12).total_seconds())

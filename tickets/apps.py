@@ -12,10 +12,11 @@ class TicketsConfig(AppConfig):
 
         from tickets import major_incidents  # noqa: F401 (connects the signal that keeps its cache right)
         from tickets.desk_cache import catalogue_changed, person_changed
-        from tickets.models import ProblemType, Queue, QueueMembership, SavedView
+        from tickets.models import BusinessCalendar, BusinessHours, ProblemType, Queue, QueueMembership, SavedView
 
-        # The workspace's lists and forms kept in every web process are dropped on any change (tickets/desk_cache.py).
-        for model in (Queue, QueueMembership, ProblemType, SavedView):
+        # The workspace's lists, forms and clocks kept in every web process are dropped on any change
+        # (tickets/desk_cache.py).
+        for model in (Queue, QueueMembership, ProblemType, SavedView, BusinessCalendar, BusinessHours):
             for signal in (post_save, post_delete):
                 signal.connect(catalogue_changed, sender=model, dispatch_uid=f"desk_catalogue_{model.__name__}")
         for signal in (post_save, post_delete):

@@ -1,10 +1,11 @@
 """What the workspace reads of its catalogue on every request, kept in each web process (portal.web.kept).
 
 Every queue view reads the agent's queues, the problem types, the colleagues a ticket may go to and the agent's saved
-views, then writes the filter form and the bulk form from them: at a million tickets that was a third of the page's
-time, for lists that change a few times a month. They are kept per agent, the two forms' markup per agent, language
-and filters, and the names of the people the rows show per person, until a queue, a membership, a problem type, a
-saved view or a person's name, role or account changes (``catalogue_changed`` and ``person_changed``, connected in
+views, writes the filter form and the bulk form from them, and counts each row's SLA time in its queue's business
+hours: at a million tickets that was a third of the page's time, for rows that change a few times a month. They are
+kept per agent, the two forms' markup per agent, language and filters, the calendars once, and the names of the
+people the rows show per person, until a queue, a membership, a problem type, a saved view, a calendar, its hours or
+a person's name, role or account changes (``catalogue_changed`` and ``person_changed``, connected in
 ``TicketsConfig.ready``).
 """
 
@@ -15,6 +16,8 @@ CATALOGUE = Generation("tickets:desk:catalogue")
 LISTS = CATALOGUE.store(5000)
 # The filter and bulk forms' markup (about 10 KB each), per agent, language and filters.
 FORMS = CATALOGUE.store(2000)
+# The business hours and holidays of each queue's calendar, read by every page that shows SLA countdowns.
+CLOCK_ROWS = CATALOGUE.store(1)
 # The people the rows name (requesters and assignees): user id -> the user with their username and display name.
 PEOPLE = CATALOGUE.store(20000)
 
@@ -24,8 +27,8 @@ PERSON_FIELDS = frozenset({"username", "display_name", "role", "is_active", "is_
 
 
 def catalogue_changed(sender=None, *, using=None, **kwargs) -> None:
-    """Receiver of post_save and post_delete of Queue, QueueMembership, ProblemType and SavedView: every kept list
-    and form is stale, now and once committed."""
+    """Receiver of post_save and post_delete of Queue, QueueMembership, ProblemType, SavedView, BusinessCalendar and
+    BusinessHours: every kept list, form and clock is stale, now and once committed."""
     CATALOGUE.changed(using=using)
 
 

@@ -19,18 +19,15 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from tickets import desk_cache
 from tickets.business_time import AROUND_THE_CLOCK, BusinessClock, public_holidays
 from tickets.models import (
-    BusinessCalendar,
     BusinessHours,
     Priority,
     Queue,
@@ -47,9 +44,6 @@ RUNNING_STATUSES = (TicketStatus.NEW, TicketStatus.IN_PROGRESS)
 ESCALATION = {Priority.LOW: Priority.NORMAL, Priority.NORMAL: Priority.HIGH, Priority.HIGH: Priority.URGENT}
 
 # --- Calendars ---------------------------------------------------------------------------------------------------
-
-CLOCKS_KEY = "tickets:sla:clock-rows"
-CLOCKS_SECONDS = 300
 
 
 def closed_days_parse(text: str) -> frozenset[datetime.date]:
@@ -68,28 +62,21 @@ def closed_days_parse(text: str) -> frozenset[datetime.date]:
 
 def _clock_rows() -> dict:
     """queue id -> (holiday region, closed days text, [(weekday, opens, closes)]), for every queue with a calendar;
-    two queries, shared through the cache and forgotten when a calendar, its hours or a queue changes."""
-    rows = cache.get(CLOCKS_KEY)
-    if rows is None:
-        hours: dict[int, list] = {}
-        for row in BusinessHours.objects.order_by("weekday", "opens"):
-            hours.setdefault(row.calendar_id, []).append((row.weekday, row.opens, row.closes))
-        rows = {
-            queue_id: (region, closed, hours.get(calendar_id, []))
-            for queue_id, calendar_id, region, closed in Queue.objects.filter(calendar__isnull=False).values_list(
-                "pk", "calendar_id", "calendar__holiday_region", "calendar__closed_days"
-            )
-        }
-        cache.set(CLOCKS_KEY, rows, CLOCKS_SECONDS)
-    return rows
+    two queries, then kept in each process with the workspace's catalogue (tickets.desk_cache), which a change of a
+    calendar, its hours or a queue drops."""
+    return desk_cache.CATALOGUE.kept("clock-rows", _clock_rows_read, store=desk_cache.CLOCK_ROWS)
 
 
-@receiver([post_save, post_delete], sender=BusinessCalendar)
-@receiver([post_save, post_delete], sender=BusinessHours)
-@receiver([post_save, post_delete], sender=Queue)
-def _forget_clocks(**kwargs) -> None:
-    cache.delete(CLOCKS_KEY)
-    transaction.on_commit(lambda: cache.delete(CLOCKS_KEY))
+def _clock_rows_read() -> dict:
+    hours: dict[int, list] = {}
+    for row in BusinessHours.objects.order_by("weekday", "opens"):
+        hours.setdefault(row.calendar_id, []).append((row.weekday, row.opens, row.closes))
+    return {
+        queue_id: (region, closed, hours.get(calendar_id, []))
+        for queue_id, calendar_id, region, closed in Queue.objects.filter(calendar__isnull=False).values_list(
+            "pk", "calendar_id", "calendar__holiday_region", "calendar__closed_days"
+        )
+    }
 
 
 class Clocks:

@@ -12,10 +12,13 @@ the portal's own connection).
 """
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django.utils.module_loading import import_string
+
+from portal.web.statements import instance
 
 
 class DirectoryUnavailable(Exception):
@@ -73,6 +76,14 @@ class StoreBackend(ModelBackend):
         if username is None or password is None:
             return None
         user = store().authenticate(username, password)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+    def get_user(self, user_id):
+        """As Django's, the account read by a statement written once (every signed-in request asks)."""
+        try:
+            user = instance(get_user_model(), user_id)
+        except (TypeError, ValueError):
+            return None
         return user if user is not None and self.user_can_authenticate(user) else None
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from portal.models import SignedInSession
 from portal.web.network import client_ip
+from portal.web.statements import first_row
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +43,10 @@ def check(request: HttpRequest, *, touch: bool) -> bool:
     if public_id is None:
         register(request)
         return True
-    entries = SignedInSession.objects.filter(public_id=public_id, user=request.user)
     if touch:
+        entries = SignedInSession.objects.filter(public_id=public_id, user=request.user)
         return entries.update(last_seen_at=timezone.now(), ip=client_ip(request)) == 1
-    return entries.exists()
+    return first_row(SignedInSession, (), ("public_id", "=", public_id), ("user", "=", request.user.pk)) is not None
 
 
 def current_id(request: HttpRequest) -> str | None:

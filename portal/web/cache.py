@@ -21,7 +21,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError, RedisError, TimeoutError
 
 log = logging.getLogger(__name__)
@@ -54,15 +54,28 @@ def cache_unavailable(operation: str, error: Exception) -> None:
 
 
 def redis_client(backend: RedisCache):
-    """The Redis client of a Django Redis cache, kept on the cache object, for the few hot paths that talk to Redis
-    directly (the rate-limit counters, the knowledge base's generation token): Django's cache API builds a new
-    client for every call, which costs as much as the command itself. Raises RecentlyUnavailable, a RedisError,
-    while Redis is left alone (see cache_unavailable)."""
+    """The Redis client of a Django Redis cache, for the few hot paths that talk to Redis directly (the rate-limit
+    counters, the generations of kept parts). Raises RecentlyUnavailable, a RedisError, while Redis is left alone
+    (see cache_unavailable)."""
     _check_not_recently_down()
-    client = getattr(backend, "_guichet_client", None)
-    if client is None:
-        client = backend._guichet_client = backend._cache.get_client(write=True)
-    return client
+    return backend._cache.get_client(write=True)
+
+
+class KeptClientRedisCacheClient(RedisCacheClient):
+    """Django's Redis cache client, keeping one ``redis.Redis`` per connection pool. Django's builds a new one for
+    every call (its table of reply parsers with it), which cost as much CPU as the command itself; a ``redis.Redis``
+    holds no state of its own beyond its pool, and is safe to share between threads."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, object] = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
 
 
 def _degrading(name: str, fallback: Callable):
@@ -92,6 +105,10 @@ def _no(*args, **kwargs):
 class ResilientRedisCache(RedisCache):
     """Reads miss (``get`` gives the default), writes are skipped, and ``add`` answers False: a claim that cannot
     be recorded is not granted (fails closed)."""
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = KeptClientRedisCacheClient
 
     get = _degrading("get", lambda key, default=None, version=None: default)
     get_many = _degrading("get_many", lambda *args, **kwargs: {})

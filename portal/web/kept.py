@@ -99,7 +99,7 @@ class Generation:
 
     def _read(self, backend) -> int | None:
         if isinstance(backend, RedisCache):
-            # One GET on the client kept per cache object (portal.web.cache.redis_client).
+            # A plain GET: the token is an integer, stored as it is, so nothing to unpickle.
             value = redis_client(backend).get(backend.make_and_validate_key(self.key))
             return None if value is None else int(value)
         return backend.get(self.key)
