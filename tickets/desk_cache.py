@@ -16,6 +16,9 @@ CATALOGUE = Generation("tickets:desk:catalogue")
 LISTS = CATALOGUE.store(5000)
 # The filter and bulk forms' markup (about 10 KB each), per agent, language and filters.
 FORMS = CATALOGUE.store(2000)
+# The queue view's page without its rows, counts, next-page link and CSRF token (about 15 KB), per agent, language
+# and query.
+PAGES = CATALOGUE.store(1000)
 # The business hours and holidays of each queue's calendar, read by every page that shows SLA countdowns.
 CLOCK_ROWS = CATALOGUE.store(1)
 # The people the rows name (requesters and assignees): user id -> the user with their username and display name.

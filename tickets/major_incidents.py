@@ -273,10 +273,15 @@ PROPOSALS_KEY = "tickets:major-incidents:proposals:"
 PROPOSALS_TTL = 20
 
 
+def proposals_key(user) -> str:
+    """The cache key of proposal_count's answer for ``user`` (a page may read it ahead)."""
+    return f"{PROPOSALS_KEY}{user.pk}"
+
+
 def proposal_count(user) -> int:
     """How many proposals wait for the agent (the workspace's header says so), kept in the cache for PROPOSALS_TTL
     seconds per agent, so the queue view asks nothing more on most requests."""
-    key = f"{PROPOSALS_KEY}{user.pk}"
+    key = proposals_key(user)
     count = cache.get(key)
     if count is None:
         count = MajorIncident.objects.visible_to(user).filter(status=MajorIncidentStatus.PROPOSED).count()

@@ -18,10 +18,13 @@ that hangs costs one request one timeout, not every request every call.
 """
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.core.signals import request_finished, request_started
 from redis.exceptions import ConnectionError, RedisError, TimeoutError
 
 log = logging.getLogger(__name__)
@@ -102,20 +105,119 @@ def _no(*args, **kwargs):
     return False
 
 
+# What read_ahead brought back for the request this thread serves, by full key (a miss as _ABSENT); None outside a
+# request (a job, a shell), where nothing is read ahead.
+_ahead = threading.local()
+_ABSENT = object()
+
+
+def _request_begins(**kwargs) -> None:
+    _ahead.values = {}
+
+
+def _request_ends(**kwargs) -> None:
+    _ahead.values = None
+
+
+request_started.connect(_request_begins, dispatch_uid="portal_cache_request_started")
+request_finished.connect(_request_ends, dispatch_uid="portal_cache_request_finished")
+
+
+def read_ahead(*keys: str) -> None:
+    """Ask the shared cache for ``keys`` in one round trip, for the rest of this request: ``cache.get`` of one of them
+    answers from what came back, a miss included, until this process writes or deletes it. A page that needs several
+    values learns them for the price of one. When the cache does not answer, nothing is remembered (each ``get``
+    then degrades as usual); outside a request, nothing happens."""
+    values = getattr(_ahead, "values", None)
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if values is None or not isinstance(backend, ResilientRedisCache):
+        return
+    wanted = {backend.make_and_validate_key(key): key for key in keys}
+    wanted = {full: key for full, key in wanted.items() if full not in values}
+    if not wanted:
+        return
+    try:
+        _check_not_recently_down()
+        found = RedisCache.get_many(backend, list(wanted.values()))
+    except RedisError as error:
+        cache_unavailable("read_ahead", error)
+        return
+    for full, key in wanted.items():
+        values[full] = found.get(key, _ABSENT)
+
+
+def _forgetting(name: str, keys_of: Callable):
+    """The degrading method ``name``, which first drops from what was read ahead the keys it writes."""
+    method = _degrading(name, _WRITE_FALLBACKS[name])
+
+    def forgetting(self, *args, **kwargs):
+        _forget(self, keys_of(*args, **kwargs), kwargs.get("version"))
+        return method(self, *args, **kwargs)
+
+    forgetting.__name__ = name
+    return forgetting
+
+
+def _forget(backend, keys, version) -> None:
+    values = getattr(_ahead, "values", None)
+    if values:
+        for key in keys:
+            values.pop(backend.make_key(key, version=version), None)
+
+
+def _first(key, *args, **kwargs):
+    return [key]
+
+
+def _all(keys, *args, **kwargs):
+    return list(keys)
+
+
+_WRITE_FALLBACKS = {
+    "add": _no,
+    "set": _nothing,
+    "set_many": lambda data, *args, **kwargs: list(data),
+    "touch": _no,
+    "delete": _no,
+    "delete_many": _nothing,
+}
+
+
 class ResilientRedisCache(RedisCache):
     """Reads miss (``get`` gives the default), writes are skipped, and ``add`` answers False: a claim that cannot
-    be recorded is not granted (fails closed)."""
+    be recorded is not granted (fails closed). ``get`` answers what read_ahead brought back, if it did."""
 
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = KeptClientRedisCacheClient
 
-    get = _degrading("get", lambda key, default=None, version=None: default)
+    _get = _degrading("get", lambda key, default=None, version=None: default)
+
+    def get(self, key, default=None, version=None):
+        values = getattr(_ahead, "values", None)
+        if values:
+            value = values.get(self.make_key(key, version=version), None)
+            if value is _ABSENT:
+                return default
+            if value is not None:
+                return value
+        return self._get(key, default, version)
+
     get_many = _degrading("get_many", lambda *args, **kwargs: {})
     has_key = _degrading("has_key", _no)
-    add = _degrading("add", _no)
-    set = _degrading("set", _nothing)
-    set_many = _degrading("set_many", lambda data, *args, **kwargs: list(data))
-    touch = _degrading("touch", _no)
-    delete = _degrading("delete", _no)
-    delete_many = _degrading("delete_many", _nothing)
+    add = _forgetting("add", _first)
+    set = _forgetting("set", _first)
+    set_many = _forgetting("set_many", _all)
+    touch = _forgetting("touch", _first)
+    delete = _forgetting("delete", _first)
+    delete_many = _forgetting("delete_many", _all)
+
+    def incr(self, key, delta=1, version=None):
+        _forget(self, [key], version)
+        return super().incr(key, delta, version)
+
+    def clear(self):
+        values = getattr(_ahead, "values", None)
+        if values:
+            values.clear()
+        return super().clear()

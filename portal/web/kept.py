@@ -13,9 +13,14 @@ none, and a part built by one version is never served by another. Without the sh
 with DEBUG on (a template being edited shows on the next reload), every part is built for each request.
 
 Within one request a generation is read from the shared cache once: a page that uses several kept parts pays one
-round trip, and sees them all under the same token.
+round trip, and sees them all under the same token. A page may read it ahead with the other values it needs
+(portal.web.cache.read_ahead).
+
+A whole page can be kept too (``Generation.kept_page``): rendered once with markers where the values of each request
+go (its rows, its CSRF token), then filled in for every request.
 """
 
+import re
 import secrets
 import threading
 import time
@@ -24,11 +29,13 @@ from collections.abc import Callable, Hashable
 
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
-from django.core.cache.backends.redis import RedisCache
 from django.core.signals import request_finished, request_started
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 
-from portal.web.cache import cache_unavailable, redis_client
+from portal.web.cache import cache_unavailable
 
 MAX_AGE = 300  # seconds
 
@@ -79,8 +86,22 @@ class Kept:
             self.entries.clear()
 
 
+# A slot's marker in a kept page: letters, digits and dashes, which no escaping changes, and a random part no content
+# can contain.
+_MARKER_PREFIX = f"guichet-slot-{secrets.token_hex(8)}-"
+_MARKER = re.compile(re.escape(_MARKER_PREFIX) + r"([a-z_]+)-")
+
+
+def _marker(name: str) -> str:
+    return f"{_MARKER_PREFIX}{name}-"
+
+
+def _empty(slots: dict) -> dict:
+    return {name: "" for name, value in slots.items() if not value}
+
+
 def _new_token() -> int:
-    # An integer: Django's Redis cache stores integers as they are, so that _read can GET it without unpickling.
+    # An integer: Django's Redis cache stores integers as they are, so reading one unpickles nothing.
     return secrets.randbits(62)
 
 
@@ -97,13 +118,6 @@ class Generation:
         self.stores.append(kept)
         return kept
 
-    def _read(self, backend) -> int | None:
-        if isinstance(backend, RedisCache):
-            # A plain GET: the token is an integer, stored as it is, so nothing to unpickle.
-            value = redis_client(backend).get(backend.make_and_validate_key(self.key))
-            return None if value is None else int(value)
-        return backend.get(self.key)
-
     def current(self) -> int | None:
         """The token parts are valid under now; None when the shared cache does not answer (then nothing is kept)."""
         tokens = getattr(_request, "tokens", None)
@@ -111,11 +125,13 @@ class Generation:
             return tokens[self.key]
         backend = caches[DEFAULT_CACHE_ALIAS]
         try:
-            token = self._read(backend)
+            # The shared cache degrades to a miss when it does not answer (portal.web.cache): then the add fails,
+            # the second read misses too, and nothing is kept for this request.
+            token = backend.get(self.key)
             if token is None:
                 backend.add(self.key, _new_token(), timeout=None)
-                token = self._read(backend)
-        except Exception as error:  # Redis down: the page is still served, built for this request
+                token = backend.get(self.key)
+        except Exception as error:  # any other cache: the page is still served, built for this request
             cache_unavailable(f"kept parts generation {self.key}", error)
             token = None
         if tokens is not None:
@@ -155,6 +171,28 @@ class Generation:
                 for key, value in built.items():
                     store.put(key, generation, value)
         return parts
+
+    def kept_page(self, key, *, request, template: str, context: dict, slots: dict, store: Kept) -> SafeString:
+        """``template`` rendered for ``request`` with ``context`` and ``slots``, the values that change from one
+        request to the next (the rows, the CSRF token). The page is kept under ``key`` with a marker in place of each
+        slot, and each request fills the markers in with its own values, escaped as the template would print them.
+        ``key`` must name everything else the page shows (the person, the language, the query); None renders
+        without keeping (a form shown again with its errors, messages to show once).
+
+        A slot may only be printed, never tested, filtered or looped over: the kept page would keep the first
+        request's answer. An empty slot is not a marker but the empty value itself (the key then tells it apart), so
+        ``{% if slot %}`` around its use is right."""
+        filled = {name: conditional_escape(value) for name, value in slots.items() if value}
+        if key is None:
+            return mark_safe(render_to_string(template, {**context, **filled, **_empty(slots)}, request))  # noqa: S308
+
+        def build():
+            markers = {name: mark_safe(_marker(name)) for name in filled}  # noqa: S308 (letters, digits, dashes)
+            return _MARKER.split(render_to_string(template, {**context, **markers, **_empty(slots)}, request))
+
+        parts = self.kept((key, frozenset(filled)), build, store=store)
+        # parts alternate: text, slot name, text, ..., text
+        return mark_safe("".join(filled[part] if index % 2 else part for index, part in enumerate(parts)))  # noqa: S308
 
     def _renew(self) -> None:
         for kept in self.stores:

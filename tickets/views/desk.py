@@ -3,9 +3,9 @@
 from urllib.parse import urlsplit
 
 from django.contrib import messages
-from django.http import Http404, QueryDict, StreamingHttpResponse
+from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -15,12 +15,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.identity.decorators import agent_required
+from portal.web.cache import read_ahead
 from tickets import desk_cache
 from tickets.access import ticket_for
 from tickets.assignment import AssignmentRefused, assignee_named, ticket_assign, ticket_take
 from tickets.bulk import BulkActionForm, BulkRefused, tickets_bulk_act
 from tickets.export import csv_rows
-from tickets.major_incidents import proposal_count
+from tickets.major_incidents import proposal_count, proposals_key
 from tickets.saved_views import SavedViewForm, saved_view_forget, saved_view_keep
 from tickets.sla import countdowns_attach
 from tickets.views.queue_rows import queue_rows
@@ -36,7 +37,13 @@ def queue_view(request):
 
 def _queue_page(request, query, *, bulk_form=None, view_form=None, status=200):
     """The queue view for the filters in ``query``; a bulk action that failed is shown again with its errors and
-    its ticked incidents."""
+    its ticked incidents.
+
+    The page is kept per agent, language and query (Generation.kept_page): each request writes only its rows, the
+    queue counts, the next page's link and its CSRF token into it. A page showing messages, or a form with its
+    errors, is written whole."""
+    # What the page reads of the shared cache, in one round trip (the queue counts' key needs the agent's queues).
+    read_ahead(desk_cache.CATALOGUE.key, proposals_key(request.user))
     form = WorklistFilter(query or None, user=request.user)
     if form.is_bound and not form.is_valid():
         status = 400
@@ -49,33 +56,44 @@ def _queue_page(request, query, *, bulk_form=None, view_form=None, status=200):
     )
     countdowns_attach(page.rows)
     here = _listed(query.urlencode())
-    bulk_form = bulk_form or BulkActionForm()
-    ticked = set(bulk_form.data.getlist("tickets")) if bulk_form.is_bound else set()
+    ticked = set(bulk_form.data.getlist("tickets")) if bulk_form is not None else set()
     following = query.copy()
     following["after"] = page.next_cursor or ""
     unpaged = _without(query, "after")
+    proposals = proposal_count(request.user)
+    csrf_token = get_token(request)
     context = {
         "form": form,
         "page": page,
-        "queues": queue_counts(form.queues),
-        "next_query": following.urlencode() if page.next_cursor else "",
         "first_query": unpaged if cursor else "",
         "export_query": unpaged,
         "here": here,
         "filter_fields": _kept_form(
             ("filters", request.user.pk, unpaged), "tickets/desk/filter_fields.html", {"form": form}
         ),
-        "rows": queue_rows(page.rows, here=here, csrf_token=get_token(request), ticked=ticked),
         "bulk_fields": _kept_form(
-            None if bulk_form.is_bound else ("bulk", request.user.pk),
+            None if bulk_form is not None else ("bulk", request.user.pk),
             "tickets/desk/bulk_fields.html",
-            {"bulk_form": bulk_form, "colleagues": form.colleagues},
+            lambda: {"bulk_form": bulk_form or BulkActionForm(), "colleagues": form.colleagues},
         ),
         "saved_views": form.saved_views,
         "view_form": view_form or SavedViewForm(initial={"query": unpaged}, user=request.user),
-        "proposals": proposal_count(request.user),
+        "proposals": proposals,
     }
-    return render(request, "tickets/desk/queue.html", context, status=status)
+    slots = {
+        "rows": queue_rows(page.rows, here=here, csrf_token=csrf_token, ticked=ticked),
+        "queue_cards": render_to_string(
+            "tickets/desk/queue_cards.html", {"queues": queue_counts(form.queues), "form": form}
+        ),
+        "next_query": following.urlencode() if page.next_cursor else "",
+        "csrf_token": csrf_token,
+    }
+    whole = bulk_form is not None or view_form is not None or len(messages.get_messages(request))
+    key = None if whole else ("queue", request.user.pk, get_language(), query.urlencode(), proposals, bool(page.rows))
+    markup = desk_cache.CATALOGUE.kept_page(
+        key, request=request, template="tickets/desk/queue.html", context=context, slots=slots, store=desk_cache.PAGES
+    )
+    return HttpResponse(markup, status=status)
 
 
 @never_cache
@@ -125,14 +143,16 @@ def view_delete_view(request, pk):
     return redirect(_local(request, request.POST.get("next", "")) or reverse("desk:queue"))
 
 
-def _kept_form(key, template: str, context: dict) -> str:
-    """A form's fields rendered from ``template``; kept under ``key`` and the language (tickets.desk_cache) unless
-    ``key`` is None."""
+def _kept_form(key, template: str, context) -> str:
+    """A form's fields rendered from ``template`` with ``context`` (a dict, or a function that makes it); kept under
+    ``key`` and the language (tickets.desk_cache) unless ``key`` is None."""
+
+    def build():
+        return render_to_string(template, context() if callable(context) else context)
+
     if key is None:
-        return render_to_string(template, context)
-    return desk_cache.CATALOGUE.kept(
-        (*key, get_language()), lambda: render_to_string(template, context), store=desk_cache.FORMS
-    )
+        return build()
+    return desk_cache.CATALOGUE.kept((*key, get_language()), build, store=desk_cache.FORMS)
 
 
 def _listed(query: str) -> str:

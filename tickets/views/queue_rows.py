@@ -7,11 +7,12 @@ standard library's html.escape, which is what Django's escape does for the plain
 translations) without its checks for lazy and safe strings.
 """
 
+import datetime
 from dataclasses import dataclass
 from html import escape
 
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import dateformat, formats, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext
@@ -41,6 +42,8 @@ class _Page:
     tick: str
     take_aria: str
     due: str
+    zone: datetime.tzinfo
+    short_format: str
 
 
 def queue_rows(rows, *, here: str, csrf_token: str, ticked) -> SafeString:
@@ -60,6 +63,8 @@ def queue_rows(rows, *, here: str, csrf_token: str, ticked) -> SafeString:
         tick=gettext("Tick %(reference)s"),
         take_aria=gettext("Take %(reference)s"),
         due=gettext("Due %(due)s"),
+        zone=timezone.get_current_timezone(),
+        short_format=formats.get_format("SHORT_DATETIME_FORMAT"),
     )
     return mark_safe("".join(_row(ticket, page) for ticket in rows))  # noqa: S308 (every value is escaped)
 
@@ -74,22 +79,25 @@ def _label(labels: dict, value: str) -> str:
     return labels.get(value) or escape(value)
 
 
-def _moment(value) -> tuple[str, str]:
+def _moment(value, page: _Page) -> tuple[str, str]:
     """A moment as the ``date`` filter writes it in the current time zone: ISO 8601 ("c"), and the short format."""
-    local = timezone.localtime(value)
-    return local.isoformat(), escape(formats.date_format(local, "SHORT_DATETIME_FORMAT"))
+    local = value.astimezone(page.zone)
+    return local.isoformat(), escape(dateformat.format(local, page.short_format))
 
 
 def _row(ticket, page: _Page) -> str:
     reference = escape(ticket.reference)
     checked = " checked" if ticket.reference in page.ticked else ""
     tick = escape(page.tick % {"reference": ticket.reference})
-    title = escape(Truncator(ticket.display_title).chars(TITLE_LENGTH))
+    title = str(ticket.display_title)
+    if len(title) > TITLE_LENGTH:  # Truncator counts no more characters than len(): a shorter title stays as it is
+        title = Truncator(title).chars(TITLE_LENGTH)
+    title = escape(title)
     if ticket.major_incident_id:
         title += f' <span class="status-badge">{page.major}</span>'
     requester = ticket.requester
     status, priority = escape(ticket.status), escape(ticket.priority)
-    created_iso, created = _moment(ticket.created_at)
+    created_iso, created = _moment(ticket.created_at, page)
     return (
         f"<tr>\n"
         f'      <td><input type="checkbox" name="tickets" value="{reference}" form="bulk-form" id="tick-{reference}"'
@@ -119,7 +127,7 @@ def _sla(ticket, page: _Page) -> str:
     if countdown.state in (SlaState.AT_RISK, SlaState.BREACHED):
         shown = f"<strong>{_label(page.sla_states, countdown.state)}</strong><br>"
     if countdown.due:
-        iso, short = _moment(countdown.due)
+        iso, short = _moment(countdown.due, page)
         title = escape(page.due % {"due": short})
         shown += f'<time datetime="{iso}" title="{title}">{escape(label)}</time>'
     return f'<span class="sla sla-{escape(state)}">{shown}</span>'
