@@ -57,8 +57,8 @@ def cache_unavailable(operation: str, error: Exception) -> None:
 
 
 def redis_client(backend: RedisCache):
-    """The Redis client of a Django Redis cache, for the few hot paths that talk to Redis directly (the rate-limit
-    counters, the generations of kept parts). Raises RecentlyUnavailable, a RedisError, while Redis is left alone
+    """The Redis client of a Django Redis cache, for what talks to Redis directly (the rate-limit counters' pipelines).
+    Raises RecentlyUnavailable, a RedisError, while Redis is left alone
     (see cache_unavailable)."""
     _check_not_recently_down()
     return backend._cache.get_client(write=True)

@@ -172,23 +172,24 @@ class Generation:
                     store.put(key, generation, value)
         return parts
 
-    def kept_page(self, key, *, request, template: str, context: dict, slots: dict, store: Kept) -> SafeString:
-        """``template`` rendered for ``request`` with ``context`` and ``slots``, the values that change from one
+    def kept_page(self, key, *, request, template: str, context: Callable, slots: dict, store: Kept) -> SafeString:
+        """``template`` rendered for ``request`` with ``context()`` and ``slots``, the values that change from one
         request to the next (the rows, the CSRF token). The page is kept under ``key`` with a marker in place of each
-        slot, and each request fills the markers in with its own values, escaped as the template would print them.
-        ``key`` must name everything else the page shows (the person, the language, the query); None renders
-        without keeping (a form shown again with its errors, messages to show once).
+        slot, and each request fills the markers in with its own values, escaped as the template would print them;
+        ``context`` is called only when the page is written. ``key`` must name everything else the page shows (the
+        person, the language, the query); None renders without keeping (a form shown again with its errors,
+        messages to show once).
 
         A slot may only be printed, never tested, filtered or looped over: the kept page would keep the first
         request's answer. An empty slot is not a marker but the empty value itself (the key then tells it apart), so
         ``{% if slot %}`` around its use is right."""
         filled = {name: conditional_escape(value) for name, value in slots.items() if value}
         if key is None:
-            return mark_safe(render_to_string(template, {**context, **filled, **_empty(slots)}, request))  # noqa: S308
+            return mark_safe(render_to_string(template, {**context(), **filled, **_empty(slots)}, request))  # noqa: S308
 
         def build():
             markers = {name: mark_safe(_marker(name)) for name in filled}  # noqa: S308 (letters, digits, dashes)
-            return _MARKER.split(render_to_string(template, {**context, **markers, **_empty(slots)}, request))
+            return _MARKER.split(render_to_string(template, {**context(), **markers, **_empty(slots)}, request))
 
         parts = self.kept((key, frozenset(filled)), build, store=store)
         # parts alternate: text, slot name, text, ..., text

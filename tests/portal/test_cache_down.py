@@ -93,3 +93,16 @@ def test_a_password_reset_request_is_answered_as_usual_but_dropped(client, marie
     response = client.post("/compte/mot-de-passe-oublie/", {"identifier": "marie.dupont"})
     assert response.status_code == 302 and response["Location"] == "/compte/mot-de-passe-oublie/envoye/"
     assert not PasswordResetRequest.objects.exists()
+
+
+def test_the_queue_view_is_served_whole_without_the_cache(marie, sophie, sign_in, problem_types, redis_down):
+    from django.test import Client
+
+    from tests.tickets.test_desk import make, references
+
+    made = make(marie, problem_types["quota"], 3)
+    agent = sign_in(Client(), sophie)
+    for _ in range(2):  # nothing can be kept: each answer is written whole, with its rows
+        response = agent.get("/en/espace-agents/")
+        assert response.status_code == 200 and "Incident queues" in response.text
+        assert references(response) == [ticket.reference for ticket in reversed(made)]

@@ -48,3 +48,27 @@ def test_a_verified_agent_is_an_agent_whose_session_proved_a_second_factor(sophi
     assert not is_verified_agent(marie)
     assert not is_verified_agent(AnonymousUser())
     assert not is_verified_agent(None)
+
+
+@pytest.mark.django_db
+def test_values_read_ahead_are_answered_for_the_request_and_asked_again_once_written():
+    from django.core.cache import cache
+
+    from portal.web import cache as shared_cache
+
+    cache.set("ahead:a", 1)
+    cache.delete("ahead:b")
+    shared_cache._request_begins()  # as request_started does
+    try:
+        shared_cache.read_ahead("ahead:a", "ahead:b")
+        shared_cache.redis_client(cache).set(cache.make_key("ahead:a"), 2)  # another process writes it meanwhile
+        assert cache.get("ahead:a") == 1, "what was read ahead, for the rest of this request"
+        assert cache.get("ahead:b", "none") == "none", "a miss read ahead is a miss"
+        cache.set("ahead:b", 3)
+        assert cache.get("ahead:b") == 3, "written by this process: asked again"
+    finally:
+        shared_cache._request_ends()
+    assert cache.get("ahead:a") == 2, "the next request asks the cache"
+    shared_cache.read_ahead("ahead:a")  # outside a request: nothing is remembered
+    shared_cache.redis_client(cache).set(cache.make_key("ahead:a"), 4)
+    assert cache.get("ahead:a") == 4

@@ -172,6 +172,14 @@ class Ticket(models.Model):
             # goes, so a page costs the same at a million tickets as at a hundred (tickets.worklist).
             models.Index(fields=["-created_at", "-id"], name="tickets_created_keyset"),
             models.Index(fields=["-updated_at", "-id"], name="tickets_updated_keyset"),
+            # The open tickets nobody has taken, per queue, by last activity: the triage list ("unassigned, longest
+            # without activity first"). Walking the whole activity keyset instead went through some 2,500 rows of
+            # other queues and assignees per page at a million tickets (1.9 ms against 0.2).
+            models.Index(
+                fields=["queue", "updated_at", "id"],
+                name="tickets_unassigned_activity",
+                condition=Q(assignee__isnull=True, status__in=OPEN_STATUSES),
+            ),
             # "Most urgent first, oldest first" among the open tickets.
             models.Index(
                 fields=["triage_rank", "id"], name="tickets_triage_keyset", condition=Q(status__in=OPEN_STATUSES)

@@ -62,24 +62,27 @@ def _queue_page(request, query, *, bulk_form=None, view_form=None, status=200):
     unpaged = _without(query, "after")
     proposals = proposal_count(request.user)
     csrf_token = get_token(request)
-    context = {
-        "form": form,
-        "page": page,
-        "first_query": unpaged if cursor else "",
-        "export_query": unpaged,
-        "here": here,
-        "filter_fields": _kept_form(
-            ("filters", request.user.pk, unpaged), "tickets/desk/filter_fields.html", {"form": form}
-        ),
-        "bulk_fields": _kept_form(
-            None if bulk_form is not None else ("bulk", request.user.pk),
-            "tickets/desk/bulk_fields.html",
-            lambda: {"bulk_form": bulk_form or BulkActionForm(), "colleagues": form.colleagues},
-        ),
-        "saved_views": form.saved_views,
-        "view_form": view_form or SavedViewForm(initial={"query": unpaged}, user=request.user),
-        "proposals": proposals,
-    }
+
+    def context() -> dict:  # what the page shows besides its slots, needed only when it is written
+        return {
+            "form": form,
+            "page": page,
+            "first_query": unpaged if cursor else "",
+            "export_query": unpaged,
+            "here": here,
+            "filter_fields": _kept_form(
+                ("filters", request.user.pk, unpaged), "tickets/desk/filter_fields.html", {"form": form}
+            ),
+            "bulk_fields": _kept_form(
+                None if bulk_form is not None else ("bulk", request.user.pk),
+                "tickets/desk/bulk_fields.html",
+                lambda: {"bulk_form": bulk_form or BulkActionForm(), "colleagues": form.colleagues},
+            ),
+            "saved_views": form.saved_views,
+            "view_form": view_form or SavedViewForm(initial={"query": unpaged}, user=request.user),
+            "proposals": proposals,
+        }
+
     slots = {
         "rows": queue_rows(page.rows, here=here, csrf_token=csrf_token, ticked=ticked),
         "queue_cards": render_to_string(
@@ -89,7 +92,9 @@ def _queue_page(request, query, *, bulk_form=None, view_form=None, status=200):
         "csrf_token": csrf_token,
     }
     whole = bulk_form is not None or view_form is not None or len(messages.get_messages(request))
-    key = None if whole else ("queue", request.user.pk, get_language(), query.urlencode(), proposals, bool(page.rows))
+    # The raw query string: the language switch repeats it as it came.
+    raw_query = request.META.get("QUERY_STRING", "")
+    key = None if whole else ("queue", request.user.pk, get_language(), raw_query, proposals, bool(page.rows))
     markup = desk_cache.CATALOGUE.kept_page(
         key, request=request, template="tickets/desk/queue.html", context=context, slots=slots, store=desk_cache.PAGES
     )
