@@ -81,7 +81,19 @@ class DeskLists:
 
 
 def desk_lists(user) -> DeskLists:
-    return desk_cache.CATALOGUE.kept(("lists", user.pk), lambda: _desk_lists_read(user), store=desk_cache.LISTS)
+    return desk_cache.CATALOGUE.kept(_lists_key(user), lambda: _desk_lists_read(user), store=desk_cache.LISTS)
+
+
+def _lists_key(user) -> tuple:
+    return ("lists", user.pk)
+
+
+def desk_keys_ahead(user) -> list[str]:
+    """The shared-cache keys the queue view reads for ``user`` besides the catalogue's generation, for
+    portal.web.cache.read_ahead: the queue counts of the queues this process last kept for them. A guess, since the
+    generation is not read yet: when their queues have changed, queue_counts asks for its own key."""
+    lists = desk_cache.LISTS.peek(_lists_key(user))
+    return [] if lists is None else [_counts_key([queue for queue in lists.queues if queue.is_active])]
 
 
 def _desk_lists_read(user) -> DeskLists:
@@ -236,6 +248,11 @@ class WorklistFilter(forms.Form):
         return chosen or (RELEVANCE if ranked else "newest")
 
     @property
+    def selected_queue(self) -> int | None:
+        """The queue the filters name, if they are valid and name one."""
+        return self.cleaned_data.get("queue") if self.is_valid() else None
+
+    @property
     def page_size(self) -> int:
         return (self.cleaned_data.get("size") if self.is_valid() else None) or PAGE_SIZES[0]
 
@@ -386,12 +403,16 @@ def recent_matches(tickets, *, limit: int = SEARCH_LIMIT):
 COUNTS_SECONDS = 20
 
 
+def _counts_key(queues) -> str:
+    return "tickets:queue-counts:" + ",".join(str(pk) for pk in sorted(queue.pk for queue in queues))
+
+
 def queue_counts(queues) -> list[dict]:
     """Each queue with its open tickets and how many nobody has taken. Counting every open ticket costs tens of
     milliseconds at a million tickets, so the numbers are shared through the cache for COUNTS_SECONDS by everyone
     who works the same queues."""
     ids = sorted(queue.pk for queue in queues)
-    key = "tickets:queue-counts:" + ",".join(map(str, ids))
+    key = _counts_key(queues)
     counts = cache.get(key)
     if counts is None:
         rows = (

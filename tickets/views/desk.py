@@ -24,8 +24,15 @@ from tickets.export import csv_rows
 from tickets.major_incidents import proposal_count, proposals_key
 from tickets.saved_views import SavedViewForm, saved_view_forget, saved_view_keep
 from tickets.sla import countdowns_attach
-from tickets.views.queue_rows import queue_rows
-from tickets.worklist import WorklistFilter, cursor_decode, queue_counts, sort_fields, worklist_page
+from tickets.views.queue_rows import queue_cards, queue_rows
+from tickets.worklist import (
+    WorklistFilter,
+    cursor_decode,
+    desk_keys_ahead,
+    queue_counts,
+    sort_fields,
+    worklist_page,
+)
 
 
 @never_cache
@@ -42,8 +49,8 @@ def _queue_page(request, query, *, bulk_form=None, view_form=None, status=200):
     The page is kept per agent, language and query (Generation.kept_page): each request writes only its rows, the
     queue counts, the next page's link and its CSRF token into it. A page showing messages, or a form with its
     errors, is written whole."""
-    # What the page reads of the shared cache, in one round trip (the queue counts' key needs the agent's queues).
-    read_ahead(desk_cache.CATALOGUE.key, proposals_key(request.user))
+    # What the page reads of the shared cache, in one round trip.
+    read_ahead(desk_cache.CATALOGUE.key, proposals_key(request.user), *desk_keys_ahead(request.user))
     form = WorklistFilter(query or None, user=request.user)
     if form.is_bound and not form.is_valid():
         status = 400
@@ -85,9 +92,7 @@ def _queue_page(request, query, *, bulk_form=None, view_form=None, status=200):
 
     slots = {
         "rows": queue_rows(page.rows, here=here, csrf_token=csrf_token, ticked=ticked),
-        "queue_cards": render_to_string(
-            "tickets/desk/queue_cards.html", {"queues": queue_counts(form.queues), "form": form}
-        ),
+        "queue_cards": queue_cards(queue_counts(form.queues), current=form.selected_queue),
         "next_query": following.urlencode() if page.next_cursor else "",
         "csrf_token": csrf_token,
     }
