@@ -4,7 +4,7 @@ from celery import shared_task
 
 from portal.web import outbox
 from portal.web.jobs import periodic_job
-from tickets import broadcast, correlation, notifications, sla
+from tickets import broadcast, correlation, notifications, sla, worklist
 from tickets.models import MajorIncidentNotice, TicketEvent
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,14 @@ def correlate_reports() -> dict:
     """Propose major incidents from simultaneous reports and link new matching reports (tickets.correlation);
     idempotent and safe to run concurrently."""
     return correlation.correlate()
+
+
+@shared_task
+@periodic_job
+def refresh_queue_counts() -> int:
+    """Count the open and unassigned tickets of every queue for the workspace's cards (tickets.worklist); idempotent.
+    Returns how many queues have open tickets."""
+    return len(worklist.queue_counts_refresh())
 
 
 def _quietly(deliver, model, pk: int) -> bool:

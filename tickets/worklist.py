@@ -81,19 +81,7 @@ class DeskLists:
 
 
 def desk_lists(user) -> DeskLists:
-    return desk_cache.CATALOGUE.kept(_lists_key(user), lambda: _desk_lists_read(user), store=desk_cache.LISTS)
-
-
-def _lists_key(user) -> tuple:
-    return ("lists", user.pk)
-
-
-def desk_keys_ahead(user) -> list[str]:
-    """The shared-cache keys the queue view reads for ``user`` besides the catalogue's generation, for
-    portal.web.cache.read_ahead: the queue counts of the queues this process last kept for them. A guess, since the
-    generation is not read yet: when their queues have changed, queue_counts asks for its own key."""
-    lists = desk_cache.LISTS.peek(_lists_key(user))
-    return [] if lists is None else [_counts_key([queue for queue in lists.queues if queue.is_active])]
+    return desk_cache.CATALOGUE.kept(("lists", user.pk), lambda: _desk_lists_read(user), store=desk_cache.LISTS)
 
 
 def _desk_lists_read(user) -> DeskLists:
@@ -400,28 +388,32 @@ def recent_matches(tickets, *, limit: int = SEARCH_LIMIT):
     return parts[0].union(*parts[1:], all=True)[:limit]
 
 
-COUNTS_SECONDS = 20
+COUNTS_KEY = "tickets:queue-counts"
+# The periodic job counts again every 15 seconds (portal/site/schedule.py); without a worker, the first page after
+# COUNTS_SECONDS does.
+COUNTS_SECONDS = 60
 
 
-def _counts_key(queues) -> str:
-    return "tickets:queue-counts:" + ",".join(str(pk) for pk in sorted(queue.pk for queue in queues))
+def queue_counts_refresh() -> dict:
+    """Count the open tickets of every queue and how many nobody has taken, in one grouped query, and share the
+    numbers through the cache for COUNTS_SECONDS. At a million tickets, a third of them open, this takes about a
+    quarter of a second: the periodic job does it, so that no page waits for it. Idempotent."""
+    rows = (
+        Ticket.objects.filter(status__in=OPEN_STATUSES)
+        .values("queue")
+        .annotate(open=Count("pk"), unassigned=Count("pk", filter=Q(assignee__isnull=True)))
+    )
+    counts = {row["queue"]: (row["open"], row["unassigned"]) for row in rows}
+    cache.set(COUNTS_KEY, counts, COUNTS_SECONDS)
+    return counts
 
 
 def queue_counts(queues) -> list[dict]:
-    """Each queue with its open tickets and how many nobody has taken. Counting every open ticket costs tens of
-    milliseconds at a million tickets, so the numbers are shared through the cache for COUNTS_SECONDS by everyone
-    who works the same queues."""
-    ids = sorted(queue.pk for queue in queues)
-    key = _counts_key(queues)
-    counts = cache.get(key)
+    """Each of ``queues`` with its open tickets and how many nobody has taken, as the last count left them in the
+    cache (queue_counts_refresh); counted now when the cache has none."""
+    counts = cache.get(COUNTS_KEY)
     if counts is None:
-        rows = (
-            Ticket.objects.filter(queue_id__in=ids, status__in=OPEN_STATUSES)
-            .values("queue")
-            .annotate(open=Count("pk"), unassigned=Count("pk", filter=Q(assignee__isnull=True)))
-        )
-        counts = {row["queue"]: (row["open"], row["unassigned"]) for row in rows}
-        cache.set(key, counts, COUNTS_SECONDS)
+        counts = queue_counts_refresh()
     rows = []
     for queue in queues:
         open_count, unassigned = counts.get(queue.pk, (0, 0))

@@ -74,13 +74,6 @@ class Kept:
             self.entries.move_to_end(key)
             return entry[2]
 
-    def peek(self, key: Hashable):
-        """The value kept under ``key`` whatever its generation or age, or None: a guess, for what may be wrong (a
-        cache key to read ahead), never for what is shown."""
-        with self.lock:
-            entry = self.entries.get(key)
-            return None if entry is None else entry[2]
-
     def put(self, key: Hashable, generation: int, value) -> None:
         with self.lock:
             self.entries[key] = (generation, time.monotonic() + MAX_AGE, value)

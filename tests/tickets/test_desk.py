@@ -350,6 +350,22 @@ def test_a_kept_queue_page_is_the_page_written_whole(
     assert len(references(kept)) == rows
 
 
+def test_the_periodic_job_counts_what_the_queue_cards_show(marie, sophie, problem_types, sign_in):
+    from tickets.tasks import refresh_queue_counts
+
+    make(marie, problem_types[QUOTA], 2)
+    agent = sign_in(Client(), sophie)
+
+    def cards() -> str:
+        return " ".join(page(agent.get("/en" + DESK)).split())
+
+    assert "2 open, 2 unassigned" in cards(), "no count yet: the page counts"
+    make(marie, problem_types[QUOTA], 1, start=10)
+    assert "2 open, 2 unassigned" in cards(), "the shared count, until the job counts again"
+    refresh_queue_counts()
+    assert "3 open, 3 unassigned" in cards()
+
+
 def test_a_kept_queue_page_shows_each_request_its_own_rows_counts_next_link_and_token(
     marie, sophie, problem_types, sign_in, monkeypatch
 ):

@@ -25,14 +25,7 @@ from tickets.major_incidents import proposal_count, proposals_key
 from tickets.saved_views import SavedViewForm, saved_view_forget, saved_view_keep
 from tickets.sla import countdowns_attach
 from tickets.views.queue_rows import queue_cards, queue_rows
-from tickets.worklist import (
-    WorklistFilter,
-    cursor_decode,
-    desk_keys_ahead,
-    queue_counts,
-    sort_fields,
-    worklist_page,
-)
+from tickets.worklist import COUNTS_KEY, WorklistFilter, cursor_decode, queue_counts, sort_fields, worklist_page
 
 
 @never_cache
@@ -50,7 +43,7 @@ def _queue_page(request, query, *, bulk_form=None, view_form=None, status=200):
     queue counts, the next page's link and its CSRF token into it. A page showing messages, or a form with its
     errors, is written whole."""
     # What the page reads of the shared cache, in one round trip.
-    read_ahead(desk_cache.CATALOGUE.key, proposals_key(request.user), *desk_keys_ahead(request.user))
+    read_ahead(desk_cache.CATALOGUE.key, proposals_key(request.user), COUNTS_KEY)
     form = WorklistFilter(query or None, user=request.user)
     if form.is_bound and not form.is_valid():
         status = 400
