@@ -12,9 +12,9 @@ The parts live in the process, not in the shared cache: a deployment (new templa
 none, and a part built by one version is never served by another. Without the shared cache (it does not answer), and
 with DEBUG on (a template being edited shows on the next reload), every part is built for each request.
 
-Within one request a generation is read from the shared cache once: a page that uses several kept parts pays one
-round trip, and sees them all under the same token. A page may read it ahead with the other values it needs
-(portal.web.cache.read_ahead).
+Within one request a generation is read from the shared cache once (portal.web.cache.read_ahead): a page that uses
+several kept parts pays one round trip, and sees them all under the same token. A page may read it ahead with the
+other values it needs.
 
 A whole page can be kept too (``Generation.kept_page``): rendered once with markers where the values of each request
 go (its rows, its CSRF token), then filled in for every request.
@@ -29,30 +29,14 @@ from collections.abc import Callable, Hashable
 
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
-from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
-from portal.web.cache import cache_unavailable
+from portal.web.cache import cache_unavailable, read_ahead
 
 MAX_AGE = 300  # seconds
-
-# The tokens read during the request this thread serves; None outside a request (a job, a shell), which always asks.
-_request = threading.local()
-
-
-def _request_begins(**kwargs) -> None:
-    _request.tokens = {}
-
-
-def _request_ends(**kwargs) -> None:
-    _request.tokens = None
-
-
-request_started.connect(_request_begins, dispatch_uid="portal_kept_request_started")
-request_finished.connect(_request_ends, dispatch_uid="portal_kept_request_finished")
 
 
 class Kept:
@@ -120,13 +104,12 @@ class Generation:
 
     def current(self) -> int | None:
         """The token parts are valid under now; None when the shared cache does not answer (then nothing is kept)."""
-        tokens = getattr(_request, "tokens", None)
-        if tokens is not None and self.key in tokens:
-            return tokens[self.key]
         backend = caches[DEFAULT_CACHE_ALIAS]
         try:
-            # The shared cache degrades to a miss when it does not answer (portal.web.cache): then the add fails,
-            # the second read misses too, and nothing is kept for this request.
+            # Read once per request (read_ahead), so that every part of a page is seen under the same token. The
+            # shared cache degrades to a miss when it does not answer (portal.web.cache): then the add fails, the
+            # second read misses too, and nothing is kept for this request.
+            read_ahead(self.key)
             token = backend.get(self.key)
             if token is None:
                 backend.add(self.key, _new_token(), timeout=None)
@@ -134,8 +117,6 @@ class Generation:
         except Exception as error:  # any other cache: the page is still served, built for this request
             cache_unavailable(f"kept parts generation {self.key}", error)
             token = None
-        if tokens is not None:
-            tokens[self.key] = token
         return token
 
     def _usable(self) -> int | None:
@@ -198,10 +179,7 @@ class Generation:
     def _renew(self) -> None:
         for kept in self.stores:
             kept.clear()
-        tokens = getattr(_request, "tokens", None)
-        if tokens is not None:
-            tokens.pop(self.key, None)
-        try:
+        try:  # the set also drops the token this request read ahead
             caches[DEFAULT_CACHE_ALIAS].set(self.key, _new_token(), timeout=None)
         except Exception as error:  # the other processes see the change after MAX_AGE at the latest
             cache_unavailable(f"kept parts new generation {self.key}", error)
