@@ -146,9 +146,10 @@ def read_ahead(*keys: str) -> None:
         values[full] = found.get(key, _ABSENT)
 
 
-def _forgetting(name: str, keys_of: Callable):
-    """The degrading method ``name``, which first drops from what was read ahead the keys it writes."""
-    method = _degrading(name, _WRITE_FALLBACKS[name])
+def _forgetting(name: str, keys_of: Callable, fallback: Callable):
+    """The degrading method ``name`` (see _degrading), which first drops from what was read ahead the keys it
+    writes."""
+    method = _degrading(name, fallback)
 
     def forgetting(self, *args, **kwargs):
         _forget(self, keys_of(*args, **kwargs), kwargs.get("version"))
@@ -173,16 +174,6 @@ def _all(keys, *args, **kwargs):
     return list(keys)
 
 
-_WRITE_FALLBACKS = {
-    "add": _no,
-    "set": _nothing,
-    "set_many": lambda data, *args, **kwargs: list(data),
-    "touch": _no,
-    "delete": _no,
-    "delete_many": _nothing,
-}
-
-
 class ResilientRedisCache(RedisCache):
     """Reads miss (``get`` gives the default), writes are skipped, and ``add`` answers False: a claim that cannot
     be recorded is not granted (fails closed). ``get`` answers what read_ahead brought back, if it did."""
@@ -205,12 +196,12 @@ class ResilientRedisCache(RedisCache):
 
     get_many = _degrading("get_many", lambda *args, **kwargs: {})
     has_key = _degrading("has_key", _no)
-    add = _forgetting("add", _first)
-    set = _forgetting("set", _first)
-    set_many = _forgetting("set_many", _all)
-    touch = _forgetting("touch", _first)
-    delete = _forgetting("delete", _first)
-    delete_many = _forgetting("delete_many", _all)
+    add = _forgetting("add", _first, _no)
+    set = _forgetting("set", _first, _nothing)
+    set_many = _forgetting("set_many", _all, lambda data, *args, **kwargs: list(data))
+    touch = _forgetting("touch", _first, _no)
+    delete = _forgetting("delete", _first, _no)
+    delete_many = _forgetting("delete_many", _all, _nothing)
 
     def incr(self, key, delta=1, version=None):
         _forget(self, [key], version)

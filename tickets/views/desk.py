@@ -76,7 +76,7 @@ def _queue_page(request, query, *, bulk_form=None, view_form=None, status=200):
             "bulk_fields": _kept_form(
                 None if bulk_form is not None else ("bulk", request.user.pk),
                 "tickets/desk/bulk_fields.html",
-                lambda: {"bulk_form": bulk_form or BulkActionForm(), "colleagues": form.colleagues},
+                {"bulk_form": bulk_form or BulkActionForm(), "colleagues": form.colleagues},
             ),
             "saved_views": form.saved_views,
             "view_form": view_form or SavedViewForm(initial={"query": unpaged}, user=request.user),
@@ -146,16 +146,14 @@ def view_delete_view(request, pk):
     return redirect(_local(request, request.POST.get("next", "")) or reverse("desk:queue"))
 
 
-def _kept_form(key, template: str, context) -> str:
-    """A form's fields rendered from ``template`` with ``context`` (a dict, or a function that makes it); kept under
-    ``key`` and the language (tickets.desk_cache) unless ``key`` is None."""
-
-    def build():
-        return render_to_string(template, context() if callable(context) else context)
-
+def _kept_form(key, template: str, context: dict) -> str:
+    """A form's fields rendered from ``template``; kept under ``key`` and the language (tickets.desk_cache) unless
+    ``key`` is None."""
     if key is None:
-        return build()
-    return desk_cache.CATALOGUE.kept((*key, get_language()), build, store=desk_cache.FORMS)
+        return render_to_string(template, context)
+    return desk_cache.CATALOGUE.kept(
+        (*key, get_language()), lambda: render_to_string(template, context), store=desk_cache.FORMS
+    )
 
 
 def _listed(query: str) -> str:
